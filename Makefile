@@ -1,0 +1,38 @@
+# Entry points for people and CI. Everything is installed by these targets:
+# a virtualenv in .venv with pinned dependencies, and the Pulumi engine (engine/build.sh).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+CODE := pulumi_gpu tests bench
+
+.PHONY: test lint engine demo venv clean
+
+$(INSTALLED): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+venv: $(INSTALLED)
+
+## make engine: provide the Pulumi CLI (built once from the Go module proxy) and print its directory
+engine:
+	@engine/build.sh
+
+## make lint: ruff (lint + format check) and mypy
+lint: $(INSTALLED)
+	$(PY) -m ruff check $(CODE)
+	$(PY) -m ruff format --check $(CODE)
+	$(PY) -m mypy
+
+## make test: lint, then every test (unit, emulator, client and engine end-to-end)
+test: lint
+	PULUMI_GPU_ENGINE_DIR="$$(engine/build.sh)" $(PY) -m pytest $(PYTEST_ARGS)
+
+## make demo: start the emulator and run the demo program on it with a local backend
+demo: $(INSTALLED)
+	PULUMI_GPU_ENGINE_DIR="$$(engine/build.sh)" $(PY) -m tests.support.demo
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,320 @@
+"""Drive Pulumi program directories through the real `pulumi` CLI.
+
+A :class:`ProgramStack` copies a program directory (``Pulumi.yaml`` + ``__main__.py``)
+into a scratch directory, gives it a ``file://`` backend and a private
+``PULUMI_HOME``, and runs ``preview``, ``up``, ``refresh`` and ``destroy`` through the
+Pulumi CLI built by ``engine/build.sh``. Each operation returns an :class:`OpResult`
+with the steps the engine reported (from its structured event stream), the
+diagnostics it printed and its summary.
+
+The Python language host cannot be built from the Go module proxy (see
+``engine/README.md``), so the program itself is hosted by the Automation API: the
+project's ``__main__.py`` runs as an inline program inside this process while the real
+CLI does the planning, diffing, state and secrets, and launches the dynamic provider
+plugin (``python -m pulumi.dynamic``) as a separate process, exactly as for users.
+
+Also runnable for people: ``python -m tests.support.stack up examples/celium-quickstart``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pulumi import automation as auto
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PASSPHRASE = "pulumi-gpu-tests"
+
+
+def engine_dir() -> Path:
+    """The directory holding the `pulumi` CLI: $PULUMI_GPU_ENGINE_DIR or engine/build.sh's answer."""
+    given = os.environ.get("PULUMI_GPU_ENGINE_DIR")
+    if given:
+        return Path(given)
+    proc = subprocess.run(
+        [str(REPO_ROOT / "engine" / "build.sh")], capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"could not provide the Pulumi engine:\n{proc.stderr}")
+    os.environ["PULUMI_GPU_ENGINE_DIR"] = proc.stdout.strip()
+    return Path(proc.stdout.strip())
+
+
+@dataclass(frozen=True)
+class Step:
+    """One resource step as the engine announced it (a ResourcePreEvent)."""
+
+    name: str
+    type: str
+    op: str
+    diffs: tuple[str, ...] = ()
+
+
+@dataclass
+class OpResult:
+    """What one `pulumi preview/up/refresh/destroy` did."""
+
+    command: str
+    steps: list[Step] = field(default_factory=list)
+    diagnostics: list[tuple[str, str]] = field(default_factory=list)  # (severity, message)
+    summary: dict[str, int] = field(default_factory=dict)
+    failed_resources: list[str] = field(default_factory=list)
+    stdout: str = ""
+    stderr: str = ""
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def ops(self, *, include_same: bool = False) -> dict[str, str]:
+        """Resource name -> step kind, custom resources only (the stack itself excluded).
+
+        A replacement shows as its first step ("replace" in previews; "create-replacement"
+        then "delete-replaced" in updates, reported here as "replace").
+        """
+        found: dict[str, str] = {}
+        for step in self.steps:
+            if step.type == "pulumi:pulumi:Stack" or step.type.startswith("pulumi:providers:"):
+                continue
+            if step.op == "same" and not include_same:
+                continue
+            op = step.op
+            if op in ("create-replacement", "delete-replaced"):
+                op = "replace"
+            found.setdefault(step.name, op)
+        return found
+
+    def errors(self) -> list[str]:
+        return [message for severity, message in self.diagnostics if severity == "error"]
+
+    def text(self) -> str:
+        """Everything the engine said, for assertions on messages."""
+        lines = [message for _, message in self.diagnostics]
+        return "\n".join([*lines, self.stdout, self.stderr, self.error or ""])
+
+
+class StackError(AssertionError):
+    """An operation failed that the test expected to succeed."""
+
+    def __init__(self, result: OpResult) -> None:
+        super().__init__(
+            f"pulumi {result.command} failed: {result.error}\n"
+            f"diagnostics: {result.diagnostics}\nstderr:\n{result.stderr[-4000:]}"
+        )
+        self.result = result
+
+
+def _inline_program(main_file: Path) -> Callable[[], None]:
+    def run() -> None:
+        sys.path.insert(0, str(main_file.parent))
+        try:
+            runpy.run_path(str(main_file), run_name="__main__")
+        finally:
+            sys.path.remove(str(main_file.parent))
+
+    return run
+
+
+class ProgramStack:
+    """A throw-away stack of a program directory, on a file:// backend in `work`."""
+
+    def __init__(
+        self,
+        program_dir: Path,
+        work: Path,
+        *,
+        stack_name: str = "test",
+        env: Mapping[str, str] | None = None,
+        config: Mapping[str, str] | None = None,
+        secrets: Mapping[str, str] | None = None,
+    ) -> None:
+        self.work = work
+        self.project_dir = work / "project"
+        shutil.copytree(
+            program_dir,
+            self.project_dir,
+            ignore=shutil.ignore_patterns("Pulumi.*.yaml", "__pycache__"),
+            dirs_exist_ok=True,
+        )
+        (work / "backend").mkdir(parents=True, exist_ok=True)
+        (work / "home").mkdir(parents=True, exist_ok=True)
+        engine = engine_dir()
+        # The dynamic provider plugin runs `python -m pulumi.dynamic` from this interpreter.
+        python_bin = Path(sys.executable).parent
+        pythonpath = os.pathsep.join(
+            p for p in [str(REPO_ROOT), os.environ.get("PYTHONPATH", "")] if p
+        )
+        self.env: dict[str, str] = {
+            "PATH": os.pathsep.join([str(engine), str(python_bin), os.environ.get("PATH", "")]),
+            "PULUMI_BACKEND_URL": f"file://{work / 'backend'}",
+            "PULUMI_HOME": str(work / "home"),
+            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+            "PULUMI_PYTHON_CMD": sys.executable,
+            "PYTHONPATH": pythonpath,
+            **(env or {}),
+        }
+        command = auto.PulumiCommand(root=str(engine.parent)) if (engine / "pulumi").exists() else None
+        self.pulumi = str(engine / "pulumi")
+        self.stack = auto.create_or_select_stack(
+            stack_name=stack_name,
+            project_name=self._project_name(),
+            program=_inline_program(self.project_dir / "__main__.py"),
+            opts=auto.LocalWorkspaceOptions(
+                work_dir=str(self.project_dir),
+                pulumi_home=str(work / "home"),
+                env_vars=self.env,
+                pulumi_command=command,
+            ),
+        )
+        for key, value in (config or {}).items():
+            self.set_config(key, value)
+        for key, value in (secrets or {}).items():
+            self.set_config(key, value, secret=True)
+
+    def _project_name(self) -> str:
+        import yaml
+
+        settings = yaml.safe_load((self.project_dir / "Pulumi.yaml").read_text())
+        return str(settings["name"])
+
+    # -- configuration -------------------------------------------------------------
+
+    def set_config(self, key: str, value: str, *, secret: bool = False) -> None:
+        self.stack.set_config(key, auto.ConfigValue(value=value, secret=secret))
+
+    def remove_config(self, key: str) -> None:
+        self.stack.remove_config(key)
+
+    def write_file(self, relative: str, text: str) -> None:
+        """Edit a file of the program (for edit steps)."""
+        (self.project_dir / relative).write_text(text)
+
+    # -- operations ----------------------------------------------------------------
+
+    def preview(self, *, expect_failure: bool = False, **kwargs: Any) -> OpResult:
+        return self._run("preview", self.stack.preview, expect_failure, kwargs)
+
+    def up(self, *, expect_failure: bool = False, **kwargs: Any) -> OpResult:
+        return self._run("up", self.stack.up, expect_failure, kwargs)
+
+    def refresh(self, *, expect_failure: bool = False, **kwargs: Any) -> OpResult:
+        return self._run("refresh", self.stack.refresh, expect_failure, kwargs)
+
+    def destroy(self, *, expect_failure: bool = False, **kwargs: Any) -> OpResult:
+        return self._run("destroy", self.stack.destroy, expect_failure, kwargs)
+
+    def _run(
+        self, command: str, op: Callable[..., Any], expect_failure: bool, kwargs: dict[str, Any]
+    ) -> OpResult:
+        result = OpResult(command=command)
+
+        def on_event(event: auto.EngineEvent) -> None:
+            if event.resource_pre_event is not None:
+                meta = event.resource_pre_event.metadata
+                result.steps.append(
+                    Step(
+                        name=meta.urn.rsplit("::", 1)[-1],
+                        type=meta.type,
+                        op=str(meta.op.value if hasattr(meta.op, "value") else meta.op),
+                        diffs=tuple(meta.diffs or ()),
+                    )
+                )
+            elif event.diagnostic_event is not None:
+                diag = event.diagnostic_event
+                result.diagnostics.append((diag.severity, diag.message))
+            elif event.res_op_failed_event is not None:
+                urn = event.res_op_failed_event.metadata.urn
+                result.failed_resources.append(urn.rsplit("::", 1)[-1])
+            elif event.summary_event is not None:
+                result.summary = {
+                    str(getattr(k, "value", k)): v
+                    for k, v in event.summary_event.resource_changes.items()
+                }
+
+        try:
+            outcome = op(on_event=on_event, color="never", **kwargs)
+            result.stdout = getattr(outcome, "stdout", "") or ""
+            result.stderr = getattr(outcome, "stderr", "") or ""
+        except auto.CommandError as exc:
+            result.error = str(exc)
+            result.stdout = getattr(exc, "stdout", "") or ""
+            result.stderr = getattr(exc, "stderr", "") or ""
+        if result.ok == expect_failure:
+            if expect_failure:
+                raise AssertionError(f"pulumi {command} succeeded but was expected to fail")
+            raise StackError(result)
+        return result
+
+    # -- state ---------------------------------------------------------------------
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run the pulumi CLI itself in this stack's project directory and environment."""
+        env = {**os.environ, **self.env}
+        return subprocess.run(
+            [self.pulumi, *args, "--stack", self.stack.name],
+            cwd=self.project_dir,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=check,
+        )
+
+    def outputs(self) -> dict[str, Any]:
+        """`pulumi stack output --json --show-secrets`."""
+        out = self.cli("stack", "output", "--json", "--show-secrets").stdout
+        return dict(json.loads(out))
+
+    def export(self) -> dict[str, Any]:
+        """`pulumi stack export` (secrets stay encrypted)."""
+        return dict(json.loads(self.cli("stack", "export").stdout))
+
+    def export_text(self) -> str:
+        return self.cli("stack", "export").stdout
+
+    def resources(self) -> dict[str, dict[str, Any]]:
+        """Resource name -> state entry, custom resources only."""
+        deployment = self.export()["deployment"]
+        return {
+            res["urn"].rsplit("::", 1)[-1]: res
+            for res in deployment.get("resources") or []
+            if res.get("custom") and not res["type"].startswith("pulumi:providers:")
+        }
+
+
+def main(argv: list[str]) -> int:
+    """`python -m tests.support.stack {preview|up|refresh|destroy|outputs} DIR [--stack S]`."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m tests.support.stack")
+    parser.add_argument("command", choices=["preview", "up", "refresh", "destroy", "outputs"])
+    parser.add_argument("program_dir", type=Path)
+    parser.add_argument("--work", type=Path, default=None, help="state directory (kept between runs)")
+    parser.add_argument("--stack", default="dev")
+    parser.add_argument("--config", action="append", default=[], metavar="KEY=VALUE")
+    args = parser.parse_args(argv)
+    work = args.work or Path(tempfile.mkdtemp(prefix="pulumi-gpu-"))
+    config = dict(item.split("=", 1) for item in args.config)
+    stack = ProgramStack(args.program_dir, work, stack_name=args.stack, config=config)
+    if args.command == "outputs":
+        print(json.dumps(stack.outputs(), indent=2))
+        return 0
+    on_output = {"on_output": print}
+    result = getattr(stack, args.command)(expect_failure=False, **on_output)
+    return 0 if result.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
