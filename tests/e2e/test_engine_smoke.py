@@ -60,6 +60,8 @@ def test_serialized_provider_is_a_secret_in_state(program_stack, tmp_path: Path)
     for props in (box["inputs"], box["outputs"]):
         provider = props["__provider"]
         assert isinstance(provider, dict), provider
-        assert provider.get("4dabf18193072939515e22adb298388d") == "1b47061264138c4ac30d75fd1eb44270"
+        assert (
+            provider.get("4dabf18193072939515e22adb298388d") == "1b47061264138c4ac30d75fd1eb44270"
+        )
         assert "ciphertext" in provider
     assert "BoxProvider" not in json.dumps(stack.export())

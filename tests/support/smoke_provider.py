@@ -64,7 +64,13 @@ class Box(Resource, module="smoke", name="Box"):
     label: pulumi.Output[str]
 
     def __init__(
-        self, name: str, *, store: str, kind: str, size: int, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        *,
+        store: str,
+        kind: str,
+        size: int,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(
             BoxProvider(), name, {"store": store, "kind": kind, "size": size, "label": None}, opts

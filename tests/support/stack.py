@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pulumi import automation as auto
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -147,6 +148,7 @@ class ProgramStack:
             ignore=shutil.ignore_patterns("Pulumi.*.yaml", "__pycache__"),
             dirs_exist_ok=True,
         )
+        self._link_virtualenv()
         (work / "backend").mkdir(parents=True, exist_ok=True)
         (work / "home").mkdir(parents=True, exist_ok=True)
         engine = engine_dir()
@@ -166,7 +168,9 @@ class ProgramStack:
             "PYTHONPATH": pythonpath,
             **(env or {}),
         }
-        command = auto.PulumiCommand(root=str(engine.parent)) if (engine / "pulumi").exists() else None
+        command = (
+            auto.PulumiCommand(root=str(engine.parent)) if (engine / "pulumi").exists() else None
+        )
         self.pulumi = str(engine / "pulumi")
         self.stack = auto.create_or_select_stack(
             stack_name=stack_name,
@@ -184,11 +188,23 @@ class ProgramStack:
         for key, value in (secrets or {}).items():
             self.set_config(key, value, secret=True)
 
-    def _project_name(self) -> str:
-        import yaml
+    def _settings(self) -> dict[str, Any]:
+        return dict(yaml.safe_load((self.project_dir / "Pulumi.yaml").read_text()))
 
-        settings = yaml.safe_load((self.project_dir / "Pulumi.yaml").read_text())
-        return str(settings["name"])
+    def _project_name(self) -> str:
+        return str(self._settings()["name"])
+
+    def _link_virtualenv(self) -> None:
+        """Point the project's `virtualenv` option at this interpreter's environment.
+
+        The engine launches the dynamic provider from that virtualenv, as it would for
+        a user who created it with `python -m venv venv && pip install -r requirements.txt`.
+        """
+        runtime = self._settings().get("runtime")
+        options = runtime.get("options", {}) if isinstance(runtime, dict) else {}
+        venv = options.get("virtualenv")
+        if venv and not Path(venv).is_absolute() and not (self.project_dir / venv).exists():
+            (self.project_dir / venv).symlink_to(sys.prefix, target_is_directory=True)
 
     # -- configuration -------------------------------------------------------------
 
@@ -234,7 +250,8 @@ class ProgramStack:
                 )
             elif event.diagnostic_event is not None:
                 diag = event.diagnostic_event
-                result.diagnostics.append((diag.severity, diag.message))
+                if diag.severity != "debug":
+                    result.diagnostics.append((diag.severity, diag.message))
             elif event.res_op_failed_event is not None:
                 urn = event.res_op_failed_event.metadata.urn
                 result.failed_resources.append(urn.rsplit("::", 1)[-1])
@@ -301,7 +318,9 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.support.stack")
     parser.add_argument("command", choices=["preview", "up", "refresh", "destroy", "outputs"])
     parser.add_argument("program_dir", type=Path)
-    parser.add_argument("--work", type=Path, default=None, help="state directory (kept between runs)")
+    parser.add_argument(
+        "--work", type=Path, default=None, help="state directory (kept between runs)"
+    )
     parser.add_argument("--stack", default="dev")
     parser.add_argument("--config", action="append", default=[], metavar="KEY=VALUE")
     args = parser.parse_args(argv)

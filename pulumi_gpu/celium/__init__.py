@@ -1,0 +1,23 @@
+"""Celium (Lium, Bittensor subnet 51): templates, pods, volumes and executor lookups.
+
+Configuration: ``pulumi-gpu:celiumApiKey`` (secret) or ``CELIUM_API_KEY``; endpoint
+``pulumi-gpu:celiumEndpoint`` or ``CELIUM_API_URL`` (default ``https://lium.io/api``).
+"""
+
+from pulumi_gpu.celium.lookups import Executor, get_executors
+from pulumi_gpu.celium.pod import ExecutorSelector, ExecutorSelectorArgs, Pod, PodInputs
+from pulumi_gpu.celium.template import Template, TemplateInputs
+from pulumi_gpu.celium.volume import Volume, VolumeInputs
+
+__all__ = [
+    "Executor",
+    "ExecutorSelector",
+    "ExecutorSelectorArgs",
+    "Pod",
+    "PodInputs",
+    "Template",
+    "TemplateInputs",
+    "Volume",
+    "VolumeInputs",
+    "get_executors",
+]

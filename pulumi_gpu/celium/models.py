@@ -1,0 +1,157 @@
+"""Celium API objects as the client returns them, and the status maps.
+
+Response models ignore fields they do not know, so a richer API does not break us.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class _Response(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+# Template statuses (CREATED | UPDATED | VERIFY_PENDING | VERIFY_SUCCESS | VERIFY_FAILED).
+VERIFY_SUCCESS = "VERIFY_SUCCESS"
+VERIFY_FAILED = "VERIFY_FAILED"
+
+# Pod statuses (RUNNING | STOPPED | FAILED | PENDING | DELETING).
+RUNNING = "RUNNING"
+FAILED = "FAILED"
+DELETING = "DELETING"
+
+POD_PHASE: dict[str, str] = {
+    "PENDING": "starting",
+    "RUNNING": "running",
+    "STOPPED": "stopped",
+    "FAILED": "failed",
+    "DELETING": "deleting",
+}
+"""Celium pod status -> our phase; unknown statuses count as "starting"."""
+
+
+def pod_phase(status: str) -> str:
+    return POD_PHASE.get(status.upper(), "starting")
+
+
+class Location(_Response):
+    country: str = ""
+    country_code: str = ""
+    city: str = ""
+
+
+class Executor(_Response):
+    """A machine for rent."""
+
+    id: str
+    machine_name: str
+    price_per_hour: float = 0.0
+    price_per_gpu: float = 0.0
+    gpu_count: int = 0
+    location: Location = Field(default_factory=Location)
+    executor_ip_address: str = ""
+    uptime_in_minutes: int = 0
+    tier: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive(cls, data: Any) -> Any:
+        """GPU count lives in ``specs``; older answers have only the per-GPU price."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if not data.get("gpu_count"):
+            data["gpu_count"] = ((data.get("specs") or {}).get("gpu") or {}).get("count") or 0
+        if not data.get("price_per_hour") and data.get("price_per_gpu"):
+            data["price_per_hour"] = data["price_per_gpu"] * data["gpu_count"]
+        return data
+
+
+class Template(_Response):
+    id: str
+    name: str = ""
+    docker_image: str = ""
+    docker_image_tag: str | None = None
+    docker_image_digest: str | None = None
+    internal_ports: list[int] | None = None
+    startup_commands: str | None = None
+    environment: dict[str, str] | None = None
+    entrypoint: str | None = None
+    volumes: list[str] | None = None
+    category: str | None = None
+    is_private: bool | None = None
+    description: str | None = None
+    readme: str | None = None
+    status: str = ""
+    verification_logs: str | None = None
+
+
+class PodExecutor(_Response):
+    id: str = ""
+    machine_name: str = ""
+    price_per_hour: float = 0.0
+    executor_ip_address: str = ""
+
+
+class ExecutorStatus(_Response):
+    logs: list[Any] = Field(default_factory=list)
+
+
+class Pod(_Response):
+    id: str
+    pod_name: str = ""
+    status: str = ""
+    ssh_connect_cmd: str | None = None
+    ports_mapping: dict[str, int] = Field(default_factory=dict)
+    gpu_name: str = ""
+    gpu_count: int = 0
+    price: float | None = None
+    executor: PodExecutor = Field(default_factory=PodExecutor)
+    executor_status: ExecutorStatus | None = None
+
+    @field_validator("ports_mapping", mode="before")
+    @classmethod
+    def _ports(cls, value: Any) -> Any:
+        return value if isinstance(value, dict) else {}
+
+    @field_validator("gpu_count", mode="before")
+    @classmethod
+    def _count(cls, value: Any) -> Any:
+        return int(value) if value not in (None, "") else 0
+
+    @property
+    def ready(self) -> bool:
+        """Celium's own rule: RUNNING and an SSH command to use."""
+        return self.status == RUNNING and bool(self.ssh_connect_cmd)
+
+    def failure_reason(self) -> str | None:
+        if self.status != FAILED:
+            return None
+        logs = [str(line) for line in (self.executor_status.logs if self.executor_status else [])]
+        return "; ".join(logs[-5:]) or "the pod failed without logs"
+
+
+class Volume(_Response):
+    id: str
+    name: str = ""
+    description: str = ""
+    current_size_bytes: int = 0
+    current_size_gb: float = 0.0
+
+
+_SSH = re.compile(r"ssh\s+(?:(?P<user>[^@\s]+)@)?(?P<host>[^\s]+)(?:.*?-p\s*(?P<port>\d+))?")
+
+
+def parse_ssh_command(command: str | None) -> tuple[str | None, str | None, int | None]:
+    """'ssh root@1.2.3.4 -p 9002' -> ('root', '1.2.3.4', 9002)."""
+    if not command:
+        return None, None, None
+    match = _SSH.search(command)
+    if not match:
+        return None, None, None
+    port = int(match["port"]) if match["port"] else 22
+    return match["user"] or "root", match["host"], port

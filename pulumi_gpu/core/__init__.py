@@ -1,0 +1,1 @@
+"""The small shared core every cloud builds on; it knows no cloud."""

@@ -1,0 +1,120 @@
+"""Errors raised by pulumi-gpu.
+
+::
+
+    GpuCloudError                    anything this package raises on purpose
+    ├── ConfigurationError           missing credentials or a bad endpoint
+    ├── ApiError                     the cloud answered with an error status
+    │   ├── AuthenticationError      401/403: key missing, wrong, expired or not allowed
+    │   ├── NotFoundError            404
+    │   ├── ConflictError            409
+    │   ├── InvalidRequestError      400/422: the cloud refused the request as made
+    │   ├── RateLimitedError         429, still after the retries
+    │   └── ServerError              5xx, still after the retries
+    ├── TransportError               no usable answer (connection, timeout, broken reply)
+    └── WaitError                    a wait did not end well
+        ├── WaitTimeout              the deadline passed; names the last status seen
+        └── ResourceFailed           the resource reached a failure state
+
+``ApiError.outcome_unknown`` / ``TransportError.outcome_unknown`` say whether a
+request that changes something may have been carried out although it failed (a 5xx
+or a dropped connection after sending): creates use it to look for what they made
+instead of making it twice. Messages never contain credentials.
+"""
+
+from __future__ import annotations
+
+
+class GpuCloudError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class ConfigurationError(GpuCloudError):
+    """A credential or endpoint is missing or unusable."""
+
+
+class ApiError(GpuCloudError):
+    """The cloud answered with an error status; carries the cloud's own message."""
+
+    def __init__(
+        self,
+        cloud: str,
+        method: str,
+        path: str,
+        status: int,
+        message: str,
+        *,
+        outcome_unknown: bool = False,
+    ) -> None:
+        self.cloud = cloud
+        self.method = method
+        self.path = path
+        self.status = status
+        self.message = message
+        self.outcome_unknown = outcome_unknown
+        super().__init__(f"{cloud} API: {method} {path} answered {status}: {message}")
+
+
+class AuthenticationError(ApiError):
+    """401/403: the key is missing, wrong, expired, or lacks the permission."""
+
+
+class NotFoundError(ApiError):
+    """404: the object does not exist (or is not visible to this key)."""
+
+
+class ConflictError(ApiError):
+    """409: the request conflicts with the object's current state."""
+
+
+class InvalidRequestError(ApiError):
+    """400/422: the cloud refused the request as made."""
+
+
+class RateLimitedError(ApiError):
+    """429 after every retry the policy allows."""
+
+
+class ServerError(ApiError):
+    """5xx after every retry the policy allows."""
+
+
+class TransportError(GpuCloudError):
+    """No usable answer: connection refused or dropped, timeout, malformed reply."""
+
+    def __init__(self, cloud: str, method: str, path: str, detail: str, *, outcome_unknown: bool):
+        self.cloud = cloud
+        self.method = method
+        self.path = path
+        self.outcome_unknown = outcome_unknown
+        super().__init__(f"{cloud} API: {method} {path} failed: {detail}")
+
+
+class WaitError(GpuCloudError):
+    """A wait for a resource did not end in the wanted state."""
+
+
+class WaitTimeout(WaitError):
+    """The deadline passed before the resource was ready."""
+
+
+class ResourceFailed(WaitError):
+    """The resource reached a terminal failure state."""
+
+
+_BY_STATUS: dict[int, type[ApiError]] = {
+    400: InvalidRequestError,
+    401: AuthenticationError,
+    403: AuthenticationError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: InvalidRequestError,
+    429: RateLimitedError,
+}
+
+
+def error_class_for(status: int) -> type[ApiError]:
+    """The ApiError subclass for an HTTP status."""
+    if status >= 500:
+        return ServerError
+    return _BY_STATUS.get(status, ApiError)

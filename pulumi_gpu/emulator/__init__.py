@@ -1,0 +1,59 @@
+"""The four GPU clouds on localhost: faithful APIs, simulated time, injected faults.
+
+::
+
+    emulator = Emulator(speed=60)
+    with EmulatorServer(emulator) as server:
+        server.url("celium")          # http://127.0.0.1:PORT/celium, for celiumEndpoint
+        emulator.faults.add(cloud="celium", method="POST", path="/executors/*/rent",
+                            status=500, after_action=True)
+        emulator.celium.timings.boot = 5
+        ...
+        emulator.leftovers()          # what still exists, per cloud
+
+``pulumi-gpu emulator --port N`` serves the same over HTTP; its controls live under
+``/_emulator`` (see ``app.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi_gpu.emulator.base import EmulatedCloud
+from pulumi_gpu.emulator.celium.backend import CeliumBackend
+from pulumi_gpu.emulator.clock import SimClock
+from pulumi_gpu.emulator.faults import FaultInjector, FaultRule
+from pulumi_gpu.emulator.server import EmulatorServer
+from pulumi_gpu.emulator.state import RequestLog
+
+__all__ = ["Emulator", "EmulatorServer", "FaultRule"]
+
+
+class Emulator:
+    """All emulated clouds, their shared clock, faults and request log."""
+
+    def __init__(self, *, speed: float = 1.0, seed: int = 0) -> None:
+        self.clock = SimClock(speed)
+        self.faults = FaultInjector()
+        self.requests = RequestLog()
+        self.celium = CeliumBackend(self.clock, seed=seed)
+        self.clouds: dict[str, EmulatedCloud] = {c.name: c for c in (self.celium,)}
+
+    def reset(self) -> None:
+        """Forget every object, fault and logged request; restore the seeded inventory."""
+        self.faults.clear()
+        self.requests.clear()
+        for cloud in self.clouds.values():
+            cloud.reset()
+
+    def leftovers(self) -> dict[str, dict[str, list[str]]]:
+        """What exists now in each cloud (empty lists everywhere after a clean destroy)."""
+        return {name: cloud.leftovers() for name, cloud in self.clouds.items()}
+
+    def is_empty(self) -> bool:
+        return not any(ids for kinds in self.leftovers().values() for ids in kinds.values())
+
+    def app(self) -> Any:
+        from pulumi_gpu.emulator.app import create_app
+
+        return create_app(self)

@@ -1,0 +1,189 @@
+"""The emulator's ASGI app: every cloud under its prefix, plus ``/_emulator`` controls.
+
+A request to ``/<cloud>/<the cloud's real path>`` goes through :class:`FaultsAndLog`
+(request log, injected faults) to that cloud's router. ``/_emulator`` holds the
+controls: reset, time, faults, the request log, and each cloud's own controls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from pulumi_gpu.emulator.faults import FaultRule
+from pulumi_gpu.emulator.state import CloudError, RequestRecord
+
+if TYPE_CHECKING:
+    from pulumi_gpu.emulator import Emulator
+
+ADMIN = "_emulator"
+
+
+def split_path(path: str) -> tuple[str, str]:
+    """'/celium/pods/1' -> ('celium', '/pods/1')."""
+    head, _, rest = path.lstrip("/").partition("/")
+    return head, "/" + rest
+
+
+class FaultsAndLog:
+    """ASGI middleware: logs every cloud request and applies injected faults."""
+
+    def __init__(self, app: ASGIApp, emulator: Emulator) -> None:
+        self.app = app
+        self.emulator = emulator
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cloud, path = split_path(scope["path"])
+        if cloud not in self.emulator.clouds:
+            await self.app(scope, receive, send)
+            return
+        record = RequestRecord(
+            seq=0,
+            at=time.monotonic(),
+            sim_at=self.emulator.clock.now(),
+            cloud=cloud,
+            method=scope["method"],
+            path=path,
+            query=scope.get("query_string", b"").decode(),
+        )
+        self.emulator.requests.add(record)
+        rule = self.emulator.faults.take(cloud, scope["method"], path)
+        if rule is not None:
+            record.fault = rule.describe()
+            if rule.delay:
+                await asyncio.sleep(rule.delay)
+            if rule.status is not None or rule.drop:
+                if rule.after_action:
+                    await self.app(scope, receive, _discard)
+                await self._fault_answer(rule, record, send)
+                return
+
+        async def logged_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                record.status = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, logged_send)
+
+    @staticmethod
+    async def _fault_answer(rule: FaultRule, record: RequestRecord, send: Send) -> None:
+        if rule.drop:
+            # Promise a body and stop early: the server closes, the client sees a drop.
+            record.status = -1
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"content-length", b"1024"),
+                        (b"content-type", b"application/json"),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": b'{"id":', "more_body": True})
+            return
+        status = rule.status or 500
+        body = rule.body if rule.body is not None else {"detail": "Internal Server Error"}
+        headers = [(b"content-type", b"application/json")]
+        if rule.retry_after is not None:
+            headers.append((b"retry-after", str(int(rule.retry_after)).encode()))
+        record.status = status
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": json.dumps(body).encode()})
+
+
+async def _discard(message: Message) -> None:
+    return None
+
+
+class _Advance(BaseModel):
+    seconds: float
+
+
+class _Speed(BaseModel):
+    speed: float
+
+
+def _admin_router(emulator: Emulator) -> APIRouter:
+    router = APIRouter(prefix=f"/{ADMIN}", tags=["emulator controls"])
+
+    @router.post("/reset")
+    async def reset() -> dict[str, Any]:
+        emulator.reset()
+        return {"reset": True}
+
+    @router.post("/advance")
+    async def advance(body: _Advance) -> dict[str, Any]:
+        emulator.clock.advance(body.seconds)
+        return {"now": emulator.clock.iso()}
+
+    @router.put("/speed")
+    async def speed(body: _Speed) -> dict[str, Any]:
+        emulator.clock.set_speed(body.speed)
+        return {"speed": emulator.clock.speed}
+
+    @router.get("/requests")
+    async def requests(
+        cloud: str | None = None, method: str | None = None, path: str | None = None
+    ) -> list[dict[str, Any]]:
+        return [asdict(r) for r in emulator.requests.find(cloud, method, path)]
+
+    @router.post("/faults")
+    async def add_fault(rule: dict[str, Any]) -> dict[str, Any]:
+        allowed = set(FaultRule.__dataclass_fields__) - {"hits"}
+        unknown = set(rule) - allowed
+        if unknown:
+            return JSONResponse(  # type: ignore[return-value]
+                {"detail": f"unknown fault fields {sorted(unknown)}; allowed {sorted(allowed)}"},
+                400,
+            )
+        return asdict(emulator.faults.add(FaultRule(**rule)))
+
+    @router.delete("/faults")
+    async def clear_faults() -> dict[str, Any]:
+        emulator.faults.clear()
+        return {"cleared": True}
+
+    @router.get("/leftovers")
+    async def leftovers() -> dict[str, Any]:
+        return emulator.leftovers()
+
+    return router
+
+
+def create_app(emulator: Emulator) -> FastAPI:
+    """The emulator as one ASGI application."""
+    app = FastAPI(title="pulumi-gpu cloud emulator", docs_url=f"/{ADMIN}/docs", openapi_url=None)
+
+    @app.exception_handler(CloudError)
+    async def cloud_error(request: Request, exc: CloudError) -> Response:
+        cloud = emulator.clouds[split_path(request.url.path)[0]]
+        return cloud.render_error(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        name = split_path(request.url.path)[0]
+        errors = jsonable_encoder(exc.errors())
+        if name in emulator.clouds:
+            return emulator.clouds[name].render_validation_error(errors)
+        return JSONResponse({"detail": errors}, 422)
+
+    app.include_router(_admin_router(emulator))
+    for cloud in emulator.clouds.values():
+        app.include_router(cloud.router(), prefix=f"/{cloud.name}")
+        app.include_router(cloud.admin_router(), prefix=f"/{ADMIN}/{cloud.name}")
+    app.add_middleware(FaultsAndLog, emulator=emulator)
+    return app

@@ -1,0 +1,131 @@
+"""Celium end to end: the real pulumi CLI driving the emulated Celium API over HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from pulumi_gpu.emulator import Emulator
+from tests.e2e.conftest import CELIUM_KEY, SSH_KEY
+
+pytestmark = pytest.mark.e2e
+
+
+def _pods(emulator: Emulator) -> list[str]:
+    return emulator.leftovers()["celium"]["pods"]
+
+
+def test_quickstart_lifecycle(celium_stack, emulator: Emulator) -> None:
+    stack = celium_stack("celium-quickstart", config={"sshPublicKey": SSH_KEY})
+
+    preview = stack.preview()
+    assert preview.ops() == {"vllm": "create", "pod": "create"}
+    assert emulator.is_empty(), "preview must not create anything"
+
+    assert stack.up().ops() == {"vllm": "create", "pod": "create"}
+    outputs = stack.outputs()
+    assert outputs["ssh"].startswith("ssh root@")
+    assert set(outputs["ports"]) == {"22", "8000"}
+    assert outputs["ssh"].endswith(f"-p {outputs['ports']['22']}")
+    assert "A100" in outputs["gpu"]
+    (pod_id,) = _pods(emulator)
+    assert emulator.celium.get_pod(CELIUM_KEY, pod_id)["status"] == "RUNNING"
+
+    assert stack.preview().ops() == {}, "an unchanged program must preview no changes"
+
+    # A selector the rented machine still satisfies changes nothing.
+    stack.set_config("maxPricePerHour", str(outputs["price_per_hour"] + 0.5))
+    assert stack.preview().ops() == {}
+
+    # Renaming the pod is an in-place update of the same pod.
+    stack.set_config("podName", "renamed-pod")
+    assert stack.preview().ops() == {"pod": "update"}
+    assert stack.up().ops() == {"pod": "update"}
+    assert _pods(emulator) == [pod_id]
+    assert emulator.celium.get_pod(CELIUM_KEY, pod_id)["pod_name"] == "renamed-pod"
+
+    # Another GPU model replaces the pod (and only the pod).
+    stack.set_config("gpuModel", "H100")
+    stack.remove_config("maxPricePerHour")
+    assert stack.preview().ops() == {"pod": "replace"}
+    assert stack.up().ops() == {"pod": "replace"}
+    (new_pod_id,) = _pods(emulator)
+    assert new_pod_id != pod_id
+    assert "H100" in stack.outputs()["gpu"]
+
+    # Deleted behind Pulumi's back: refresh drops it from the state.
+    emulator.celium.remove_pod(new_pod_id)
+    stack.refresh()
+    assert set(stack.resources()) == {"vllm"}
+    assert stack.preview().ops() == {"pod": "create"}
+
+    assert stack.destroy().ops() == {"vllm": "delete"}
+    assert emulator.is_empty()
+    assert CELIUM_KEY not in stack.export_text()
+
+
+def test_image_change_replaces_template_and_its_pods(celium_stack, emulator: Emulator) -> None:
+    stack = celium_stack("celium-quickstart", config={"sshPublicKey": SSH_KEY})
+    stack.up()
+    stack.set_config("imageTag", "v2")
+    assert stack.preview().ops() == {"vllm": "replace", "pod": "replace"}
+    stack.up()
+    assert len(emulator.leftovers()["celium"]["templates"]) == 1
+    assert len(_pods(emulator)) == 1
+
+
+def test_failed_verification_fails_cleanly(celium_stack, emulator: Emulator) -> None:
+    stack = celium_stack(
+        "celium-quickstart", config={"sshPublicKey": SSH_KEY, "image": "alpine", "imageTag": "3.20"}
+    )
+    result = stack.up(expect_failure=True)
+    assert "VERIFY_FAILED" in result.text()
+    assert "Debian/Ubuntu-based" in result.text(), "the verification logs must be shown"
+    assert "Traceback" not in result.text()
+    assert emulator.is_empty(), "the failed template must be deleted"
+    assert stack.resources() == {}
+
+
+def test_failed_pod_is_removed_and_reported(celium_stack, emulator: Emulator) -> None:
+    emulator.celium.fail_next_pods.append("nvidia-smi: driver/library version mismatch")
+    stack = celium_stack("celium-quickstart", config={"sshPublicKey": SSH_KEY})
+    result = stack.up(expect_failure=True)
+    assert "driver/library version mismatch" in result.text()
+    assert "was deleted" in result.text()
+    assert _pods(emulator) == [], "a failed pod must not be left renting"
+    assert set(stack.resources()) == {"vllm"}
+
+
+@pytest.mark.parametrize("fault", [{"drop": True}, {"status": 500}], ids=["dropped", "500"])
+def test_lost_rent_answer_rents_one_pod(celium_stack, emulator: Emulator, fault) -> None:
+    emulator.faults.add(
+        cloud="celium", method="POST", path="/executors/*/rent", after_action=True, **fault
+    )
+    stack = celium_stack("celium-quickstart", config={"sshPublicKey": SSH_KEY})
+    stack.up()
+    rents = emulator.requests.find("celium", "POST", "/executors/*/rent")
+    assert len(rents) == 1, "the create must not be sent twice"
+    (pod_id,) = _pods(emulator)
+    assert stack.resources()["pod"]["id"] == pod_id
+
+
+def test_rate_limits_and_server_errors_are_ridden_out(celium_stack, emulator: Emulator) -> None:
+    emulator.faults.add(cloud="celium", method="GET", status=429, retry_after=1, times=2)
+    emulator.faults.add(cloud="celium", method="POST", path="/templates", status=429, times=1)
+    emulator.faults.add(cloud="celium", method="GET", path="/pods/*", status=503, times=2)
+    stack = celium_stack("celium-quickstart", config={"sshPublicKey": SSH_KEY})
+    stack.up()
+    assert len(_pods(emulator)) == 1
+    assert len(emulator.requests.find("celium", "POST", "/templates")) == 2
+
+
+def test_sixteen_pods_wait_concurrently(celium_stack, emulator: Emulator) -> None:
+    stack = celium_stack("celium-fleet", config={"sshPublicKey": SSH_KEY, "pods": "16"})
+    # The CLI runs GOMAXPROCS*4 operations at once by default; ask for more, as a user
+    # with a big fleet would (`pulumi up --parallel 64`).
+    stack.up(parallel=64)
+    assert len(_pods(emulator)) == 16
+    waits = emulator.celium.waits
+    assert len(waits.records()) == 16
+    assert waits.max_overlap() == 16, "all 16 pods must be waited on at the same time"
+    stack.destroy()
+    assert emulator.is_empty()
