@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Sequence
@@ -268,7 +269,7 @@ class PodProvider(GpuProvider[PodInputs]):
             try:
                 pod = create_once(
                     what,
-                    lambda: client.rent(executor.id, body),
+                    functools.partial(client.rent, executor.id, body),
                     existing=lambda: [p for p in client.list_pods() if p.pod_name == inputs.name],
                     ident=lambda p: p.id,
                 )

@@ -53,6 +53,13 @@ REPLACES: dict[str, Any] = {"replaceOnChange": True}
 SECRET: dict[str, Any] = {"secret": True}
 """``Field(json_schema_extra=SECRET)``: this input is a secret (kept encrypted in state)."""
 
+DESTROYS_DATA: dict[str, Any] = {"replaceOnChange": True, "destroysData": True}
+"""``Field(json_schema_extra=DESTROYS_DATA)``: changing this input replaces a resource that
+holds data, which deletes the data. Such a change is refused at preview unless the
+inputs also set ``allow_replacement=True`` (the model must declare that field)."""
+
+ALLOW_REPLACEMENT = "allow_replacement"
+
 
 class ResourceInputs(BaseModel):
     """Base of a resource's inputs. Unknown fields are errors: they catch typos."""
@@ -66,6 +73,16 @@ class ResourceInputs(BaseModel):
             for name, info in cls.model_fields.items()
             if isinstance(info.json_schema_extra, dict)
             and info.json_schema_extra.get("replaceOnChange")
+        )
+
+    @classmethod
+    def data_fields(cls) -> frozenset[str]:
+        """Fields whose change replaces the resource and deletes its data."""
+        return frozenset(
+            name
+            for name, info in cls.model_fields.items()
+            if isinstance(info.json_schema_extra, dict)
+            and info.json_schema_extra.get("destroysData")
         )
 
     @classmethod
@@ -136,7 +153,7 @@ class GpuProvider(ResourceProvider, Generic[InputsT]):
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         values = _without_provider(news)
-        failures = self._validation_failures(values)
+        failures = self._validation_failures(values) + self._data_loss_failures(olds, values)
         if not failures and not contains_unknown(values) and olds:
             old_values = _without_provider(olds)
             if not contains_unknown(old_values):
@@ -146,7 +163,7 @@ class GpuProvider(ResourceProvider, Generic[InputsT]):
                     old = None  # state from an older release; nothing to compare with
                 if old is not None:
                     new = self.inputs_model.model_validate(values)
-                    failures = self.check_change(old, new)  # type: ignore[arg-type]
+                    failures += self.check_change(old, new)  # type: ignore[arg-type]
         return CheckResult(news, failures)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -233,6 +250,21 @@ class GpuProvider(ResourceProvider, Generic[InputsT]):
 
     def _inputs(self, props: dict[str, Any]) -> ResourceInputs:
         return self.inputs_model.model_validate(_without_provider(props))
+
+    def _data_loss_failures(self, olds: dict[str, Any], news: dict[str, Any]) -> list[CheckFailure]:
+        """Refuse a change that would replace a data-holding resource, unless allowed."""
+        guarded = self.inputs_model.data_fields()
+        if not olds or not guarded or news.get(ALLOW_REPLACEMENT) is True:
+            return []
+        return [
+            CheckFailure(
+                field,
+                f"changing {field} replaces this {self.kind}, which deletes the data on it; "
+                f"keep the old value ({_show(olds.get(field))}), or set {ALLOW_REPLACEMENT}=true "
+                "for this update to confirm",
+            )
+            for field in sorted(guarded & set(self.changed_fields(olds, news)))
+        ]
 
     def _validation_failures(self, values: dict[str, Any]) -> list[CheckFailure]:
         try:

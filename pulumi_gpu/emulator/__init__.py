@@ -50,6 +50,16 @@ class Emulator:
         """What exists now in each cloud (empty lists everywhere after a clean destroy)."""
         return {name: cloud.leftovers() for name, cloud in self.clouds.items()}
 
+    def stack_config(self, server_url: str) -> tuple[dict[str, str], dict[str, str]]:
+        """(settings, secret settings) pointing a stack at every cloud of this emulator."""
+        config: dict[str, str] = {}
+        secrets: dict[str, str] = {}
+        for name, cloud in self.clouds.items():
+            plain, secret = cloud.stack_config(f"{server_url}/{name}")
+            config.update(plain)
+            secrets.update(secret)
+        return config, secrets
+
     def is_empty(self) -> bool:
         return not any(ids for kinds in self.leftovers().values() for ids in kinds.values())
 

@@ -36,6 +36,13 @@ class EmulatedCloud:
     def reset(self) -> None:
         self.waits.clear()
 
+    def stack_config(self, base_url: str) -> tuple[dict[str, str], dict[str, str]]:
+        """Stack configuration that points pulumi-gpu at this cloud on the emulator.
+
+        Returns (plain settings, secret settings), e.g. the endpoint and an accepted key.
+        """
+        raise NotImplementedError
+
     def leftovers(self) -> dict[str, list[str]]:
         """Ids of the objects that exist now, by kind (what a test expects to be empty)."""
         raise NotImplementedError

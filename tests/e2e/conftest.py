@@ -1,4 +1,4 @@
-"""Fixtures for end-to-end tests: stacks wired to the emulator."""
+"""Fixtures for end-to-end tests: stacks wired to every cloud of the emulator."""
 
 from __future__ import annotations
 
@@ -16,22 +16,21 @@ POLL_SECONDS = "0.2"
 
 
 @pytest.fixture
-def celium_stack(
+def cloud_stack(
     program_stack: Callable[..., ProgramStack],
     emulator: Emulator,
     emulator_server: EmulatorServer,
 ) -> Callable[..., ProgramStack]:
-    """Factory for a stack whose Celium endpoint and key point at the emulator."""
+    """Factory for a stack whose endpoints and keys point at the emulator (every cloud)."""
 
     def make(program: str, *, config: dict[str, str] | None = None, **kwargs: Any) -> ProgramStack:
+        settings, secrets = emulator.stack_config(emulator_server.url())
+        env = {"PULUMI_GPU_POLL_SECONDS": POLL_SECONDS, **kwargs.pop("env", {})}
         return program_stack(
             program,
-            config={
-                "pulumi-gpu:celiumEndpoint": emulator_server.url("celium"),
-                **(config or {}),
-            },
-            secrets={"pulumi-gpu:celiumApiKey": CELIUM_KEY},
-            env={"PULUMI_GPU_POLL_SECONDS": POLL_SECONDS},
+            config={**settings, **(config or {})},
+            secrets={**secrets, **kwargs.pop("secrets", {})},
+            env=env,
             **kwargs,
         )
 

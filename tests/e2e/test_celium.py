@@ -14,8 +14,8 @@ def _pods(emulator: Emulator) -> list[str]:
     return emulator.leftovers()["celium"]["pods"]
 
 
-def test_quickstart_lifecycle(celium_stack, emulator: Emulator) -> None:
-    stack = celium_stack("celium-quickstart", config={"sshPublicKey": SSH_KEY})
+def test_quickstart_lifecycle(cloud_stack, emulator: Emulator) -> None:
+    stack = cloud_stack("celium-quickstart", config={"sshPublicKey": SSH_KEY})
 
     preview = stack.preview()
     assert preview.ops() == {"vllm": "create", "pod": "create"}
@@ -63,8 +63,8 @@ def test_quickstart_lifecycle(celium_stack, emulator: Emulator) -> None:
     assert CELIUM_KEY not in stack.export_text()
 
 
-def test_image_change_replaces_template_and_its_pods(celium_stack, emulator: Emulator) -> None:
-    stack = celium_stack("celium-quickstart", config={"sshPublicKey": SSH_KEY})
+def test_image_change_replaces_template_and_its_pods(cloud_stack, emulator: Emulator) -> None:
+    stack = cloud_stack("celium-quickstart", config={"sshPublicKey": SSH_KEY})
     stack.up()
     stack.set_config("imageTag", "v2")
     assert stack.preview().ops() == {"vllm": "replace", "pod": "replace"}
@@ -73,8 +73,8 @@ def test_image_change_replaces_template_and_its_pods(celium_stack, emulator: Emu
     assert len(_pods(emulator)) == 1
 
 
-def test_failed_verification_fails_cleanly(celium_stack, emulator: Emulator) -> None:
-    stack = celium_stack(
+def test_failed_verification_fails_cleanly(cloud_stack, emulator: Emulator) -> None:
+    stack = cloud_stack(
         "celium-quickstart", config={"sshPublicKey": SSH_KEY, "image": "alpine", "imageTag": "3.20"}
     )
     result = stack.up(expect_failure=True)
@@ -85,9 +85,9 @@ def test_failed_verification_fails_cleanly(celium_stack, emulator: Emulator) -> 
     assert stack.resources() == {}
 
 
-def test_failed_pod_is_removed_and_reported(celium_stack, emulator: Emulator) -> None:
+def test_failed_pod_is_removed_and_reported(cloud_stack, emulator: Emulator) -> None:
     emulator.celium.fail_next_pods.append("nvidia-smi: driver/library version mismatch")
-    stack = celium_stack("celium-quickstart", config={"sshPublicKey": SSH_KEY})
+    stack = cloud_stack("celium-quickstart", config={"sshPublicKey": SSH_KEY})
     result = stack.up(expect_failure=True)
     assert "driver/library version mismatch" in result.text()
     assert "was deleted" in result.text()
@@ -96,11 +96,11 @@ def test_failed_pod_is_removed_and_reported(celium_stack, emulator: Emulator) ->
 
 
 @pytest.mark.parametrize("fault", [{"drop": True}, {"status": 500}], ids=["dropped", "500"])
-def test_lost_rent_answer_rents_one_pod(celium_stack, emulator: Emulator, fault) -> None:
+def test_lost_rent_answer_rents_one_pod(cloud_stack, emulator: Emulator, fault) -> None:
     emulator.faults.add(
         cloud="celium", method="POST", path="/executors/*/rent", after_action=True, **fault
     )
-    stack = celium_stack("celium-quickstart", config={"sshPublicKey": SSH_KEY})
+    stack = cloud_stack("celium-quickstart", config={"sshPublicKey": SSH_KEY})
     stack.up()
     rents = emulator.requests.find("celium", "POST", "/executors/*/rent")
     assert len(rents) == 1, "the create must not be sent twice"
@@ -108,18 +108,18 @@ def test_lost_rent_answer_rents_one_pod(celium_stack, emulator: Emulator, fault)
     assert stack.resources()["pod"]["id"] == pod_id
 
 
-def test_rate_limits_and_server_errors_are_ridden_out(celium_stack, emulator: Emulator) -> None:
+def test_rate_limits_and_server_errors_are_ridden_out(cloud_stack, emulator: Emulator) -> None:
     emulator.faults.add(cloud="celium", method="GET", status=429, retry_after=1, times=2)
     emulator.faults.add(cloud="celium", method="POST", path="/templates", status=429, times=1)
     emulator.faults.add(cloud="celium", method="GET", path="/pods/*", status=503, times=2)
-    stack = celium_stack("celium-quickstart", config={"sshPublicKey": SSH_KEY})
+    stack = cloud_stack("celium-quickstart", config={"sshPublicKey": SSH_KEY})
     stack.up()
     assert len(_pods(emulator)) == 1
     assert len(emulator.requests.find("celium", "POST", "/templates")) == 2
 
 
-def test_sixteen_pods_wait_concurrently(celium_stack, emulator: Emulator) -> None:
-    stack = celium_stack("celium-fleet", config={"sshPublicKey": SSH_KEY, "pods": "16"})
+def test_sixteen_pods_wait_concurrently(cloud_stack, emulator: Emulator) -> None:
+    stack = cloud_stack("celium-fleet", config={"sshPublicKey": SSH_KEY, "pods": "16"})
     # The CLI runs GOMAXPROCS*4 operations at once by default; ask for more, as a user
     # with a big fleet would (`pulumi up --parallel 64`).
     stack.up(parallel=64)

@@ -38,7 +38,7 @@ PASSPHRASE = "pulumi-gpu-tests"
 
 
 def engine_dir() -> Path:
-    """The directory holding the `pulumi` CLI: $PULUMI_GPU_ENGINE_DIR or engine/build.sh's answer."""
+    """The directory holding `pulumi`: $PULUMI_GPU_ENGINE_DIR, else engine/build.sh's answer."""
     given = os.environ.get("PULUMI_GPU_ENGINE_DIR")
     if given:
         return Path(given)

@@ -170,6 +170,12 @@ class CeliumBackend(EmulatedCloud):
 
         return build_admin_router(self)
 
+    def stack_config(self, base_url: str) -> tuple[dict[str, str], dict[str, str]]:
+        return (
+            {"pulumi-gpu:celiumEndpoint": base_url},
+            {"pulumi-gpu:celiumApiKey": "celium-emulator-key"},
+        )
+
     # -- emulator controls ----------------------------------------------------------
 
     def reset(self) -> None:
