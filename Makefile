@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 CODE := pulumi_gpu tests bench
 
-.PHONY: test lint engine demo venv clean
+.PHONY: test lint engine demo demo-destroy venv clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,9 +30,13 @@ lint: $(INSTALLED)
 test: lint
 	PULUMI_GPU_ENGINE_DIR="$$(engine/build.sh)" $(PY) -m pytest $(PYTEST_ARGS)
 
-## make demo: start the emulator and run the demo program on it with a local backend
+## make demo: start the emulator and `pulumi up` the demo on it (state in .demo/)
 demo: $(INSTALLED)
-	PULUMI_GPU_ENGINE_DIR="$$(engine/build.sh)" $(PY) -m tests.support.demo
+	PULUMI_GPU_ENGINE_DIR="$$(engine/build.sh)" $(PY) -m tests.support.demo up
+
+## make demo-destroy: destroy the demo stack and stop the emulator
+demo-destroy: $(INSTALLED)
+	PULUMI_GPU_ENGINE_DIR="$$(engine/build.sh)" $(PY) -m tests.support.demo destroy
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .demo

@@ -7,7 +7,8 @@ waits ten minutes for a pod holds one of those four threads, so a fleet of N pod
 would come up in ceil(N/4) rounds although the engine asks for all N at once.
 
 :func:`raise_worker_limit` finds that server's executor and raises its limit (the
-executor starts threads lazily up to ``_max_workers``). It relies on SDK internals,
+executor starts threads lazily up to ``_max_workers``, and here also for operations
+already queued). It relies on SDK and grpcio internals,
 so it checks every assumption and raises :class:`WorkerLimitError` when one no longer
 holds: a future SDK that changes the shape fails loudly rather than silently
 falling back to four at a time.
@@ -53,7 +54,11 @@ def raise_worker_limit(limit: int = WORKER_LIMIT) -> None:
         if executor._max_workers < limit:
             executor._max_workers = limit
         if executor._max_workers < limit:  # pragma: no cover - a read-only attribute one day
-            raise WorkerLimitError("could not raise the dynamic provider's worker limit")
+            raise WorkerLimitError(_changed("its worker limit did not change"))
+        # Operations that arrived while all four threads were busy wait in the queue;
+        # give each a thread now (the executor only starts threads on submit).
+        for _ in range(executor._work_queue.qsize()):
+            executor._adjust_thread_count()
         _raised = True
 
 
@@ -67,7 +72,9 @@ def _server_executor() -> ThreadPoolExecutor:
     if len(servers) != 1:
         raise WorkerLimitError(_changed(f"found {len(servers)} gRPC servers, expected 1"))
     executor = getattr(getattr(servers[0], "_state", None), "thread_pool", None)
-    if not isinstance(executor, ThreadPoolExecutor) or not hasattr(executor, "_max_workers"):
+    if not isinstance(executor, ThreadPoolExecutor) or not all(
+        hasattr(executor, name) for name in ("_max_workers", "_work_queue", "_adjust_thread_count")
+    ):
         raise WorkerLimitError(_changed("the gRPC server has no ThreadPoolExecutor"))
     return executor
 

@@ -161,6 +161,12 @@ def _admin_router(emulator: Emulator) -> APIRouter:
     async def leftovers() -> dict[str, Any]:
         return emulator.leftovers()
 
+    @router.get("/stack-config")
+    async def stack_config(request: Request) -> dict[str, Any]:
+        base = str(request.base_url).rstrip("/")
+        settings, secrets = emulator.stack_config(base)
+        return {"config": settings, "secrets": secrets}
+
     return router
 
 

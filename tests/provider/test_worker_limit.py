@@ -1,0 +1,58 @@
+"""The dynamic-provider process serves more than four operations at once.
+
+Drives Pulumi's own provider server (``python -m pulumi.dynamic``) over gRPC with the
+SDK's messages, as the engine does: Configure, then 16 concurrent Creates of a provider
+whose create blocks on a 16-party barrier. With the SDK's 4 worker threads the barrier
+would never fill; after ``configure`` raised the limit, all 16 meet.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import dill
+import grpc
+import pytest
+from google.protobuf import struct_pb2
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+from tests.support.barrier_provider import BarrierProvider
+
+PARTIES = 16
+
+
+@pytest.fixture
+def provider_server(tmp_path) -> provider_pb2_grpc.ResourceProviderStub:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "BARRIER_DIR": str(tmp_path)}
+    process = subprocess.Popen(
+        [sys.executable, "-u", "-m", "pulumi.dynamic"], stdout=subprocess.PIPE, env=env
+    )
+    assert process.stdout is not None
+    port = int(process.stdout.readline())
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    yield provider_pb2_grpc.ResourceProviderStub(channel)
+    channel.close()
+    process.kill()
+    process.wait()
+
+
+def test_sixteen_creates_run_at_once(provider_server, tmp_path) -> None:
+    serialized = base64.b64encode(dill.dumps(BarrierProvider())).decode()
+    provider_server.Configure(provider_pb2.ConfigureRequest(args=struct_pb2.Struct()))
+
+    def create(index: int) -> str:
+        props = struct_pb2.Struct()
+        props.update({"__provider": serialized, "index": index, "parties": PARTIES})
+        response = provider_server.Create(
+            provider_pb2.CreateRequest(urn=f"urn:pulumi:s::p::t::r{index}", properties=props),
+            timeout=60,
+        )
+        return response.id
+
+    with ThreadPoolExecutor(PARTIES) as pool:
+        ids = list(pool.map(create, range(PARTIES)))
+    assert sorted(ids) == sorted(f"box-{i}" for i in range(PARTIES))

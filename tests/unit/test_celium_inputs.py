@@ -1,0 +1,123 @@
+"""Celium inputs: mistakes caught at preview, and the executor diff policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pulumi_gpu.celium.pod import ExecutorSelector, PodProvider
+from pulumi_gpu.celium.template import TemplateProvider
+from pulumi_gpu.celium.volume import VolumeProvider
+from pulumi_gpu.core.provider import PROVIDER_KEY
+
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB/6vi7VtlHAbDYurbV/k70dQql4m7GcdCuBtYMCu/t8 me"
+POD = {
+    "name": "p",
+    "template_id": "t-1",
+    "ssh_public_keys": [KEY],
+    "selector": {"gpu_model": "A100"},
+}
+TEMPLATE = {"name": "t", "docker_image": "pytorch/pytorch"}
+
+
+def failures(provider: Any, news: dict[str, Any]) -> dict[str, str]:
+    result = provider.check({}, {**news, PROVIDER_KEY: "p"})
+    return {f.property: f.reason for f in result.failures}
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ({"docker_image": ""}, "docker_image", "must not be empty"),
+        ({"docker_image": "ubuntu:22.04"}, "docker_image", "docker_image_tag"),
+        ({"docker_image": "Not An Image"}, "docker_image", "not an image repository"),
+        ({"internal_ports": [22, 70000]}, "internal_ports", "between 1 and 65535"),
+        ({"internal_ports": [22, 22]}, "internal_ports", "unique"),
+        ({"internal_ports": [22, "http"]}, "internal_ports[1]", "valid integer"),
+        ({"environment": {"1BAD": "x"}}, "environment", "[A-Za-z_]"),
+        ({"volumes": ["data"]}, "volumes", "absolute"),
+        ({"category": "WINDOWS"}, "category", "'UBUNTU'"),
+        ({"docker_image_digest": "abc"}, "docker_image_digest", "sha256"),
+        ({"wait_timeout": -1}, "wait_timeout", "greater than 0"),
+        ({"dockerimage": "x"}, "dockerimage", "did you mean 'docker_image'"),
+    ],
+)
+def test_template_mistakes(change: dict[str, Any], field: str, words: str) -> None:
+    found = failures(TemplateProvider(), {**TEMPLATE, **change})
+    assert field in found, found
+    assert words in found[field]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ({"ssh_public_keys": []}, "ssh_public_keys", "at least 1"),
+        ({"ssh_public_keys": ["hello"]}, "ssh_public_keys", "not an OpenSSH public key"),
+        ({"selector": {"max_price_per_hour": -2}}, "selector.max_price_per_hour", "greater than 0"),
+        ({"selector": {"gpu_count": 0}}, "selector.gpu_count", "greater than or equal to 1"),
+        ({"selector": {"gpu_cuont": 8}}, "selector.gpu_cuont", "did you mean 'gpu_count'"),
+        ({"executor_id": "e-1"}, "celium Pod", "exactly one of executor_id and selector"),
+        ({"selector": None}, "celium Pod", "exactly one of executor_id and selector"),
+    ],
+)
+def test_pod_mistakes(change: dict[str, Any], field: str, words: str) -> None:
+    found = failures(PodProvider(), {**POD, **change})
+    assert field in found, found
+    assert words in found[field]
+
+
+def test_volume_needs_a_name() -> None:
+    assert "name" in failures(VolumeProvider(), {"name": ""})
+
+
+RENTED = {
+    **POD,
+    "rented_executor_id": "e-1",
+    "gpu_name": "NVIDIA A100-SXM4-80GB",
+    "gpu_count": 8,
+    "price_per_hour": 9.6,
+    "location": {"country": "Germany", "country_code": "DE", "city": "Frankfurt"},
+}
+
+
+@pytest.mark.parametrize(
+    ("selector", "replaces"),
+    [
+        ({"gpu_model": "a100", "gpu_count": 8}, False),
+        ({"gpu_model": "A100", "max_price_per_hour": 10, "location": "de"}, False),
+        ({"location": "Frankfurt"}, False),
+        ({"gpu_model": "H100"}, True),
+        ({"gpu_model": "A100", "gpu_count": 4}, True),
+        ({"gpu_model": "A100", "max_price_per_hour": 9}, True),
+        ({"location": "US"}, True),
+    ],
+)
+def test_a_selector_the_rented_machine_still_meets_changes_nothing(
+    selector: dict[str, Any], replaces: bool
+) -> None:
+    result = PodProvider().diff("pod-1", RENTED, {**POD, "selector": selector})
+    assert result.changes is replaces
+    assert result.replaces == (["selector"] if replaces else [])
+
+
+def test_pinning_the_rented_executor_changes_nothing() -> None:
+    news = {**POD, "selector": None, "executor_id": "e-1"}
+    del news["selector"]
+    assert PodProvider().diff("pod-1", RENTED, news).changes is False
+    news["executor_id"] = "e-2"
+    assert "executor_id" in PodProvider().diff("pod-1", RENTED, news).replaces
+
+
+def test_rename_is_in_place_and_keys_replace() -> None:
+    provider = PodProvider()
+    assert provider.diff("p", RENTED, {**POD, "name": "q"}).replaces == []
+    changed = {**POD, "ssh_public_keys": [KEY + "2"]}
+    assert provider.diff("p", RENTED, changed).replaces == ["ssh_public_keys"]
+
+
+def test_selector_matching() -> None:
+    selector = ExecutorSelector(gpu_model="4090", gpu_count=2, max_price_per_hour=1.0)
+    assert selector.matches("NVIDIA GeForce RTX 4090", 2, 0.7, {})
+    assert not selector.matches("NVIDIA GeForce RTX 4090", 2, 1.2, {})
+    assert not selector.matches("NVIDIA GeForce RTX 3090", 2, 0.4, {})

@@ -1,0 +1,179 @@
+"""The HTTP choke point: what is retried, what is not, and what errors say."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from pulumi_gpu.core.errors import (
+    AuthenticationError,
+    InvalidRequestError,
+    NotFoundError,
+    RateLimitedError,
+    ServerError,
+    TransportError,
+)
+from pulumi_gpu.core.http import (
+    ApiClient,
+    HeaderAuth,
+    RetryPolicy,
+    error_message,
+    parse_rate_limit,
+    parse_retry_after,
+)
+
+SECRET = "sk-very-secret-key"
+
+
+class Script:
+    """A MockTransport handler answering from a list, recording every request."""
+
+    def __init__(self, *answers: httpx.Response | Exception) -> None:
+        self.answers = list(answers)
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def client(script: Script, sleeps: list[float] | None = None, attempts: int = 4) -> ApiClient:
+    recorded = sleeps if sleeps is not None else []
+    return ApiClient(
+        "https://api.example/v1",
+        auth=HeaderAuth("X-API-KEY", SECRET),
+        transport=httpx.MockTransport(script),
+        retry=RetryPolicy(attempts=attempts, base_delay=0.01, max_delay=0.02),
+        sleep=recorded.append,
+    )
+
+
+def test_get_is_retried_on_5xx_then_succeeds() -> None:
+    script = Script(httpx.Response(503), httpx.Response(502), httpx.Response(200, json={"ok": 1}))
+    assert client(script).request("GET", "/things") == {"ok": 1}
+    assert len(script.requests) == 3
+    assert str(script.requests[0].url) == "https://api.example/v1/things"
+
+
+def test_post_is_not_retried_on_5xx_and_says_the_outcome_is_unknown() -> None:
+    script = Script(httpx.Response(500, json={"detail": "boom"}))
+    with pytest.raises(ServerError) as caught:
+        client(script).request("POST", "/things", json={"a": 1})
+    assert caught.value.outcome_unknown
+    assert caught.value.status == 500
+    assert "boom" in str(caught.value)
+    assert len(script.requests) == 1
+
+
+def test_post_lost_after_sending_is_not_retried() -> None:
+    script = Script(httpx.RemoteProtocolError("peer closed connection"))
+    with pytest.raises(TransportError) as caught:
+        client(script).request("POST", "/things")
+    assert caught.value.outcome_unknown
+    assert len(script.requests) == 1
+
+
+def test_post_is_retried_when_the_connection_never_opened() -> None:
+    script = Script(httpx.ConnectError("refused"), httpx.Response(201, json={"id": "x"}))
+    assert client(script).request("POST", "/things") == {"id": "x"}
+    assert len(script.requests) == 2
+
+
+def test_429_is_retried_even_for_post_honouring_retry_after() -> None:
+    sleeps: list[float] = []
+    script = Script(httpx.Response(429, headers={"Retry-After": "3"}), httpx.Response(200, json=[]))
+    assert client(script, sleeps).request("POST", "/things") == []
+    assert len(sleeps) == 1
+    assert 3 <= sleeps[0] < 3.5
+
+
+def test_429_without_retry_after_waits_for_the_rate_limit_window() -> None:
+    sleeps: list[float] = []
+    script = Script(
+        httpx.Response(429, headers={"RateLimit": '"minute";r=0;t=7, "hour";r=10;t=900'}),
+        httpx.Response(200, json={}),
+    )
+    client(script, sleeps).request("GET", "/x")
+    assert 7 <= sleeps[0] < 7.5
+
+
+def test_exhausted_retries_raise_the_typed_error() -> None:
+    script = Script(*[httpx.Response(429) for _ in range(3)])
+    with pytest.raises(RateLimitedError):
+        client(script, attempts=3).request("GET", "/x")
+    assert len(script.requests) == 3
+
+
+def test_501_and_4xx_are_not_retried() -> None:
+    script = Script(httpx.Response(501))
+    with pytest.raises(ServerError):
+        client(script).request("GET", "/x")
+    assert len(script.requests) == 1
+    for status, cls in [(400, InvalidRequestError), (401, AuthenticationError),
+                        (403, AuthenticationError), (404, NotFoundError), (422, InvalidRequestError)]:  # fmt: skip
+        script = Script(httpx.Response(status, json={"detail": "nope"}))
+        with pytest.raises(cls):
+            client(script).request("GET", "/x")
+        assert len(script.requests) == 1
+
+
+def test_exhausted_rate_limit_window_throttles_the_next_request() -> None:
+    sleeps: list[float] = []
+    script = Script(
+        httpx.Response(200, json={}, headers={"RateLimit": '"minute";r=0;t=5'}),
+        httpx.Response(200, json={}),
+    )
+    api = client(script, sleeps)
+    api.request("GET", "/a")
+    api.request("GET", "/b")
+    assert len(sleeps) == 1 and 4 < sleeps[0] <= 5
+
+
+def test_credentials_travel_only_in_their_header() -> None:
+    script = Script(httpx.Response(404, json={"detail": "404: Pod not found"}))
+    with pytest.raises(NotFoundError) as caught:
+        client(script).request("GET", "/pods/1", params={"a": "b"})
+    request = script.requests[0]
+    assert request.headers["X-API-KEY"] == SECRET
+    assert SECRET not in str(request.url)
+    assert SECRET not in str(caught.value)
+    assert SECRET not in repr(HeaderAuth("X-API-KEY", SECRET))
+
+
+def test_a_success_body_that_is_not_json_is_a_transport_error() -> None:
+    script = Script(httpx.Response(200, text="<html>proxy</html>"))
+    with pytest.raises(TransportError) as caught:
+        client(script).request("POST", "/things")
+    assert caught.value.outcome_unknown
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"detail": "API key not found"}, "API key not found"),
+        (
+            {"detail": [{"loc": ["body", "pod_name"], "msg": "Input should be a valid string"}]},
+            "body.pod_name: Input should be a valid string",
+        ),
+        (
+            {"title": "Unprocessable", "status": 422, "detail": "Request validation failed.",
+             "errors": ["$: additional properties 'bogus' not allowed"]},
+            "Request validation failed. - $: additional properties 'bogus' not allowed",
+        ),
+        ({"errors": [{"param": "gpuCount", "details": "must be > 0"}]}, "gpuCount: must be > 0"),
+        ({"message": "Pod not found"}, "Pod not found"),
+    ],
+)  # fmt: skip
+def test_error_messages_keep_the_clouds_words(body: object, expected: str) -> None:
+    assert error_message(httpx.Response(400, json=body)) == expected
+
+
+def test_header_parsers() -> None:
+    assert parse_retry_after("12") == 12
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470) == 10
+    assert parse_retry_after("soon") is None
+    assert parse_rate_limit('"minute";r=3;t=12') is None
+    assert parse_rate_limit('"minute";r=0;t=12, "day";r=0;t=100') == 100
