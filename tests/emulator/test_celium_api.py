@@ -114,7 +114,8 @@ def test_rent_refusals(served: EmulatorServer, api: httpx.Client, emu: Emulator)
     executor_id = api.get("/executors").json()[0]["id"]
     body = {"pod_name": "p", "template_id": template["id"], "user_public_key": SSH}
     assert api.post("/executors/nope/rent", json=body).status_code == 404
-    assert api.post(f"/executors/{executor_id}/rent", json={**body, "user_public_key": []}).status_code == 400  # fmt: skip
+    no_keys = {**body, "user_public_key": []}
+    assert api.post(f"/executors/{executor_id}/rent", json=no_keys).status_code == 400
     broke = httpx.Client(
         base_url=served.url("celium"), headers={"X-API-KEY": "celium-empty-wallet"}
     )
@@ -182,7 +183,8 @@ def test_admin_controls_over_http(served: EmulatorServer, api: httpx.Client, emu
     admin.post("/advance", json={"seconds": 3600})
     assert api.get(f"/templates/{template['id']}").json()["status"] == "VERIFY_SUCCESS"
     assert admin.get("/leftovers").json()["celium"]["templates"] == [template["id"]]
-    assert admin.get("/requests", params={"cloud": "celium", "path": "/volumes"}).json()[0]["status"] == 503  # fmt: skip
+    logged = admin.get("/requests", params={"cloud": "celium", "path": "/volumes"}).json()
+    assert logged[0]["status"] == 503
     config = admin.get("/stack-config").json()
     assert config["secrets"]["pulumi-gpu:celiumApiKey"] == "celium-emulator-key"
     assert admin.post("/reset").status_code == 200

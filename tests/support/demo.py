@@ -9,6 +9,7 @@ the stack outputs. ``destroy`` destroys that stack and stops the emulator.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -59,10 +60,8 @@ def start_emulator() -> None:
 def stop_emulator() -> None:
     pid_file = DEMO_DIR / "emulator.pid"
     if pid_file.exists():
-        try:
+        with contextlib.suppress(ProcessLookupError, ValueError):
             os.killpg(int(pid_file.read_text()), signal.SIGTERM)
-        except (ProcessLookupError, ValueError):
-            pass
         pid_file.unlink()
         print("emulator stopped")
 

@@ -112,8 +112,14 @@ def test_501_and_4xx_are_not_retried() -> None:
     with pytest.raises(ServerError):
         client(script).request("GET", "/x")
     assert len(script.requests) == 1
-    for status, cls in [(400, InvalidRequestError), (401, AuthenticationError),
-                        (403, AuthenticationError), (404, NotFoundError), (422, InvalidRequestError)]:  # fmt: skip
+    refusals = [
+        (400, InvalidRequestError),
+        (401, AuthenticationError),
+        (403, AuthenticationError),
+        (404, NotFoundError),
+        (422, InvalidRequestError),
+    ]
+    for status, cls in refusals:
         script = Script(httpx.Response(status, json={"detail": "nope"}))
         with pytest.raises(cls):
             client(script).request("GET", "/x")
