@@ -35,6 +35,36 @@ def _emulator(args: argparse.Namespace) -> int:
     return 0
 
 
+def _validate(args: argparse.Namespace) -> int:
+    from pulumi_gpu.fleet import FleetError, load_fleet
+
+    try:
+        fleet = load_fleet(args.file)
+    except FleetError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        count = len(exc.problems)
+        print(f"{args.file}: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
+        return 1
+    kinds = sorted({f"{e.kind.cloud} {e.kind.section}" for e in fleet.entries})
+    print(f"{args.file}: valid, {len(fleet.entries)} resources ({', '.join(kinds) or 'none'})")
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from pulumi_gpu.fleet.schema import schema_text
+
+    if args.output == "-":
+        sys.stdout.write(schema_text())
+    else:
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.output).write_text(schema_text())
+        print(f"wrote {args.output}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``pulumi-gpu`` command."""
     parser = argparse.ArgumentParser(prog="pulumi-gpu", description=__doc__)
@@ -48,6 +78,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     emulator.add_argument("--seed", type=int, default=0, help="seed of the machine inventory")
     emulator.set_defaults(run=_emulator)
+
+    validate = commands.add_parser("validate", help="check a fleet file; list every problem")
+    validate.add_argument("file", help="the fleet file, e.g. fleet.yaml")
+    validate.set_defaults(run=_validate)
+
+    schema = commands.add_parser("schema", help="write the JSON Schema of fleet files")
+    schema.add_argument(
+        "-o", "--output", default="schema/fleet.schema.json", help="file to write, or - for stdout"
+    )
+    schema.set_defaults(run=_schema)
 
     args = parser.parse_args(argv)
     return int(args.run(args))

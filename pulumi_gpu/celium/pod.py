@@ -17,7 +17,14 @@ from pulumi_gpu.celium.models import Pod as ApiPod
 from pulumi_gpu.core.errors import GpuCloudError, InvalidRequestError, NotFoundError
 from pulumi_gpu.core.lifecycle import cleanup_on_failure, create_once
 from pulumi_gpu.core.log import report
-from pulumi_gpu.core.provider import REPLACES, Change, GpuProvider, ResourceInputs, contains_unknown
+from pulumi_gpu.core.provider import (
+    REPLACES,
+    Change,
+    GpuProvider,
+    ResourceInputs,
+    contains_unknown,
+    references,
+)
 from pulumi_gpu.core.resource import GpuResource, default_name
 from pulumi_gpu.core.waiting import wait_for
 
@@ -93,7 +100,7 @@ class PodInputs(ResourceInputs):
     template_id: str = Field(
         min_length=1,
         description="Id of a verified template (e.g. a celium.Template's id).",
-        json_schema_extra=REPLACES,
+        json_schema_extra=references("templates"),
     )
     ssh_public_keys: list[str] = Field(
         min_length=1,
@@ -110,7 +117,7 @@ class PodInputs(ResourceInputs):
         None,
         min_length=1,
         description="Id of a celium.Volume to mount; the volume outlives the pod.",
-        json_schema_extra=REPLACES,
+        json_schema_extra=references("disks"),
     )
     wait_timeout: float = Field(
         900, gt=0, description="Seconds to wait for RUNNING (and for deletion)."

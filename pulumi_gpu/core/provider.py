@@ -61,6 +61,13 @@ inputs also set ``allow_replacement=True`` (the model must declare that field)."
 ALLOW_REPLACEMENT = "allow_replacement"
 
 
+def references(section: str, *, replaces: bool = True) -> dict[str, Any]:
+    """``Field(json_schema_extra=references("templates"))``: this input holds the id of
+    another resource of the same cloud; in a fleet file it may name a ``section`` entry
+    instead (``template: vllm`` for ``template_id``)."""
+    return {"references": section, **(REPLACES if replaces else {})}
+
+
 class ResourceInputs(BaseModel):
     """Base of a resource's inputs. Unknown fields are errors: they catch typos."""
 
@@ -272,43 +279,50 @@ class GpuProvider(ResourceProvider, Generic[InputsT]):
         except ValidationError as exc:
             unknown = _unknown_paths(values)
             return [
-                CheckFailure(property_path(err["loc"]) or self.kind, self._reason(err))
+                CheckFailure(
+                    property_path(err["loc"]) or self.kind, explain(err, self.inputs_model)
+                )
                 for err in exc.errors(include_url=False)
                 if not _under_unknown(tuple(err["loc"]), unknown)
             ]
         return []
 
-    def _reason(self, err: ErrorDetails) -> str:
-        if err["type"] == "extra_forbidden":
-            name = str(err["loc"][-1]) if err["loc"] else ""
-            fields = sorted(self._fields_at(err["loc"][:-1]))
-            close = difflib.get_close_matches(name, fields, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            return f"unknown input '{name}'{hint}; allowed: {', '.join(fields)}"
-        if err["type"] == "missing":
-            return "required input is missing"
-        message = err["msg"]
-        if message.startswith("Value error, "):
-            message = message[len("Value error, ") :]
-        secret = bool(err["loc"]) and err["loc"][0] in self.inputs_model.secret_fields()
-        if err["type"] != "value_error" and "input" in err and not secret:
-            return f"{message} (got {_show(err['input'])})"
-        return message
 
-    def _fields_at(self, loc: tuple[int | str, ...]) -> set[str]:
-        model: Any = self.inputs_model
-        for part in loc:
-            if isinstance(part, int):
-                continue
-            info = getattr(model, "model_fields", {}).get(part)
-            annotation = getattr(info, "annotation", None)
-            candidates = [annotation, *getattr(annotation, "__args__", ())]
-            model = next(
-                (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
-            )
-            if model is None:
-                return set()
-        return set(getattr(model, "model_fields", {}))
+def explain(err: ErrorDetails, model: type[BaseModel]) -> str:
+    """One pydantic error as a sentence a user can act on (never echoing a secret)."""
+    loc = tuple(err["loc"])
+    if err["type"] == "extra_forbidden":
+        name = str(loc[-1]) if loc else ""
+        fields = sorted(_fields_at(model, loc[:-1]))
+        close = difflib.get_close_matches(name, fields, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return f"unknown input '{name}'{hint}; allowed: {', '.join(fields)}"
+    if err["type"] == "missing":
+        return "required input is missing"
+    message = err["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    secrets = model.secret_fields() if issubclass(model, ResourceInputs) else frozenset()
+    secret = bool(loc) and loc[0] in secrets
+    if err["type"] != "value_error" and "input" in err and not secret:
+        return f"{message} (got {_show(err['input'])})"
+    return message
+
+
+def _fields_at(model: Any, loc: tuple[int | str, ...]) -> set[str]:
+    """The field names of the model found at ``loc`` (nested models, lists, optionals)."""
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        info = getattr(model, "model_fields", {}).get(part)
+        annotation = getattr(info, "annotation", None)
+        candidates = [annotation, *getattr(annotation, "__args__", ())]
+        model = next(
+            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
+        )
+        if model is None:
+            return set()
+    return set(getattr(model, "model_fields", {}))
 
 
 def _without_provider(props: Mapping[str, Any]) -> dict[str, Any]:

@@ -3,8 +3,9 @@
 ``python -m tests.support.demo [up|destroy]``
 
 ``up`` starts ``pulumi-gpu emulator`` in the background (once), runs ``pulumi up`` of
-the demo program against it with a local file backend kept in ``.demo/``, and prints
-the stack outputs. ``destroy`` destroys that stack and stops the emulator.
+the repository's fleet program with ``examples/fleet.yaml`` against it, with a local
+file backend kept in ``.demo/``, and prints the stack outputs. ``destroy`` destroys
+that stack and stops the emulator.
 """
 
 from __future__ import annotations
@@ -16,17 +17,15 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
 
 from tests.support.stack import REPO_ROOT, ProgramStack
 
 DEMO_DIR = REPO_ROOT / ".demo"
-PROGRAM = REPO_ROOT / "examples" / "celium-quickstart"
+FLEET = REPO_ROOT / "examples" / "fleet.yaml"
 PORT = int(os.environ.get("PULUMI_GPU_DEMO_PORT", "8765"))
 EMULATOR = f"http://127.0.0.1:{PORT}"
-DEMO_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDemoDemoDemoDemoDemoDemoDemoDemoDemoDemo demo"
 
 
 def _emulator_running() -> bool:
@@ -66,33 +65,33 @@ def stop_emulator() -> None:
         print("emulator stopped")
 
 
-def _ssh_key() -> str:
-    for name in ("id_ed25519.pub", "id_ecdsa.pub", "id_rsa.pub"):
-        path = Path.home() / ".ssh" / name
-        if path.exists():
-            return path.read_text().strip()
-    return DEMO_KEY
-
-
 def demo_stack() -> ProgramStack:
     wiring = httpx.get(f"{EMULATOR}/_emulator/stack-config", timeout=5).json()
-    return ProgramStack(
-        PROGRAM,
+    stack = ProgramStack(
+        REPO_ROOT,
         DEMO_DIR / "state",
         stack_name="demo",
-        config={**wiring["config"], "sshPublicKey": _ssh_key()},
+        only=["Pulumi.yaml", "__main__.py"],
+        config=wiring["config"],
         secrets=wiring["secrets"],
         env={"PULUMI_GPU_POLL_SECONDS": "1"},
     )
+    stack.write_file("fleet.yaml", FLEET.read_text())
+    return stack
 
 
 def up() -> int:
     start_emulator()
     stack = demo_stack()
-    print(f"\n$ pulumi up   ({PROGRAM.relative_to(REPO_ROOT)}, stack 'demo', emulated clouds)\n")
+    print(
+        f"\n$ pulumi up   (fleet: {FLEET.relative_to(REPO_ROOT)}, stack 'demo', emulated clouds)\n"
+    )
     stack.up(on_output=lambda line: print(line, end="" if line.endswith("\n") else "\n"))
-    print("\nStack outputs:")
-    print(json.dumps(stack.outputs(), indent=2))
+    outputs = stack.outputs()
+    print("\nStack outputs (pulumi stack output --json):")
+    print(json.dumps({k: v for k, v in outputs.items() if k != "ssh_config"}, indent=2))
+    print("\nFor ~/.ssh/config (pulumi stack output ssh_config):\n")
+    print(outputs.get("ssh_config", ""))
     print("\nThe pods run on the emulator started above; nothing was billed.")
     print("Destroy them and stop the emulator with:  make demo-destroy")
     return 0

@@ -25,7 +25,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,11 +117,16 @@ class StackError(AssertionError):
 
 
 def _inline_program(main_file: Path) -> Callable[[], None]:
+    """Run the project's __main__.py as Pulumi's language host would: in its directory."""
+
     def run() -> None:
+        previous = os.getcwd()
         sys.path.insert(0, str(main_file.parent))
+        os.chdir(main_file.parent)
         try:
             runpy.run_path(str(main_file), run_name="__main__")
         finally:
+            os.chdir(previous)
             sys.path.remove(str(main_file.parent))
 
     return run
@@ -139,15 +144,22 @@ class ProgramStack:
         env: Mapping[str, str] | None = None,
         config: Mapping[str, str] | None = None,
         secrets: Mapping[str, str] | None = None,
+        only: Sequence[str] | None = None,
     ) -> None:
+        """``only``: copy just these files of the program directory (e.g. of the repo root)."""
         self.work = work
         self.project_dir = work / "project"
-        shutil.copytree(
-            program_dir,
-            self.project_dir,
-            ignore=shutil.ignore_patterns("Pulumi.*.yaml", "__pycache__"),
-            dirs_exist_ok=True,
-        )
+        if only is None:
+            shutil.copytree(
+                program_dir,
+                self.project_dir,
+                ignore=shutil.ignore_patterns("Pulumi.*.yaml", "__pycache__"),
+                dirs_exist_ok=True,
+            )
+        else:
+            self.project_dir.mkdir(parents=True, exist_ok=True)
+            for name in only:
+                shutil.copy(program_dir / name, self.project_dir / name)
         self._link_virtualenv()
         (work / "backend").mkdir(parents=True, exist_ok=True)
         (work / "home").mkdir(parents=True, exist_ok=True)

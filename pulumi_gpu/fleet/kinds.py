@@ -1,0 +1,90 @@
+"""The resource kinds a fleet file can declare: one row per cloud and section.
+
+Each kind's inputs model is the single source of truth: the fleet validates entries
+with it and derives the JSON Schema from it. Inputs that hold another resource's id
+(marked with ``references(...)`` in the model) may instead name an entry of the fleet:
+``template: vllm`` for ``template_id``, ``disks: [a, b]`` for ``disk_ids``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, get_args, get_origin
+
+from pulumi_gpu import celium
+from pulumi_gpu.core.provider import ResourceInputs
+from pulumi_gpu.core.resource import GpuResource
+
+SECTIONS = ("templates", "disks", "pods", "jobs")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """An input holding other resources' ids, and the fleet field naming entries instead."""
+
+    field: str
+    alias: str
+    section: str
+    many: bool
+    required: bool
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of resource of one cloud, as declared in one section of a fleet file."""
+
+    cloud: str
+    section: str
+    resource: type[GpuResource]
+    inputs: type[ResourceInputs]
+
+    @property
+    def title(self) -> str:
+        return f"{self.cloud} {self.resource.__name__}"
+
+    @cached_property
+    def references(self) -> tuple[Reference, ...]:
+        found = []
+        for name, info in self.inputs.model_fields.items():
+            extra = info.json_schema_extra
+            section = extra.get("references") if isinstance(extra, dict) else None
+            if not isinstance(section, str):
+                continue
+            many = _is_list(info.annotation)
+            alias = (
+                name[: -len("_ids")] + "s" if name.endswith("_ids") else name.removesuffix("_id")
+            )
+            found.append(Reference(name, alias, section, many, info.is_required()))
+        return tuple(found)
+
+    @cached_property
+    def secrets(self) -> frozenset[str]:
+        return self.inputs.secret_fields()
+
+
+def _is_list(annotation: Any) -> bool:
+    if get_origin(annotation) is list:
+        return True
+    return any(_is_list(arg) for arg in get_args(annotation))
+
+
+KINDS: tuple[Kind, ...] = (
+    Kind("celium", "templates", celium.Template, celium.TemplateInputs),
+    Kind("celium", "disks", celium.Volume, celium.VolumeInputs),
+    Kind("celium", "pods", celium.Pod, celium.PodInputs),
+)
+"""Every declarable kind; a cloud that lands adds its rows here."""
+
+
+def kinds_of(section: str) -> dict[str, Kind]:
+    """Cloud -> kind, for one section."""
+    return {k.cloud: k for k in KINDS if k.section == section}
+
+
+def kinds_of_cloud(cloud: str) -> list[Kind]:
+    return [k for k in KINDS if k.cloud == cloud]
+
+
+def clouds() -> list[str]:
+    return sorted({k.cloud for k in KINDS})

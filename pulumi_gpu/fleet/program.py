@@ -1,0 +1,144 @@
+"""The Pulumi program behind a fleet file: declare its resources, export how to reach them.
+
+Outputs of the stack:
+
+- ``ssh``: entry name -> SSH command, for every pod or job that has one;
+- ``ports``: entry name -> {container port: public port};
+- ``jupyter``: entry name -> Jupyter URL;
+- ``cost_per_hour``: the fleet's total, USD per hour;
+- ``ssh_config``: a ``~/.ssh/config`` snippet with one ``Host`` per entry;
+- ``resources``: entry name -> id.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from typing import Any
+
+import pulumi
+
+from pulumi_gpu.core.resource import GpuResource
+from pulumi_gpu.fleet.model import Entry, Fleet, FleetError, SecretRef, load_fleet
+
+
+def declare(fleet: Fleet) -> dict[str, GpuResource]:
+    """Create the fleet's resources (dependencies first); returns them by entry name."""
+    declared: dict[str, GpuResource] = {}
+    for entry in fleet.entries:
+        inputs: dict[str, Any] = dict(entry.inputs)
+        for field, target in entry.refs.items():
+            inputs[field] = (
+                declared[target].id
+                if isinstance(target, str)
+                else pulumi.Output.all(*(declared[t].id for t in target))
+            )
+        for field, secret in entry.secrets.items():
+            inputs[field] = _secret(entry, field, secret)
+        resource_class: Any = entry.kind.resource  # each kind has its own keyword inputs
+        declared[entry.name] = resource_class(entry.name, **inputs)
+    return declared
+
+
+def _secret(entry: Entry, field: str, ref: SecretRef) -> pulumi.Output[str]:
+    if ref.config is not None:
+        return pulumi.Config().require_secret(ref.config)
+    assert ref.env is not None
+    value = os.environ.get(ref.env)
+    if value is None:
+        raise pulumi.RunError(
+            f"{entry.kind.section}.{entry.name}.{field}: environment variable {ref.env} is not set"
+        )
+    return pulumi.Output.secret(value)
+
+
+def export(declared: dict[str, GpuResource]) -> None:
+    """Export connection details, the total cost and an SSH config snippet."""
+    ssh = {n: r.ssh_command for n, r in declared.items() if hasattr(r, "ssh_command")}
+    ports = {n: r.ports for n, r in declared.items() if hasattr(r, "ports")}
+    jupyter = {n: r.jupyter_url for n, r in declared.items() if hasattr(r, "jupyter_url")}
+    prices = [
+        getattr(r, "price_per_hour", None) or getattr(r, "cost_per_hour", None)
+        for r in declared.values()
+    ]
+    pulumi.export("resources", {name: r.id for name, r in declared.items()})
+    pulumi.export("ssh", ssh)
+    pulumi.export("ports", ports)
+    if jupyter:
+        pulumi.export("jupyter", jupyter)
+    pulumi.export(
+        "cost_per_hour",
+        pulumi.Output.all(*(p for p in prices if p is not None)).apply(
+            lambda values: round(sum(float(v or 0) for v in values), 4)
+        ),
+    )
+    names = list(ssh)
+    pulumi.export(
+        "ssh_config",
+        pulumi.Output.all(*(ssh[n] for n in names)).apply(
+            lambda commands: ssh_config(dict(zip(names, commands, strict=True)))
+        ),
+    )
+
+
+def ssh_config(commands: dict[str, str | None]) -> str:
+    """``Host`` blocks for ``~/.ssh/config`` from SSH commands like ``ssh root@h -p 22``."""
+    blocks = []
+    for name, command in commands.items():
+        parsed = parse_ssh(command)
+        if parsed is None:
+            continue
+        user, host, port, identity = parsed
+        lines = [f"Host {name}", f"    HostName {host}"]
+        if user:
+            lines.append(f"    User {user}")
+        if port:
+            lines.append(f"    Port {port}")
+        if identity:
+            lines.append(f"    IdentityFile {identity}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + ("\n" if blocks else "")
+
+
+def parse_ssh(command: str | None) -> tuple[str | None, str, int | None, str | None] | None:
+    """(user, host, port, identity file) of an ``ssh ...`` command, or None."""
+    if not command:
+        return None
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return None
+    if not words or words[0] != "ssh":
+        return None
+    port: int | None = None
+    identity: str | None = None
+    target: str | None = None
+    index = 1
+    while index < len(words):
+        word = words[index]
+        if word in ("-p", "-i", "-o", "-l", "-J") and index + 1 < len(words):
+            if word == "-p" and words[index + 1].isdigit():
+                port = int(words[index + 1])
+            elif word == "-i":
+                identity = words[index + 1]
+            index += 2
+            continue
+        if not word.startswith("-") and target is None:
+            target = word
+        index += 1
+    if target is None:
+        return None
+    user, _, host = target.rpartition("@")
+    return (user or None, host, port, identity)
+
+
+def run(path: str | None = None) -> None:
+    """The program: read the fleet file named by config ``fleet`` (default fleet.yaml)."""
+    fleet_file = path or pulumi.Config().get("fleet") or "fleet.yaml"
+    try:
+        fleet = load_fleet(fleet_file)
+    except FleetError as exc:
+        raise pulumi.RunError(
+            f"the fleet file has {len(exc.problems)} problem(s):\n{exc}"
+        ) from None
+    export(declare(fleet))

@@ -1,0 +1,138 @@
+"""The JSON Schema of fleet files, derived from the kinds' inputs models.
+
+Editors use it to validate and complete fleet files (``# yaml-language-server:
+$schema=...``); ``pulumi-gpu schema`` writes it to ``schema/fleet.schema.json``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from pulumi_gpu.fleet.kinds import SECTIONS, Kind, kinds_of
+from pulumi_gpu.fleet.model import NAME
+
+SCHEMA_ID = "https://github.com/pulumi-gpu/pulumi-gpu/schema/fleet.schema.json"
+
+_SECRET_REF = {
+    "title": "SecretRef",
+    "description": "Where a secret comes from; its value is never written in the fleet file.",
+    "oneOf": [
+        {
+            "type": "object",
+            "properties": {"config": {"type": "string", "description": "Secret stack config key."}},
+            "required": ["config"],
+            "additionalProperties": False,
+        },
+        {
+            "type": "object",
+            "properties": {"env": {"type": "string", "description": "Environment variable."}},
+            "required": ["env"],
+            "additionalProperties": False,
+        },
+    ],
+    "examples": [{"config": "jupyterPassword"}, {"env": "JUPYTER_PASSWORD"}],
+}
+
+_SECTION_HELP = {
+    "templates": "Container templates (Celium verifies them before pods may use them).",
+    "disks": "Persistent storage that outlives the pods and jobs that mount it.",
+    "pods": "GPU machines, ready for SSH when `pulumi up` finishes.",
+    "jobs": "Reservations of GPU dev servers for a duration (GPU Dev API).",
+}
+
+
+def fleet_schema() -> dict[str, Any]:
+    """The schema as a dict (draft 2020-12)."""
+    defs: dict[str, Any] = {"SecretRef": _SECRET_REF}
+    properties: dict[str, Any] = {
+        "defaults": {
+            "description": "Default inputs per cloud, applied to every entry of that cloud "
+            "whose kind has the input (an entry's own value wins).",
+            "type": "object",
+            "properties": {},
+            "additionalProperties": False,
+        }
+    }
+    for section in SECTIONS:
+        entries = []
+        for cloud, kind in sorted(kinds_of(section).items()):
+            name = f"{cloud}.{kind.resource.__name__}"
+            defs[name] = _entry_schema(kind, defs)
+            entries.append({"$ref": f"#/$defs/{name}"})
+        if not entries:
+            continue
+        properties[section] = {
+            "description": _SECTION_HELP[section] + " Keys are the entries' names.",
+            "type": "object",
+            "propertyNames": {"pattern": NAME.pattern},
+            "additionalProperties": {"oneOf": entries},
+        }
+    defaults = properties["defaults"]["properties"]
+    for cloud in sorted({k.cloud for s in SECTIONS for k in kinds_of(s).values()}):
+        merged: dict[str, Any] = {}
+        for section in SECTIONS:
+            found = kinds_of(section).get(cloud)
+            if found is None:
+                continue
+            schema = defs[f"{cloud}.{found.resource.__name__}"]["properties"]
+            skip = {"cloud", "name", *found.secrets, *(r.alias for r in found.references)}
+            merged.update({k: v for k, v in schema.items() if k not in skip})
+        defaults[cloud] = {"type": "object", "properties": merged, "additionalProperties": False}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "pulumi-gpu fleet",
+        "description": "GPU templates, disks, pods and jobs across clouds, for `pulumi up`.",
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+        "$defs": defs,
+    }
+
+
+def _entry_schema(kind: Kind, defs: dict[str, Any]) -> dict[str, Any]:
+    prefix = f"{kind.cloud}.{kind.resource.__name__}."
+    schema = kind.inputs.model_json_schema(ref_template="#/$defs/" + prefix + "{model}")
+    for name, nested in schema.pop("$defs", {}).items():
+        defs[prefix + name] = nested
+    schema = copy.deepcopy(schema)
+    props: dict[str, Any] = schema["properties"]
+    schema["title"] = kind.title
+    schema["description"] = (kind.resource.__doc__ or "").strip().split("\n\n")[0]
+    props_in_order = {
+        "cloud": {"const": kind.cloud, "description": f"This entry is a {kind.title}."},
+        **props,
+    }
+    if "name" in props_in_order:
+        name = props_in_order["name"]
+        name["description"] = (
+            f"{name.get('description', '')} Default: <project>-<stack>-<entry name>."
+        ).strip()
+    conditions = []
+    for ref in kind.references:
+        item = {"type": "string", "pattern": NAME.pattern}
+        props_in_order[ref.alias] = {
+            "description": f"Name of the {ref.section} entry (same cloud) whose id becomes "
+            f"{ref.field}.",
+            **({"type": "array", "items": item} if ref.many else item),
+        }
+        conditions.append({"not": {"required": [ref.field, ref.alias]}})
+    for secret in kind.secrets:
+        props_in_order[secret] = {
+            "description": props_in_order.get(secret, {}).get("description", ""),
+            "$ref": "#/$defs/SecretRef",
+        }
+    schema["properties"] = props_in_order
+    # Any other input may come from `defaults`, so only the cloud is required here;
+    # `pulumi-gpu validate` checks completeness.
+    schema["required"] = ["cloud"]
+    if conditions:
+        schema["allOf"] = conditions
+    return schema
+
+
+def schema_text() -> str:
+    """The schema as the text checked in at ``schema/fleet.schema.json``."""
+    return json.dumps(fleet_schema(), indent=2, sort_keys=False) + "\n"
