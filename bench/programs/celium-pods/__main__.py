@@ -1,0 +1,18 @@
+import pulumi
+
+import pulumi_gpu.celium as celium
+from bench.naive_provider import NaivePod
+
+config = pulumi.Config()
+count = config.require_int("pods")
+key = config.require("sshPublicKey")
+template = celium.Template("base", docker_image="ubuntu", docker_image_tag="22.04")
+if config.require("provider") == "pulumi-gpu":
+    pods = [
+        celium.Pod(f"pod-{i}", template_id=template.id, ssh_public_keys=[key],
+                   selector={"max_price_per_hour": 1000})
+        for i in range(count)
+    ]  # fmt: skip
+else:
+    pods = [NaivePod(f"pod-{i}", template_id=template.id, ssh_key=key) for i in range(count)]
+pulumi.export("ssh", [p.ssh_command for p in pods])
