@@ -6,6 +6,7 @@ import pulumi
 import pulumi_gpu.celium as celium
 
 config = pulumi.Config()
+gpu_count = config.get_int("gpuCount")
 
 template = celium.Template(
     "vllm",
@@ -21,7 +22,7 @@ pod = celium.Pod(
     ssh_public_keys=[config.require("sshPublicKey")],
     selector={
         "gpu_model": config.get("gpuModel") or "A100",
-        "gpu_count": config.get_int("gpuCount") or 1,
+        "gpu_count": 1 if gpu_count is None else gpu_count,
         "max_price_per_hour": config.get_float("maxPricePerHour"),
     },
 )

@@ -129,3 +129,27 @@ def test_sixteen_pods_wait_concurrently(cloud_stack, emulator: Emulator) -> None
     assert waits.max_overlap() == 16, "all 16 pods must be waited on at the same time"
     stack.destroy()
     assert emulator.is_empty()
+
+
+def test_bad_inputs_fail_preview_before_reaching_the_cloud(cloud_stack, emulator: Emulator) -> None:
+    stack = cloud_stack("celium-quickstart", config={"sshPublicKey": SSH_KEY, "imageTag": "bad!"})
+    text = stack.preview(expect_failure=True).text()
+    assert "property docker_image_tag value {bad!} has a problem: String should match" in text
+
+    stack.set_config("imageTag", "v1")
+    stack.set_config("sshPublicKey", "not-a-key")
+    stack.set_config("gpuCount", "0")
+    text = stack.preview(expect_failure=True).text()
+    assert "ssh_public_keys[0] is not an OpenSSH public key" in text
+    assert "selector.gpu_count" in text and "greater than or equal to 1" in text
+    assert "Traceback" not in text
+    assert [r for r in emulator.requests.find("celium") if r.method != "GET"] == []
+
+
+def test_destroy_after_an_out_of_band_delete(cloud_stack, emulator: Emulator) -> None:
+    stack = cloud_stack("celium-quickstart", config={"sshPublicKey": SSH_KEY})
+    stack.up()
+    (pod_id,) = _pods(emulator)
+    emulator.celium.remove_pod(pod_id)
+    assert stack.destroy().ops() == {"pod": "delete", "vllm": "delete"}
+    assert emulator.is_empty()
