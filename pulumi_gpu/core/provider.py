@@ -74,31 +74,28 @@ class ResourceInputs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     @classmethod
-    def replace_fields(cls) -> frozenset[str]:
+    def marked(cls, marker: str) -> frozenset[str]:
+        """Names of the fields whose ``json_schema_extra`` sets ``marker``."""
         return frozenset(
             name
             for name, info in cls.model_fields.items()
-            if isinstance(info.json_schema_extra, dict)
-            and info.json_schema_extra.get("replaceOnChange")
+            if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get(marker)
         )
+
+    @classmethod
+    def replace_fields(cls) -> frozenset[str]:
+        """Fields whose change replaces the resource."""
+        return cls.marked("replaceOnChange")
 
     @classmethod
     def data_fields(cls) -> frozenset[str]:
         """Fields whose change replaces the resource and deletes its data."""
-        return frozenset(
-            name
-            for name, info in cls.model_fields.items()
-            if isinstance(info.json_schema_extra, dict)
-            and info.json_schema_extra.get("destroysData")
-        )
+        return cls.marked("destroysData")
 
     @classmethod
     def secret_fields(cls) -> frozenset[str]:
-        return frozenset(
-            name
-            for name, info in cls.model_fields.items()
-            if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get("secret")
-        )
+        """Fields holding secrets."""
+        return cls.marked("secret")
 
 
 class Change(Enum):

@@ -28,7 +28,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from pulumi_gpu.core.provider import explain
+from pulumi_gpu.core.provider import explain, property_path
 from pulumi_gpu.fleet.kinds import SECTIONS, Kind, clouds, kinds_of, kinds_of_cloud
 from pulumi_gpu.fleet.source import Loc, Problem, Source, read_source
 
@@ -126,7 +126,7 @@ def check_source(source: Source) -> tuple[Fleet | None, list[Problem]]:
             if name in seen:
                 report.add(
                     loc,
-                    f"the name '{name}' is already used by {_dotted(seen[name])}; "
+                    f"the name '{name}' is already used by {property_path(seen[name])}; "
                     "names are unique across the fleet",
                 )
                 continue
@@ -158,17 +158,13 @@ class _Report:
         self._problems.append(self.source.problem(loc, message))
 
     def add_default(self, loc: Loc, message: str, entry: Loc) -> None:
-        self._from_defaults.setdefault((loc, message), []).append(_dotted(entry))
+        self._from_defaults.setdefault((loc, message), []).append(property_path(entry))
 
     def problems(self) -> list[Problem]:
         found = list(self._problems)
         for (loc, message), entries in self._from_defaults.items():
             found.append(self.source.problem(loc, f"{message} (default for {', '.join(entries)})"))
         return sorted(found, key=lambda p: (p.line, p.column, p.path))
-
-
-def _dotted(loc: Loc) -> str:
-    return ".".join(str(part) for part in loc)
 
 
 def _defaults(report: _Report, raw: Any) -> dict[str, dict[str, Any]]:

@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from pulumi_gpu.core.provider import property_path
+
 Loc = tuple[int | str, ...]
 
 
@@ -47,15 +49,8 @@ class Source:
 
     def problem(self, loc: Loc, message: str, path: str | None = None) -> Problem:
         line, column = self.position(loc)
-        return Problem(self.file, line, column, path if path is not None else dotted(loc), message)
-
-
-def dotted(loc: Loc) -> str:
-    """('pods', 'a', 'ports', 1) -> 'pods.a.ports[1]'."""
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
+        path = path if path is not None else property_path(loc)
+        return Problem(self.file, line, column, path, message)
 
 
 def read_source(path: str | Path, text: str | None = None) -> Source | Problem:
