@@ -10,5 +10,9 @@ import sys
 
 
 def report(message: str) -> None:
-    """Print one progress line, prefixed so it stands out among the engine's output."""
-    print(f"pulumi-gpu: {message}", file=sys.stderr, flush=True)
+    """Print one progress line, prefixed so it stands out among the engine's output.
+
+    One ``write`` per line: lines reported by concurrent waits never interleave.
+    """
+    sys.stderr.write(f"pulumi-gpu: {message}\n")
+    sys.stderr.flush()

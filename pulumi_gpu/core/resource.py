@@ -30,9 +30,13 @@ class GpuResource(pulumi.dynamic.Resource):
         opts: pulumi.ResourceOptions | None,
     ) -> None:
         props: dict[str, Any] = {k: v for k, v in inputs.items() if v is not None}
+        secret_inputs = provider.inputs_model.secret_fields()
+        for name in secret_inputs & set(props):
+            # Encrypted in the state's inputs too, not only in its outputs.
+            props[name] = pulumi.Output.secret(props[name])
         for name in self._output_names():
             props.setdefault(name, None)
-        secret = sorted(provider.inputs_model.secret_fields() | set(self._secret_outputs))
+        secret = sorted(secret_inputs | set(self._secret_outputs))
         opts = pulumi.ResourceOptions.merge(
             opts, pulumi.ResourceOptions(additional_secret_outputs=secret)
         )

@@ -23,6 +23,7 @@ from pulumi_gpu.emulator.base import EmulatedCloud
 from pulumi_gpu.emulator.celium.backend import CeliumBackend
 from pulumi_gpu.emulator.clock import SimClock
 from pulumi_gpu.emulator.faults import FaultInjector, FaultRule
+from pulumi_gpu.emulator.runpod.backend import RunPodBackend
 from pulumi_gpu.emulator.server import EmulatorServer
 from pulumi_gpu.emulator.state import RequestLog
 
@@ -37,7 +38,8 @@ class Emulator:
         self.faults = FaultInjector()
         self.requests = RequestLog()
         self.celium = CeliumBackend(self.clock, seed=seed)
-        self.clouds: dict[str, EmulatedCloud] = {c.name: c for c in (self.celium,)}
+        self.runpod = RunPodBackend(self.clock, seed=seed)
+        self.clouds: dict[str, EmulatedCloud] = {c.name: c for c in (self.celium, self.runpod)}
 
     def reset(self) -> None:
         """Forget every object, fault and logged request; restore the seeded inventory."""

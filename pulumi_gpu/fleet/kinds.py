@@ -8,11 +8,12 @@ with it and derives the JSON Schema from it. Inputs that hold another resource's
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, get_args, get_origin
 
-from pulumi_gpu import celium
+from pulumi_gpu import celium, runpod
 from pulumi_gpu.core.provider import ResourceInputs
 from pulumi_gpu.core.resource import GpuResource
 
@@ -38,6 +39,10 @@ class Kind:
     section: str
     resource: type[GpuResource]
     inputs: type[ResourceInputs]
+    outputs: Mapping[str, str] = field(default_factory=dict)
+    """Which output attribute plays which role in the fleet's stack outputs: ``ssh`` (SSH
+    command), ``ports`` (container port -> public port), ``jupyter`` (URL), ``price``
+    (USD per hour)."""
 
     @property
     def title(self) -> str:
@@ -62,6 +67,20 @@ class Kind:
     def secrets(self) -> frozenset[str]:
         return self.inputs.secret_fields()
 
+    @cached_property
+    def secret_maps(self) -> frozenset[str]:
+        """Secret inputs that are mappings (like ``env``): each value may be a literal or
+        a secret reference; the whole mapping is kept secret."""
+        return frozenset(
+            name for name in self.secrets if _is_mapping(self.inputs.model_fields[name].annotation)
+        )
+
+
+def _is_mapping(annotation: Any) -> bool:
+    if get_origin(annotation) is dict:
+        return True
+    return any(_is_mapping(arg) for arg in get_args(annotation))
+
 
 def _is_list(annotation: Any) -> bool:
     if get_origin(annotation) is list:
@@ -69,10 +88,21 @@ def _is_list(annotation: Any) -> bool:
     return any(_is_list(arg) for arg in get_args(annotation))
 
 
+_POD = {"ssh": "ssh_command", "ports": "ports", "price": "price_per_hour"}
+
 KINDS: tuple[Kind, ...] = (
     Kind("celium", "templates", celium.Template, celium.TemplateInputs),
     Kind("celium", "disks", celium.Volume, celium.VolumeInputs),
-    Kind("celium", "pods", celium.Pod, celium.PodInputs),
+    Kind("celium", "pods", celium.Pod, celium.PodInputs, _POD),
+    Kind("runpod", "templates", runpod.Template, runpod.TemplateInputs),
+    Kind("runpod", "disks", runpod.NetworkVolume, runpod.NetworkVolumeInputs),
+    Kind(
+        "runpod",
+        "pods",
+        runpod.Pod,
+        runpod.PodInputs,
+        {**_POD, "ports": "mapped_ports", "price": "cost_per_hour"},
+    ),
 )
 """Every declarable kind; a cloud that lands adds its rows here."""
 

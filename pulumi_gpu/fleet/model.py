@@ -55,7 +55,8 @@ class Entry:
     """Inputs as written (after defaults), without references and secrets."""
     refs: dict[str, str | list[str]] = field(default_factory=dict)
     """Input field -> name(s) of the fleet entries whose ids it takes."""
-    secrets: dict[str, SecretRef] = field(default_factory=dict)
+    secrets: dict[str, SecretRef | dict[str, str | SecretRef]] = field(default_factory=dict)
+    """Secret inputs: a reference, or for a mapping input a mapping of literals and references."""
 
     def depends_on(self) -> list[str]:
         names: list[str] = []
@@ -244,13 +245,20 @@ def _entry(
             entry.refs[ref.field] = value
             probe[ref.field] = [f"fleet-{v}" for v in value] if ref.many else f"fleet-{value}"
 
-    for secret in kind.secrets & set(probe):
-        ref_value = _secret_ref(probe[secret])
+    for secret in sorted(kind.secrets & set(probe)):
+        value = probe[secret]
+        if secret in kind.secret_maps and isinstance(value, dict):
+            entry.secrets[secret] = {k: _secret_ref(v) or v for k, v in value.items()}
+            probe[secret] = {
+                k: _SECRET_PLACEHOLDER if _secret_ref(v) else v for k, v in value.items()
+            }
+            continue
+        ref_value = _secret_ref(value)
         if ref_value is None:
             report.add(
                 (*loc, secret),
-                "a secret is never written in the fleet file: use "
-                "{config: KEY} (pulumi config set --secret KEY ...) or {env: NAME}",
+                "a secret is never written in the fleet file: use {config: KEY} "
+                "(pulumi config set --secret KEY ...) or {env: NAME}",
             )
             probe.pop(secret)
             ok = False
@@ -281,7 +289,7 @@ def _report_validation(
     for err in exc.errors(include_url=False):
         err_loc = tuple(err["loc"])
         head = err_loc[0] if err_loc else None
-        if head in entry.secrets:
+        if head in entry.secrets and head not in kind.secret_maps:
             continue  # secret values are checked by the provider at preview
         reported = True
         ref = by_alias.get(str(head)) if head is not None else None

@@ -22,25 +22,33 @@ from pulumi_gpu.core.resource import GpuResource
 from pulumi_gpu.fleet.model import Entry, Fleet, FleetError, SecretRef, load_fleet
 
 
-def declare(fleet: Fleet) -> dict[str, GpuResource]:
-    """Create the fleet's resources (dependencies first); returns them by entry name."""
-    declared: dict[str, GpuResource] = {}
+def declare(fleet: Fleet) -> dict[str, tuple[Entry, GpuResource]]:
+    """Create the fleet's resources (dependencies first), by entry name."""
+    declared: dict[str, tuple[Entry, GpuResource]] = {}
     for entry in fleet.entries:
         inputs: dict[str, Any] = dict(entry.inputs)
         for field, target in entry.refs.items():
             inputs[field] = (
-                declared[target].id
+                declared[target][1].id
                 if isinstance(target, str)
-                else pulumi.Output.all(*(declared[t].id for t in target))
+                else pulumi.Output.all(*(declared[t][1].id for t in target))
             )
         for field, secret in entry.secrets.items():
             inputs[field] = _secret(entry, field, secret)
         resource_class: Any = entry.kind.resource  # each kind has its own keyword inputs
-        declared[entry.name] = resource_class(entry.name, **inputs)
+        declared[entry.name] = (entry, resource_class(entry.name, **inputs))
     return declared
 
 
-def _secret(entry: Entry, field: str, ref: SecretRef) -> pulumi.Output[str]:
+def _secret(
+    entry: Entry, field: str, ref: SecretRef | dict[str, str | SecretRef]
+) -> pulumi.Output[Any]:
+    if isinstance(ref, dict):
+        values = {
+            key: _secret(entry, f"{field}.{key}", value) if isinstance(value, SecretRef) else value
+            for key, value in ref.items()
+        }
+        return pulumi.Output.secret(pulumi.Output.all(**values))
     if ref.config is not None:
         return pulumi.Config().require_secret(ref.config)
     assert ref.env is not None
@@ -52,23 +60,26 @@ def _secret(entry: Entry, field: str, ref: SecretRef) -> pulumi.Output[str]:
     return pulumi.Output.secret(value)
 
 
-def export(declared: dict[str, GpuResource]) -> None:
+def export(declared: dict[str, tuple[Entry, GpuResource]]) -> None:
     """Export connection details, the total cost and an SSH config snippet."""
-    ssh = {n: r.ssh_command for n, r in declared.items() if hasattr(r, "ssh_command")}
-    ports = {n: r.ports for n, r in declared.items() if hasattr(r, "ports")}
-    jupyter = {n: r.jupyter_url for n, r in declared.items() if hasattr(r, "jupyter_url")}
-    prices = [
-        getattr(r, "price_per_hour", None) or getattr(r, "cost_per_hour", None)
-        for r in declared.values()
-    ]
-    pulumi.export("resources", {name: r.id for name, r in declared.items()})
+
+    def role(name: str) -> dict[str, pulumi.Output[Any]]:
+        return {
+            entry_name: getattr(resource, entry.kind.outputs[name])
+            for entry_name, (entry, resource) in declared.items()
+            if name in entry.kind.outputs
+        }
+
+    ssh = role("ssh")
+    pulumi.export("resources", {name: resource.id for name, (_, resource) in declared.items()})
     pulumi.export("ssh", ssh)
-    pulumi.export("ports", ports)
+    pulumi.export("ports", role("ports"))
+    jupyter = role("jupyter")
     if jupyter:
         pulumi.export("jupyter", jupyter)
     pulumi.export(
         "cost_per_hour",
-        pulumi.Output.all(*(p for p in prices if p is not None)).apply(
+        pulumi.Output.all(*role("price").values()).apply(
             lambda values: round(sum(float(v or 0) for v in values), 4)
         ),
     )

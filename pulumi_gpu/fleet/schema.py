@@ -120,10 +120,16 @@ def _entry_schema(kind: Kind, defs: dict[str, Any]) -> dict[str, Any]:
         }
         conditions.append({"not": {"required": [ref.field, ref.alias]}})
     for secret in kind.secrets:
-        props_in_order[secret] = {
-            "description": props_in_order.get(secret, {}).get("description", ""),
-            "$ref": "#/$defs/SecretRef",
-        }
+        description = props_in_order.get(secret, {}).get("description", "")
+        if secret in kind.secret_maps:
+            value = {"oneOf": [{"type": "string"}, {"$ref": "#/$defs/SecretRef"}]}
+            props_in_order[secret] = {
+                "description": f"{description} A value is written, or read from a SecretRef.",
+                "type": "object",
+                "additionalProperties": value,
+            }
+        else:
+            props_in_order[secret] = {"description": description, "$ref": "#/$defs/SecretRef"}
     schema["properties"] = props_in_order
     # Any other input may come from `defaults`, so only the cloud is required here;
     # `pulumi-gpu validate` checks completeness.

@@ -19,7 +19,11 @@ EXAMPLE = REPO_ROOT / "examples" / "fleet.yaml"
 @pytest.fixture
 def fleet_stack(cloud_stack: Callable[..., ProgramStack]) -> Callable[[str], ProgramStack]:
     def make(text: str) -> ProgramStack:
-        stack = cloud_stack(REPO_ROOT, only=["Pulumi.yaml", "__main__.py"])
+        stack = cloud_stack(
+            REPO_ROOT,
+            only=["Pulumi.yaml", "__main__.py"],
+            secrets={"hfToken": "hf_e2e_secret_token"},
+        )
         stack.write_file("fleet.yaml", text)
         return stack
 
@@ -34,19 +38,24 @@ def edit(stack: ProgramStack, change: Callable[[dict], None]) -> None:
 
 def test_example_fleet_lifecycle(fleet_stack, emulator: Emulator) -> None:
     stack = fleet_stack(EXAMPLE.read_text())
-    expected = {name: "create" for name in ("vllm", "datasets", "trainer", "inference")}
+    names = ("vllm", "datasets", "trainer", "inference", "checkpoints", "notebook")
+    expected = {name: "create" for name in names}
     assert stack.preview().ops() == expected
     assert stack.up().ops() == expected
 
     outputs = stack.outputs()
-    assert set(outputs["ssh"]) == {"trainer", "inference"}
+    assert set(outputs["ssh"]) == {"trainer", "inference", "notebook"}
     assert all(cmd.startswith("ssh root@") for cmd in outputs["ssh"].values())
     assert set(outputs["ports"]["trainer"]) == {"22", "8000"}
-    assert "Host trainer\n    HostName " in outputs["ssh_config"]
-    assert "Host inference" in outputs["ssh_config"]
+    assert "22" in outputs["ports"]["notebook"]
+    for name in ("trainer", "inference", "notebook"):
+        assert f"Host {name}\n    HostName " in outputs["ssh_config"]
     pods = emulator.leftovers()["celium"]["pods"]
     live = [emulator.celium.get_pod("celium-emulator-key", p) for p in pods]
-    assert outputs["cost_per_hour"] == pytest.approx(sum(p["price"] for p in live), abs=1e-3)
+    runpod_cost = stack.resources()["notebook"]["outputs"]["cost_per_hour"]
+    expected_cost = sum(p["price"] for p in live) + runpod_cost
+    assert outputs["cost_per_hour"] == pytest.approx(expected_cost, abs=1e-3)
+    assert "hf_e2e_secret_token" not in stack.export_text(), "env secrets stay encrypted"
     assert stack.preview().ops() == {}
 
     edit(stack, lambda d: d["pods"]["inference"].update(name="renamed-inference"))
@@ -61,6 +70,11 @@ def test_example_fleet_lifecycle(fleet_stack, emulator: Emulator) -> None:
     assert stack.preview().ops() == {"inference": "delete"}
     assert stack.up().ops() == {"inference": "delete"}
     assert len(emulator.leftovers()["celium"]["pods"]) == 1
+
+    edit(stack, lambda d: d["pods"]["notebook"].update(desired_status="stopped"))
+    assert stack.preview().ops() == {"notebook": "update"}
+    stack.up()
+    assert stack.outputs()["ssh"]["notebook"] is None
 
     stack.destroy()
     assert emulator.is_empty()

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from openapi_core import OpenAPI
+from openapi_core import Config, OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
 SPECS = Path(__file__).resolve().parents[1] / "specs"
@@ -59,7 +59,9 @@ class SpecChecker:
     """Validates exchanges recorded against the emulator with one OpenAPI document."""
 
     def __init__(self, spec: Path, emulator_prefix: str) -> None:
-        self.openapi = OpenAPI.from_file_path(str(spec))
+        # Error bodies are often application/problem+json (RFC 9457); they are JSON too.
+        config = Config(extra_media_type_deserializers={"application/problem+json": json.loads})
+        self.openapi = OpenAPI.from_file_path(str(spec), config=config)
         servers = self.openapi.spec.get("servers") or [{"url": "http://localhost"}]
         self.host_url = str(servers[0]["url"]).rstrip("/")
         self.prefix = emulator_prefix.rstrip("/")

@@ -1,0 +1,1 @@
+"""The emulated RunPod REST v2 API."""

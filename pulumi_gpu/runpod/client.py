@@ -1,0 +1,128 @@
+"""RunPod REST v2 client: one method per endpoint, no lifecycle logic.
+
+Contract: ``https://api.runpod.io/v2`` (REST v1 retires 2026-11-15, GraphQL early
+2027), ``Authorization: Bearer <key>`` (the key never goes into a URL), errors as
+``application/problem+json`` (``{title, status, detail, errors?}``), ``RateLimit`` /
+``RateLimit-Policy`` headers on every answer and ``Retry-After`` on 429, all handled
+by the shared request choke point.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from pulumi_gpu.core.config import Setting, shared_client
+from pulumi_gpu.core.http import ApiClient, HeaderAuth
+from pulumi_gpu.runpod.models import GpuType, NetworkVolume, Pod, Template
+
+DEFAULT_ENDPOINT = "https://api.runpod.io/v2"
+API_KEY = Setting("runpodApiKey", ("RUNPOD_API_KEY",))
+ENDPOINT = Setting("runpodEndpoint", ("RUNPOD_API_URL",), DEFAULT_ENDPOINT)
+
+POD_ACTIONS = ("start", "stop", "restart", "terminate")
+
+
+class RunPodClient(ApiClient):
+    cloud = "runpod"
+
+    def __init__(self, base_url: str, api_key: str, **kwargs: Any) -> None:
+        auth = HeaderAuth("Authorization", api_key, prefix="Bearer ")
+        super().__init__(base_url, auth=auth, **kwargs)
+
+    # pods
+    def list_pods(self) -> list[Pod]:
+        return [Pod(**p) for p in self.request("GET", "/pods")["pods"]]
+
+    def get_pod(self, pod_id: str) -> Pod:
+        return Pod(**self.request("GET", f"/pods/{pod_id}"))
+
+    def create_pod(self, body: dict[str, Any]) -> Pod:
+        """``POST /pods``: never retried blindly (a lost answer may still have made a pod)."""
+        return Pod(**self.request("POST", "/pods", json=body))
+
+    def update_pod(self, pod_id: str, changes: dict[str, Any]) -> Pod:
+        """``PATCH /pods/{id}`` with absolute values only, so retrying it is safe."""
+        return Pod(**self.request("PATCH", f"/pods/{pod_id}", json=changes, idempotent=True))
+
+    def pod_action(self, pod_id: str, action: str) -> Pod | None:
+        """``POST /pods/{id}/action``: the pod after start/stop/restart, None after terminate."""
+        if action not in POD_ACTIONS:
+            raise ValueError(f"unknown pod action {action!r}; allowed: {', '.join(POD_ACTIONS)}")
+        body = self.request("POST", f"/pods/{pod_id}/action", json={"action": action})
+        return Pod(**body) if body else None
+
+    def delete_pod(self, pod_id: str) -> None:
+        self.request("DELETE", f"/pods/{pod_id}")
+
+    # templates
+    def list_templates(self) -> list[Template]:
+        return [Template(**t) for t in self.request("GET", "/templates")["templates"]]
+
+    def get_template(self, template_id: str) -> Template:
+        return Template(**self.request("GET", f"/templates/{template_id}"))
+
+    def create_template(self, body: dict[str, Any]) -> Template:
+        return Template(**self.request("POST", "/templates", json=body))
+
+    def update_template(self, template_id: str, changes: dict[str, Any]) -> Template:
+        path = f"/templates/{template_id}"
+        return Template(**self.request("PATCH", path, json=changes, idempotent=True))
+
+    def delete_template(self, template_id: str) -> None:
+        self.request("DELETE", f"/templates/{template_id}")
+
+    # network volumes
+    def list_network_volumes(self) -> list[NetworkVolume]:
+        answer = self.request("GET", "/network-volumes")
+        return [NetworkVolume(**v) for v in answer["networkVolumes"]]
+
+    def get_network_volume(self, volume_id: str) -> NetworkVolume:
+        return NetworkVolume(**self.request("GET", f"/network-volumes/{volume_id}"))
+
+    def create_network_volume(self, body: dict[str, Any]) -> NetworkVolume:
+        return NetworkVolume(**self.request("POST", "/network-volumes", json=body))
+
+    def update_network_volume(self, volume_id: str, changes: dict[str, Any]) -> NetworkVolume:
+        path = f"/network-volumes/{volume_id}"
+        return NetworkVolume(**self.request("PATCH", path, json=changes, idempotent=True))
+
+    def delete_network_volume(self, volume_id: str) -> None:
+        self.request("DELETE", f"/network-volumes/{volume_id}")
+
+    # catalog
+    def list_gpu_types(
+        self,
+        *,
+        availability: bool = False,
+        count: int | None = None,
+        cloud: str | None = None,
+        country_codes: Sequence[str] | None = None,
+        min_cuda_version: str | None = None,
+    ) -> list[GpuType]:
+        """The GPU catalog; with ``availability``, stock for pods (the filters need it)."""
+        params: dict[str, Any] = {}
+        if availability:
+            params = {"include": "AVAILABILITY", "product": "POD"}
+            if count is not None:
+                params["count"] = count
+            if cloud is not None:
+                params["cloud"] = cloud
+            if country_codes:
+                params["countryCodes"] = ",".join(country_codes)
+            if min_cuda_version is not None:
+                params["minCudaVersion"] = min_cuda_version
+        return [GpuType(**g) for g in self.request("GET", "/catalog/gpus", params=params)["gpus"]]
+
+    # account
+    def list_ssh_keys(self) -> list[str]:
+        return [str(k) for k in self.request("GET", "/account/ssh-keys").get("keys") or []]
+
+
+def runpod_client() -> RunPodClient:
+    """The process's client for the configured endpoint and key."""
+    endpoint = ENDPOINT.value() or DEFAULT_ENDPOINT
+    key = API_KEY.require("the RunPod API key")
+    fingerprint = hashlib.sha256(key.encode()).hexdigest()
+    return shared_client(("runpod", endpoint, fingerprint), lambda: RunPodClient(endpoint, key))

@@ -1,0 +1,117 @@
+"""Read-only RunPod lookups for Pulumi programs: the GPU catalog with prices and stock."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pulumi_gpu.runpod.client import runpod_client
+from pulumi_gpu.runpod.models import GpuType
+
+__all__ = ["GpuOffer", "get_gpu_types"]
+
+CLOUDS = ("SECURE", "COMMUNITY")
+
+
+class GpuOffer(BaseModel):
+    """One GPU type as a pod of ``gpu_count`` GPUs on ``cloud`` would get it now."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(description="GPU type id, for runpod.Pod(gpu_type=...).")
+    name: str = Field(description="Short name, e.g. 'RTX 4090'.")
+    manufacturer: str = Field(description="NVIDIA, AMD or UNKNOWN.")
+    memory_gb: int = Field(description="VRAM per GPU in GB.")
+    cloud: str = Field(description="SECURE or COMMUNITY: the cloud the prices and stock are for.")
+    gpu_count: int = Field(description="GPUs per pod the prices and stock are for.")
+    price_per_gpu: float = Field(description="USD per GPU per hour (list price).")
+    price_per_hour: float = Field(description="USD per hour for the pod's GPUs.")
+    availability: str = Field(description="Stock now: NONE, LOW, MEDIUM or HIGH.")
+    data_centers: dict[str, str] = Field(
+        default_factory=dict, description="Data center id -> stock there (NONE omitted)."
+    )
+    cuda_versions: list[str] = Field(
+        default_factory=list, description="CUDA versions with free capacity, newest first."
+    )
+    max_gpus_per_pod: int = Field(description="The most GPUs of this type one pod can have.")
+
+    @property
+    def in_stock(self) -> bool:
+        return self.availability != "NONE"
+
+
+def _offer(gpu: GpuType, cloud: str, count: int) -> GpuOffer:
+    price = gpu.price_per_gpu(cloud)
+    return GpuOffer(
+        id=gpu.id,
+        name=gpu.name,
+        manufacturer=gpu.manufacturer,
+        memory_gb=gpu.memory,
+        cloud=cloud,
+        gpu_count=count,
+        price_per_gpu=price,
+        price_per_hour=round(price * count, 4),
+        availability=gpu.availability or "NONE",
+        data_centers={d.id: d.availability for d in gpu.data_centers if d.availability != "NONE"},
+        cuda_versions=[c.version for c in gpu.cuda_versions if c.available],
+        max_gpus_per_pod=gpu.max_gpus(cloud),
+    )
+
+
+def get_gpu_types(
+    *,
+    gpu_count: int = 1,
+    cloud: str = "SECURE",
+    name: str | None = None,
+    manufacturer: str | None = None,
+    min_memory_gb: int | None = None,
+    max_price_per_hour: float | None = None,
+    in_stock: bool = False,
+    data_center_id: str | None = None,
+    country_codes: Sequence[str] | None = None,
+    min_cuda_version: str | None = None,
+) -> list[GpuOffer]:
+    """GPU types for pods of ``gpu_count`` GPUs on ``cloud``, cheapest first.
+
+    Filters: ``name`` (part of the id or short name, case-insensitive), ``manufacturer``,
+    ``min_memory_gb`` per GPU, ``max_price_per_hour`` for the pod's GPUs, ``in_stock``
+    (availability other than NONE), ``data_center_id`` (in stock there),
+    ``country_codes`` (ISO codes of the data centers, e.g. ``["US", "CA"]``) and
+    ``min_cuda_version``. Types that cannot have ``gpu_count`` GPUs on ``cloud`` are left
+    out. Credentials come from ``pulumi-gpu:runpodApiKey`` / ``RUNPOD_API_KEY``.
+
+    Example::
+
+        cheapest = runpod.get_gpu_types(min_memory_gb=80, in_stock=True)[0]
+        pod = runpod.Pod("trainer", gpu_type=cheapest.id, image="runpod/pytorch:2.4.0")
+    """
+    if cloud not in CLOUDS:
+        raise ValueError(f"cloud must be SECURE or COMMUNITY, got {cloud!r}")
+    if gpu_count < 1:
+        raise ValueError(f"gpu_count must be at least 1, got {gpu_count}")
+    codes = [c.upper() for c in country_codes or []]
+    catalog = runpod_client().list_gpu_types(
+        availability=True,
+        count=gpu_count,
+        cloud=cloud,
+        country_codes=codes or None,
+        min_cuda_version=min_cuda_version,
+    )
+    offers = [
+        _offer(g, cloud, gpu_count)
+        for g in catalog
+        if g.offered_in(cloud) and g.max_gpus(cloud) >= gpu_count
+    ]
+    wanted = name.lower() if name else None
+    found = [
+        o
+        for o in offers
+        if (wanted is None or wanted in f"{o.id} {o.name}".lower())
+        and (manufacturer is None or o.manufacturer.lower() == manufacturer.lower())
+        and (min_memory_gb is None or o.memory_gb >= min_memory_gb)
+        and (max_price_per_hour is None or o.price_per_hour <= max_price_per_hour + 1e-9)
+        and (not in_stock or o.in_stock)
+        and (data_center_id is None or data_center_id in o.data_centers)
+    ]
+    return sorted(found, key=lambda o: (o.price_per_hour, o.id))

@@ -1,0 +1,279 @@
+"""RunPod REST v2 objects as the client returns them, and the pod status map.
+
+Response models ignore fields they do not know, so a richer API does not break us.
+Field names are snake_case here and camelCase on the wire (``dataCenterId``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import AliasGenerator, BaseModel, ConfigDict, Field, field_validator
+from pydantic.alias_generators import to_camel
+
+
+class _Response(BaseModel):
+    model_config = ConfigDict(
+        extra="ignore",
+        populate_by_name=True,
+        alias_generator=AliasGenerator(validation_alias=to_camel),
+    )
+
+
+# Pod statuses (PodStatus).
+PROVISIONING = "PROVISIONING"
+STARTING = "STARTING"
+RUNNING = "RUNNING"
+EXITED = "EXITED"
+ERROR = "ERROR"
+TERMINATED = "TERMINATED"
+
+POD_PHASE: dict[str, str] = {
+    PROVISIONING: "starting",
+    STARTING: "starting",
+    RUNNING: "running",
+    EXITED: "stopped",
+    ERROR: "failed",
+    TERMINATED: "gone",
+}
+"""RunPod pod status -> our phase; unknown statuses count as "starting"."""
+
+DESIRED_STATUS: dict[str, str] = {"starting": "running", "running": "running"}
+"""Phase -> the ``desired_status`` it satisfies; every other phase reads as "stopped"."""
+
+INJECTED_ENV = ("PUBLIC_KEY", "JUPYTER_PASSWORD")
+"""Variables RunPod adds to a pod's environment for ``startSsh`` / ``startJupyter``."""
+
+
+def pod_phase(status: str) -> str:
+    return POD_PHASE.get(status.upper(), "starting")
+
+
+def desired_status_of(status: str) -> str:
+    """The ``desired_status`` a pod in this status is in: "running" or "stopped"."""
+    return DESIRED_STATUS.get(pod_phase(status), "stopped")
+
+
+def proxy_url(pod_id: str, port: int) -> str:
+    """RunPod's HTTPS proxy address of an ``/http`` port of a pod."""
+    return f"https://{pod_id}-{port}.proxy.runpod.net"
+
+
+class SshEndpoint(_Response):
+    host: str
+    port: int
+    username: str
+    command: str
+
+
+class PodSsh(_Response):
+    proxy: SshEndpoint | None = None
+    direct: SshEndpoint | None = None
+
+
+class RuntimePort(_Response):
+    private: int
+    public: int | None = None
+    type: str = "tcp"
+    ip: str | None = None
+
+
+class PodRuntime(_Response):
+    uptime: int = 0
+    ports: list[RuntimePort] = Field(default_factory=list)
+
+
+class GpuConfig(_Response):
+    id: str
+    count: int = 1
+
+
+class CpuConfig(_Response):
+    id: str
+    vcpu_count: int = 0
+    memory: int = 0
+
+
+class PersistentMount(_Response):
+    size: int
+    path: str
+
+
+class NetworkMount(_Response):
+    volume_id: str
+    path: str
+
+
+class Mounts(_Response):
+    persistent: PersistentMount | None = None
+    network: list[NetworkMount] = Field(default_factory=list)
+
+
+class Pod(_Response):
+    id: str
+    name: str = ""
+    status: str = ""
+    actions: list[str] = Field(default_factory=list)
+    image: str = ""
+    args: str = ""
+    disk: int = 0
+    mounts: Mounts = Field(default_factory=Mounts)
+    ports: list[str] = Field(default_factory=list)
+    env: dict[str, str] = Field(default_factory=dict)
+    cloud: str = ""
+    data_center_id: str | None = None
+    cuda_version: str | None = None
+    ssh: PodSsh = Field(default_factory=PodSsh)
+    template: str | None = None
+    cost: float = 0.0
+    runtime: PodRuntime | None = None
+    gpu: GpuConfig | None = None
+    cpu: CpuConfig | None = None
+    created_at: str | None = None
+    started_at: str | None = None
+
+    @field_validator("mounts", "ssh", mode="before")
+    @classmethod
+    def _object(cls, value: Any) -> Any:
+        return value if isinstance(value, dict) else {}
+
+    @field_validator("env", mode="before")
+    @classmethod
+    def _env(cls, value: Any) -> Any:
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def phase(self) -> str:
+        return pod_phase(self.status)
+
+    def exposed(self, protocol: str) -> list[int]:
+        """Container ports exposed with ``protocol`` ("tcp" or "http")."""
+        found = []
+        for entry in self.ports:
+            port, _, kind = entry.partition("/")
+            if kind == protocol and port.isdigit():
+                found.append(int(port))
+        return found
+
+    @property
+    def public_ports(self) -> dict[int, int]:
+        """Container port -> public port, for the ports that have one now."""
+        if self.runtime is None:
+            return {}
+        return {p.private: p.public for p in self.runtime.ports if p.public is not None}
+
+    @property
+    def public_ip(self) -> str | None:
+        if self.runtime is None:
+            return None
+        return next((p.ip for p in self.runtime.ports if p.ip and p.public), None)
+
+    def unreachable(self) -> list[str]:
+        """What a RUNNING pod still lacks before it can be used (empty: ready)."""
+        if self.status != RUNNING:
+            return [f"status {self.status}"]
+        if self.runtime is None:
+            return ["runtime"]
+        missing = [f"{p}/tcp" for p in self.exposed("tcp") if p not in self.public_ports]
+        if 22 in self.exposed("tcp") and self.ssh.direct is None:
+            missing.append("direct SSH")
+        return missing
+
+    @property
+    def ready(self) -> bool:
+        """RUNNING with its runtime reported, every TCP port mapped, and SSH details."""
+        return not self.unreachable()
+
+    def describe(self) -> str:
+        """Status for progress lines: 'RUNNING (waiting for 22/tcp)'."""
+        missing = self.unreachable()
+        if self.status == RUNNING and missing:
+            return f"RUNNING (waiting for {', '.join(missing)})"
+        return self.status or "unknown"
+
+
+class TemplateMounts(_Response):
+    persistent: PersistentMount | None = None
+
+
+class Template(_Response):
+    id: str
+    name: str = ""
+    image: str = ""
+    args: str = ""
+    disk: int = 0
+    mounts: TemplateMounts = Field(default_factory=TemplateMounts)
+    ports: list[str] = Field(default_factory=list)
+    env: dict[str, str] = Field(default_factory=dict)
+    category: str = "NVIDIA"
+    serverless: bool = False
+    public: bool = False
+    start_ssh: bool = True
+    start_jupyter: bool = False
+    allowed_cuda_versions: list[str] = Field(default_factory=list)
+
+    @field_validator("mounts", mode="before")
+    @classmethod
+    def _mounts(cls, value: Any) -> Any:
+        return value if isinstance(value, dict) else {}
+
+    @field_validator("env", mode="before")
+    @classmethod
+    def _env(cls, value: Any) -> Any:
+        return value if isinstance(value, dict) else {}
+
+
+class NetworkVolume(_Response):
+    id: str
+    name: str = ""
+    size: int = 0
+    data_center: str = ""
+    type: str = ""
+
+
+class GpuPrice(_Response):
+    secure: float = 0.0
+    community: float = 0.0
+    serverless: float | None = None
+
+
+class GpuMaxCount(_Response):
+    secure: int = 0
+    community: int = 0
+
+
+class DataCenterAvailability(_Response):
+    id: str
+    name: str = ""
+    availability: str = "NONE"
+
+
+class CudaVersionAvailability(_Response):
+    version: str
+    available: bool = False
+
+
+class GpuType(_Response):
+    """One GPU type of the catalog (``GET /catalog/gpus``)."""
+
+    id: str
+    name: str = ""
+    pool: str | None = None
+    manufacturer: str = "UNKNOWN"
+    memory: int = 0
+    secure: bool = False
+    community: bool = False
+    price: GpuPrice = Field(default_factory=GpuPrice)
+    max_count: GpuMaxCount = Field(default_factory=GpuMaxCount)
+    availability: str | None = None
+    data_centers: list[DataCenterAvailability] = Field(default_factory=list)
+    cuda_versions: list[CudaVersionAvailability] = Field(default_factory=list)
+
+    def offered_in(self, cloud: str) -> bool:
+        return self.secure if cloud == "SECURE" else self.community
+
+    def price_per_gpu(self, cloud: str) -> float:
+        return self.price.secure if cloud == "SECURE" else self.price.community
+
+    def max_gpus(self, cloud: str) -> int:
+        return self.max_count.secure if cloud == "SECURE" else self.max_count.community

@@ -1,0 +1,312 @@
+"""``runpod.Template``: a reusable container definition for pods."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import pulumi
+from pydantic import Field, ValidationInfo, field_validator
+
+from pulumi_gpu.core.errors import GpuCloudError, InvalidRequestError, NotFoundError
+from pulumi_gpu.core.lifecycle import create_once
+from pulumi_gpu.core.provider import SECRET, Change, GpuProvider, ResourceInputs
+from pulumi_gpu.core.resource import GpuResource, default_name
+from pulumi_gpu.runpod.client import RunPodClient, runpod_client
+from pulumi_gpu.runpod.models import Template as ApiTemplate
+
+__all__ = ["Template", "TemplateInputs"]
+
+_PORT = re.compile(r"^(?P<port>\d{1,5})/(?P<kind>http|tcp)$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_CUDA = re.compile(r"^\d+\.\d+$")
+DEFAULT_MOUNT_PATH = "/workspace"
+
+Category = Literal["NVIDIA", "AMD", "CPU"]
+
+
+class TemplateInputs(ResourceInputs):
+    """Inputs of a RunPod template.
+
+    Everything updates in place (RunPod templates are edited with PATCH), except
+    removing the persistent volume, which RunPod cannot do: that replaces the template.
+    A template is a snapshot: pods already created from it keep their settings.
+    """
+
+    name: str = Field(
+        min_length=1,
+        max_length=191,
+        description="Template name, unique in the account; updates in place.",
+    )
+    image: str = Field(
+        min_length=1,
+        description="Container image, e.g. 'runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel'.",
+    )
+    args: str = Field("", description="Arguments passed to the container entrypoint.")
+    env: dict[str, str] = Field(
+        default_factory=dict,
+        description="Environment variables of the container; kept secret in the state.",
+        json_schema_extra=SECRET,
+    )
+    ports: list[str] = Field(
+        default_factory=lambda: ["22/tcp"],
+        description="Exposed ports as '<port>/http' or '<port>/tcp', e.g. ['8888/http', '22/tcp'].",
+        examples=[["8888/http", "22/tcp"]],
+    )
+    container_disk_gb: int = Field(
+        50, ge=1, le=10000, description="Container disk in GB, wiped on every restart."
+    )
+    volume_gb: int | None = Field(
+        None,
+        ge=10,
+        le=10000,
+        description=(
+            "Size in GB of the persistent volume pods from this template get on their machine "
+            "(none by default). Removing it replaces the template."
+        ),
+    )
+    volume_mount_path: str | None = Field(
+        None,
+        pattern=r"^/",
+        description="Where that volume is mounted (default /workspace); needs volume_gb.",
+    )
+    category: Category = Field(
+        "NVIDIA", description="NVIDIA, AMD or CPU: how the console groups the template."
+    )
+    start_ssh: bool = Field(
+        True, description="Pods from this template get SSH access set up with the account's keys."
+    )
+    start_jupyter: bool = Field(
+        False, description="Pods from this template start JupyterLab with a generated password."
+    )
+    allowed_cuda_versions: list[str] = Field(
+        default_factory=list,
+        description="CUDA versions ('major.minor') GPU pods from it may get; empty: any.",
+    )
+
+    @field_validator("env")
+    @classmethod
+    def _env(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = sorted(k for k in value if not _ENV_NAME.match(k))
+        if bad:
+            raise ValueError(f"environment variable names must match [A-Za-z_][A-Za-z0-9_]*: {bad}")
+        return value
+
+    @field_validator("ports")
+    @classmethod
+    def _ports(cls, value: list[str]) -> list[str]:
+        numbers = []
+        for index, entry in enumerate(value):
+            match = _PORT.match(entry)
+            if match is None or not 1 <= int(match["port"]) <= 65535:
+                raise ValueError(
+                    f"ports[{index}] is {entry!r}; expected '<port>/http' or '<port>/tcp' with a "
+                    "port from 1 to 65535, e.g. '8888/http' or '22/tcp'"
+                )
+            numbers.append(int(match["port"]))
+        repeated = sorted({n for n in numbers if numbers.count(n) > 1})
+        if repeated:
+            raise ValueError(f"each port may be exposed once; repeated: {repeated}")
+        return value
+
+    @field_validator("volume_mount_path")
+    @classmethod
+    def _mount_path(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and "volume_gb" in info.data and info.data["volume_gb"] is None:
+            raise ValueError("volume_mount_path needs volume_gb")
+        return value
+
+    @field_validator("allowed_cuda_versions")
+    @classmethod
+    def _cuda(cls, value: list[str]) -> list[str]:
+        bad = [v for v in value if not _CUDA.match(v)]
+        if bad:
+            raise ValueError(f"CUDA versions are 'major.minor', e.g. '12.8'; got {bad}")
+        return value
+
+    def body(self) -> dict[str, Any]:
+        """The create body; PATCH bodies are its changed keys."""
+        body: dict[str, Any] = {
+            "name": self.name,
+            "image": self.image,
+            "args": self.args,
+            "env": self.env,
+            "ports": self.ports,
+            "disk": self.container_disk_gb,
+            "category": self.category,
+            "startSsh": self.start_ssh,
+            "startJupyter": self.start_jupyter,
+            "allowedCudaVersions": self.allowed_cuda_versions,
+        }
+        if self.volume_gb is not None:
+            path = self.volume_mount_path or DEFAULT_MOUNT_PATH
+            body["mounts"] = {"persistent": {"size": self.volume_gb, "path": path}}
+        return body
+
+
+_API_KEYS = {
+    "name": ("name",),
+    "image": ("image",),
+    "args": ("args",),
+    "env": ("env",),
+    "ports": ("ports",),
+    "container_disk_gb": ("disk",),
+    "volume_gb": ("mounts",),
+    "volume_mount_path": ("mounts",),
+    "category": ("category",),
+    "start_ssh": ("startSsh",),
+    "start_jupyter": ("startJupyter",),
+    "allowed_cuda_versions": ("allowedCudaVersions",),
+}
+"""Input field -> the API keys that carry it."""
+
+
+def reflected(template: ApiTemplate, state: Mapping[str, Any]) -> dict[str, Any]:
+    """Input-named values as they really are, so ``pulumi refresh`` shows drift."""
+    persistent = template.mounts.persistent
+    live: dict[str, Any] = {
+        "name": template.name,
+        "image": template.image,
+        "args": template.args,
+        "env": template.env,
+        "ports": template.ports,
+        "container_disk_gb": template.disk,
+        "volume_gb": persistent.size if persistent else None,
+        "category": template.category,
+        "start_ssh": template.start_ssh,
+        "start_jupyter": template.start_jupyter,
+        "allowed_cuda_versions": template.allowed_cuda_versions,
+    }
+    if state.get("volume_mount_path") is not None:
+        live["volume_mount_path"] = persistent.path if persistent else None
+    return live
+
+
+def _in_use_error(client: RunPodClient, template_id: str, exc: InvalidRequestError) -> Exception:
+    try:
+        users = [f"{p.name} ({p.id})" for p in client.list_pods() if p.template == template_id]
+    except GpuCloudError:
+        users = []
+    which = f": {', '.join(users)}" if users else ""
+    return GpuCloudError(
+        f"runpod template {template_id} cannot be deleted while pods use it{which}. "
+        f"Terminate those pods first (RunPod said: {exc.message})"
+    )
+
+
+class TemplateProvider(GpuProvider[TemplateInputs]):
+    inputs_model = TemplateInputs
+    kind = "runpod Template"
+
+    def change_kind(self, field: str, olds: dict[str, Any], news: dict[str, Any]) -> Change:
+        if field == "volume_gb" and news.get(field) is None:
+            return Change.REPLACE  # RunPod keeps a template's mount when PATCH omits it
+        if field == "volume_mount_path":  # unset means the default path
+            same = (olds.get(field) or DEFAULT_MOUNT_PATH) == (
+                news.get(field) or DEFAULT_MOUNT_PATH
+            )
+            return Change.NONE if same else Change.UPDATE
+        return super().change_kind(field, olds, news)
+
+    def create_resource(self, inputs: TemplateInputs) -> tuple[str, dict[str, Any]]:
+        client = runpod_client()
+        template = create_once(
+            f"runpod template {inputs.name}",
+            lambda: client.create_template(inputs.body()),
+            existing=lambda: [t for t in client.list_templates() if t.name == inputs.name],
+            ident=lambda t: t.id,
+        )
+        return template.id, {}
+
+    def read_resource(self, id_: str, state: dict[str, Any]) -> dict[str, Any] | None:
+        try:
+            template = runpod_client().get_template(id_)
+        except NotFoundError:
+            return None
+        return reflected(template, state)
+
+    def update_resource(
+        self, id_: str, state: dict[str, Any], inputs: TemplateInputs, changed: set[str]
+    ) -> dict[str, Any]:
+        body = inputs.body()
+        keys = {key for field in changed for key in _API_KEYS.get(field, ())}
+        changes = {k: v for k, v in body.items() if k in keys}
+        if changes:
+            runpod_client().update_template(id_, changes)
+        return {}
+
+    def delete_resource(self, id_: str, state: dict[str, Any]) -> None:
+        client = runpod_client()
+        try:
+            client.delete_template(id_)
+        except NotFoundError:
+            return
+        except InvalidRequestError as exc:
+            raise _in_use_error(client, id_, exc) from exc
+
+
+class Template(GpuResource, module="runpod", name="Template"):
+    """A RunPod template: the container settings pods are created from.
+
+    Every setting updates in place. A template is a snapshot: editing it does not change
+    pods already made from it, and a template still used by a pod cannot be deleted
+    (the error names the pods).
+
+    Example::
+
+        import pulumi_gpu.runpod as runpod
+
+        template = runpod.Template(
+            "vllm",
+            image="vllm/vllm-openai:v0.6.3",
+            ports=["8000/http", "22/tcp"],
+            env={"HF_HUB_ENABLE_HF_TRANSFER": "1"},
+            container_disk_gb=80,
+        )
+        pod = runpod.Pod("server", gpu_type="NVIDIA L40S", template_id=template.id)
+    """
+
+    name: pulumi.Output[str]
+    """Template name in RunPod."""
+    image: pulumi.Output[str]
+    category: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        image: pulumi.Input[str],
+        args: pulumi.Input[str] | None = None,
+        env: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
+        ports: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
+        container_disk_gb: pulumi.Input[int] | None = None,
+        volume_gb: pulumi.Input[int] | None = None,
+        volume_mount_path: pulumi.Input[str] | None = None,
+        category: pulumi.Input[str] | None = None,
+        start_ssh: pulumi.Input[bool] | None = None,
+        start_jupyter: pulumi.Input[bool] | None = None,
+        allowed_cuda_versions: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
+        name: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """Declare a template; see :class:`TemplateInputs` for every input's rules."""
+        self._register(
+            TemplateProvider(),
+            resource_name,
+            {
+                "name": name or default_name(resource_name),
+                "image": image,
+                "args": args,
+                "env": env,
+                "ports": ports,
+                "container_disk_gb": container_disk_gb,
+                "volume_gb": volume_gb,
+                "volume_mount_path": volume_mount_path,
+                "category": category,
+                "start_ssh": start_ssh,
+                "start_jupyter": start_jupyter,
+                "allowed_cuda_versions": allowed_cuda_versions,
+            },
+            opts,
+        )
