@@ -54,7 +54,11 @@ def failures(
         ({"volume_gb": 20, "network_volume_id": "v1"}, "network_volume_id", "not both"),
         ({"volume_mount_path": "/data"}, "volume_mount_path", "needs volume_gb, network_volume_id"),
         ({"network_volume_id": "v", "volume_mount_path": "data"}, "volume_mount_path", "'^/'"),
-        ({"network_volume_id": "v", "cloud_type": "COMMUNITY"}, "cloud_type", "SECURE cloud pods only"),
+        (
+            {"network_volume_id": "v", "cloud_type": "COMMUNITY"},
+            "cloud_type",
+            "SECURE cloud pods only",
+        ),
         ({"allowed_cuda_versions": ["12"]}, "allowed_cuda_versions", "'major.minor'"),
         (
             {"allowed_cuda_versions": ["12.8"], "min_cuda_version": "12.4"},
