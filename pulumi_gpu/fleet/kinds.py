@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, get_args, get_origin
 
-from pulumi_gpu import celium, runpod
+from pulumi_gpu import celium, primeintellect, runpod
 from pulumi_gpu.core.provider import ResourceInputs
 from pulumi_gpu.core.resource import GpuResource
 
@@ -94,6 +94,14 @@ KINDS: tuple[Kind, ...] = (
     Kind("celium", "templates", celium.Template, celium.TemplateInputs),
     Kind("celium", "disks", celium.Volume, celium.VolumeInputs),
     Kind("celium", "pods", celium.Pod, celium.PodInputs, _POD),
+    Kind("primeintellect", "disks", primeintellect.Disk, primeintellect.DiskInputs),
+    Kind(
+        "primeintellect",
+        "pods",
+        primeintellect.Pod,
+        primeintellect.PodInputs,
+        {**_POD, "jupyter": "jupyter_url"},
+    ),
     Kind("runpod", "templates", runpod.Template, runpod.TemplateInputs),
     Kind("runpod", "disks", runpod.NetworkVolume, runpod.NetworkVolumeInputs),
     Kind(

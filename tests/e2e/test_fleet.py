@@ -22,7 +22,7 @@ def fleet_stack(cloud_stack: Callable[..., ProgramStack]) -> Callable[[str], Pro
         stack = cloud_stack(
             REPO_ROOT,
             only=["Pulumi.yaml", "__main__.py"],
-            secrets={"hfToken": "hf_e2e_secret_token"},
+            secrets={"hfToken": "hf_e2e_secret_token", "jupyterPassword": "jupyter-e2e-pass"},
         )
         stack.write_file("fleet.yaml", text)
         return stack
@@ -38,24 +38,38 @@ def edit(stack: ProgramStack, change: Callable[[dict], None]) -> None:
 
 def test_example_fleet_lifecycle(fleet_stack, emulator: Emulator) -> None:
     stack = fleet_stack(EXAMPLE.read_text())
-    names = ("vllm", "datasets", "trainer", "inference", "checkpoints", "notebook")
+    names = (
+        "vllm",
+        "datasets",
+        "trainer",
+        "inference",
+        "checkpoints",
+        "notebook",
+        "scratch",
+        "h100",
+    )
     expected = {name: "create" for name in names}
     assert stack.preview().ops() == expected
     assert stack.up().ops() == expected
 
     outputs = stack.outputs()
-    assert set(outputs["ssh"]) == {"trainer", "inference", "notebook"}
+    assert set(outputs["ssh"]) == {"trainer", "inference", "notebook", "h100"}
+    assert set(outputs["jupyter"]) == {"h100"}
     assert all(cmd.startswith("ssh root@") for cmd in outputs["ssh"].values())
     assert set(outputs["ports"]["trainer"]) == {"22", "8000"}
     assert "22" in outputs["ports"]["notebook"]
-    for name in ("trainer", "inference", "notebook"):
+    for name in ("trainer", "inference", "notebook", "h100"):
         assert f"Host {name}\n    HostName " in outputs["ssh_config"]
     pods = emulator.leftovers()["celium"]["pods"]
     live = [emulator.celium.get_pod("celium-emulator-key", p) for p in pods]
-    runpod_cost = stack.resources()["notebook"]["outputs"]["cost_per_hour"]
-    expected_cost = sum(p["price"] for p in live) + runpod_cost
+    state = stack.resources()
+    others = (
+        state["notebook"]["outputs"]["cost_per_hour"] + state["h100"]["outputs"]["price_per_hour"]
+    )
+    expected_cost = sum(p["price"] for p in live) + others
     assert outputs["cost_per_hour"] == pytest.approx(expected_cost, abs=1e-3)
-    assert "hf_e2e_secret_token" not in stack.export_text(), "env secrets stay encrypted"
+    exported = stack.export_text()
+    assert "hf_e2e_secret_token" not in exported and "jupyter-e2e-pass" not in exported
     assert stack.preview().ops() == {}
 
     edit(stack, lambda d: d["pods"]["inference"].update(name="renamed-inference"))

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from pulumi_gpu.cli import main
-from pulumi_gpu.fleet import FleetError, load_fleet
+from pulumi_gpu.fleet import FleetError, SecretRef, load_fleet
 from pulumi_gpu.fleet.kinds import KINDS
 from pulumi_gpu.fleet.model import Entry, _ordered, check_source
 from pulumi_gpu.fleet.schema import fleet_schema, schema_text
@@ -89,15 +89,23 @@ pods:
 
 
 def test_secrets_are_never_literals() -> None:
-    secret_kinds = [k for k in KINDS if k.secrets]
-    if not secret_kinds:
-        pytest.skip("no landed kind has a secret input yet")
-    kind = secret_kinds[0]
-    field = sorted(kind.secrets)[0]
+    (kind, field), *_ = [(k, f) for k in KINDS for f in sorted(k.secrets - k.secret_maps)]
     text = yaml.safe_dump({kind.section: {"x": {"cloud": kind.cloud, field: "hunter22hunter"}}})
     found = problems(text)
     assert any(f"{kind.section}.x.{field}: a secret is never written" in p for p in found)
     assert not any("hunter22" in p for p in found)
+
+
+def test_a_secret_mapping_mixes_literals_and_references() -> None:
+    fleet = load_fleet(EXAMPLE)
+    notebook = next(e for e in fleet.entries if e.name == "notebook")
+    assert notebook.secrets["env"] == {
+        "HF_HOME": "/workspace/hf",
+        "HF_TOKEN": SecretRef(config="hfToken"),
+    }
+    assert "env" not in notebook.inputs
+    h100 = next(e for e in fleet.entries if e.name == "h100")
+    assert h100.secrets == {"jupyter_password": SecretRef(config="jupyterPassword")}
 
 
 def test_cycles_are_found() -> None:
@@ -119,7 +127,7 @@ def test_not_yaml_and_not_a_mapping() -> None:
 
 def test_cli_validate_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(EXAMPLE)]) == 0
-    assert "valid, 6 resources" in capsys.readouterr().out
+    assert "valid, 8 resources" in capsys.readouterr().out
     assert main(["validate", str(BROKEN)]) == 1
     err = capsys.readouterr().err
     assert err.count("broken.yaml:") == 16 and err.rstrip().endswith("15 problems")

@@ -73,7 +73,11 @@ def demo_stack() -> ProgramStack:
         stack_name="demo",
         only=["Pulumi.yaml", "__main__.py"],
         config=wiring["config"],
-        secrets={**wiring["secrets"], "hfToken": "hf_demo_token_not_a_real_one"},
+        secrets={
+            **wiring["secrets"],
+            "hfToken": "hf_demo_token_not_a_real_one",
+            "jupyterPassword": "demo-jupyter-password",
+        },
         env={"PULUMI_GPU_POLL_SECONDS": "1"},
     )
     stack.write_file("fleet.yaml", FLEET.read_text())

@@ -1,0 +1,476 @@
+"""What the emulated Prime Intellect sells: GPU offers and disk locations.
+
+Prime Intellect fronts many providers; an offer (an ``/availability/gpus`` row) is one
+GPU configuration (type, socket, count) of one provider in one data center, with its
+price, the images it can run, and the disk / vCPU / memory ranges a pod may ask for.
+The catalog is built deterministically from the seed: which GPUs each data center
+has is fixed below (tests rely on it), prices and capacity vary with the seed.
+
+Enums follow ``primeintellect-compute.openapi.yml``. Where the contract is silent
+the choices are marked "guess".
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+GpuType = Literal[
+    "CPU_NODE",
+    "A10_24GB",
+    "A100_80GB",
+    "A100_40GB",
+    "A30_24GB",
+    "A40_48GB",
+    "B200_180GB",
+    "B300_262GB",
+    "GB200",
+    "GB300",
+    "RTX3070_8GB",
+    "RTX3080_10GB",
+    "RTX3080Ti_12GB",
+    "RTX3090_24GB",
+    "RTX3090Ti_24GB",
+    "RTX4070Ti_12GB",
+    "RTX4080_16GB",
+    "RTX4080Ti_16GB",
+    "RTX4090_24GB",
+    "RTX5090_32GB",
+    "H100_80GB",
+    "H200_96GB",
+    "GH200_96GB",
+    "H200_141GB",
+    "GH200_480GB",
+    "GH200_624GB",
+    "L4_24GB",
+    "L40_48GB",
+    "L40S_48GB",
+    "RTX4000_8GB",
+    "RTX5000_16GB",
+    "RTX6000_24GB",
+    "RTX8000_48GB",
+    "RTX2000Ada_16GB",
+    "RTX4000Ada_20GB",
+    "RTX5000Ada_32GB",
+    "RTX6000Ada_48GB",
+    "A2000_6GB",
+    "A4000_16GB",
+    "A4500_20GB",
+    "A5000_24GB",
+    "A6000_48GB",
+    "V100_16GB",
+    "V100_32GB",
+    "P100_16GB",
+    "T4_16GB",
+    "P4_8GB",
+    "P40_24GB",
+    "RTX_PRO_6000B_96GB",
+]
+Socket = Literal["PCIe", "SXM2", "SXM3", "SXM4", "SXM5", "SXM6"]
+Security = Literal["secure_cloud", "community_cloud"]
+Region = Literal[
+    "africa",
+    "asia_south",
+    "asia_northeast",
+    "australia",
+    "canada",
+    "eu_east",
+    "eu_north",
+    "eu_west",
+    "middle_east",
+    "south_america",
+    "united_states",
+]
+ProviderType = Literal[
+    "runpod",
+    "fluidstack",
+    "lambdalabs",
+    "hyperstack",
+    "oblivus",
+    "cudocompute",
+    "scaleway",
+    "tensordock",
+    "datacrunch",
+    "latitude",
+    "crusoecloud",
+    "massedcompute",
+    "akash",
+    "primeintellect",
+    "primecompute",
+    "dc_impala",
+    "dc_kudu",
+    "dc_roan",
+    "nebius",
+    "dc_eland",
+    "dc_wildebeest",
+    "vultr",
+    "dc_gnu",
+    "denvr",
+]
+Image = Literal[
+    "ubuntu_22_cuda_12",
+    "cuda_12_1_pytorch_2_2",
+    "cuda_11_8_pytorch_2_1",
+    "cuda_12_1_pytorch_2_3",
+    "cuda_12_1_pytorch_2_4",
+    "cuda_12_4_pytorch_2_4",
+    "cuda_12_4_pytorch_2_5",
+    "cuda_12_4_pytorch_2_6",
+    "cuda_12_6_pytorch_2_7",
+    "stable_diffusion",
+    "axolotl",
+    "bittensor",
+    "hivemind",
+    "petals_llama",
+    "vllm_llama_8b",
+    "vllm_llama_70b",
+    "vllm_llama_405b",
+    "custom_template",
+    "flux",
+    "prime_rl",
+]
+
+REQUIRES_MAX_PRICE = frozenset({"massedcompute"})
+"""Providers that refuse a pod without ``maxPrice`` ("Missing field: max_price not
+specified", PrimeIntellect-ai/prime#141)."""
+
+# (gpu type, socket, GB per GPU, USD per hour per GPU on secure cloud, short name)
+GPU_MODELS: dict[tuple[str, str], tuple[int, float, str]] = {
+    ("H100_80GB", "SXM5"): (80, 2.49, "H100-SXM5"),
+    ("H100_80GB", "PCIe"): (80, 1.99, "H100"),
+    ("H200_141GB", "SXM5"): (141, 3.39, "H200"),
+    ("B200_180GB", "SXM6"): (180, 5.49, "B200"),
+    ("A100_80GB", "SXM4"): (80, 1.39, "A100-80G-SXM4"),
+    ("A100_80GB", "PCIe"): (80, 1.19, "A100-80G"),
+    ("A100_40GB", "SXM4"): (40, 0.99, "A100-40G"),
+    ("L40S_48GB", "PCIe"): (48, 0.89, "L40S"),
+    ("A6000_48GB", "PCIe"): (48, 0.49, "A6000"),
+    ("RTX4090_24GB", "PCIe"): (24, 0.34, "RTX4090"),
+}
+
+_ALL_IMAGES: tuple[str, ...] = tuple(Image.__args__)  # type: ignore[attr-defined]
+_BASIC_IMAGES = (
+    "ubuntu_22_cuda_12",
+    "cuda_12_1_pytorch_2_4",
+    "cuda_12_4_pytorch_2_5",
+    "cuda_12_4_pytorch_2_6",
+    "cuda_12_6_pytorch_2_7",
+)
+
+
+@dataclass(frozen=True)
+class DataCenter:
+    """One provider's location and what it sells there."""
+
+    provider: str
+    id: str
+    country: str
+    region: str
+    security: str
+    gpus: tuple[tuple[str, str], ...]
+    fixed_specs: bool = False
+    """The provider sells fixed machines: disk, vCPUs and memory cannot be chosen."""
+    images: tuple[str, ...] = _ALL_IMAGES
+    disks: bool = True
+    """Whether the location sells network disks (``/availability/disks``)."""
+    multinode_disks: bool = True
+
+
+DATA_CENTERS: tuple[DataCenter, ...] = (
+    DataCenter(
+        "hyperstack",
+        "CANADA-1",
+        "CA",
+        "canada",
+        "secure_cloud",
+        (
+            ("H100_80GB", "SXM5"),
+            ("H100_80GB", "PCIe"),
+            ("H200_141GB", "SXM5"),
+            ("A100_80GB", "SXM4"),
+            ("A100_80GB", "PCIe"),
+            ("L40S_48GB", "PCIe"),
+            ("A6000_48GB", "PCIe"),
+        ),
+    ),
+    DataCenter(
+        "hyperstack",
+        "NORWAY-1",
+        "NO",
+        "eu_north",
+        "secure_cloud",
+        (("H100_80GB", "PCIe"), ("A100_80GB", "PCIe"), ("L40S_48GB", "PCIe")),
+    ),
+    DataCenter(
+        "hyperstack",
+        "US-1",
+        "US",
+        "united_states",
+        "secure_cloud",
+        (("H100_80GB", "SXM5"), ("H200_141GB", "SXM5")),
+    ),
+    DataCenter(
+        "lambdalabs",
+        "us-east-1",
+        "US",
+        "united_states",
+        "secure_cloud",
+        (
+            ("H100_80GB", "SXM5"),
+            ("A100_80GB", "SXM4"),
+            ("A100_40GB", "SXM4"),
+            ("A6000_48GB", "PCIe"),
+        ),
+        fixed_specs=True,
+        images=_BASIC_IMAGES,  # guess: no custom templates on fixed machines
+        disks=False,
+    ),
+    DataCenter(
+        "lambdalabs",
+        "us-west-2",
+        "US",
+        "united_states",
+        "secure_cloud",
+        (("H100_80GB", "PCIe"), ("A100_40GB", "SXM4")),
+        fixed_specs=True,
+        images=_BASIC_IMAGES,
+        disks=False,
+    ),
+    DataCenter(
+        "datacrunch",
+        "FIN-01",
+        "FI",
+        "eu_north",
+        "secure_cloud",
+        (
+            ("H100_80GB", "SXM5"),
+            ("H200_141GB", "SXM5"),
+            ("B200_180GB", "SXM6"),
+            ("A100_80GB", "SXM4"),
+            ("L40S_48GB", "PCIe"),
+        ),
+    ),
+    DataCenter(
+        "datacrunch",
+        "ICE-01",
+        "IS",
+        "eu_north",
+        "secure_cloud",
+        (("H100_80GB", "SXM5"), ("A100_80GB", "SXM4")),
+    ),
+    DataCenter(
+        "runpod",
+        "US-TX-3",
+        "US",
+        "united_states",
+        "secure_cloud",
+        (
+            ("H100_80GB", "SXM5"),
+            ("H100_80GB", "PCIe"),
+            ("A100_80GB", "PCIe"),
+            ("L40S_48GB", "PCIe"),
+            ("A6000_48GB", "PCIe"),
+            ("RTX4090_24GB", "PCIe"),
+        ),
+        multinode_disks=False,
+    ),
+    DataCenter(
+        "runpod",
+        "EU-RO-1",
+        "RO",
+        "eu_east",
+        "community_cloud",
+        (
+            ("H100_80GB", "PCIe"),
+            ("A100_80GB", "PCIe"),
+            ("A6000_48GB", "PCIe"),
+            ("RTX4090_24GB", "PCIe"),
+        ),
+        multinode_disks=False,
+    ),
+    DataCenter(
+        "massedcompute",
+        "US-KS-1",
+        "US",
+        "united_states",
+        "secure_cloud",
+        (
+            ("H100_80GB", "PCIe"),
+            ("A100_80GB", "PCIe"),
+            ("L40S_48GB", "PCIe"),
+            ("A6000_48GB", "PCIe"),
+        ),
+        disks=False,
+    ),
+    DataCenter(
+        "nebius",
+        "eu-north1",
+        "FI",
+        "eu_north",
+        "secure_cloud",
+        (("H100_80GB", "SXM5"), ("H200_141GB", "SXM5"), ("B200_180GB", "SXM6")),
+    ),
+    DataCenter(
+        "primecompute",
+        "US-CA-2",
+        "US",
+        "united_states",
+        "secure_cloud",
+        (("H100_80GB", "SXM5"), ("A100_80GB", "SXM4")),
+    ),
+)
+
+GPU_COUNTS = (1, 2, 4, 8)
+
+
+def _cloud_id(provider: str, gpu_type: str, socket: str, count: int) -> str:
+    """Provider-style machine names (the seed's hyperstack example is ``n3-H100x1``)."""
+    short = GPU_MODELS[(gpu_type, socket)][2]
+    if provider == "hyperstack":
+        return f"n3-{short}x{count}"
+    if provider == "lambdalabs":
+        return f"gpu_{count}x_{short.lower().replace('-', '_')}"
+    if provider == "datacrunch":
+        return f"{count}{short}.{GPU_MODELS[(gpu_type, socket)][0]}S"
+    if provider == "runpod":
+        return f"NVIDIA {short} x{count}"
+    if provider == "nebius":
+        return f"gpu-{short.lower()}-{count}gpu"
+    return f"{provider}-{count}x{gpu_type}-{socket}"
+
+
+@dataclass(frozen=True)
+class SpecRange:
+    """A ``CustomSpecValue``: what a pod may ask for, and the price of more."""
+
+    min: int
+    default: int
+    max: int
+    price_per_unit: float
+    step: int = 1
+
+    def admits(self, value: int) -> bool:
+        return self.min <= value <= self.max and (value - self.min) % self.step == 0
+
+    def extra_price(self, value: int) -> float:
+        """Hourly price of asking for more than the default (included in the price)."""
+        return max(0, value - self.default) * self.price_per_unit
+
+    def describe(self, unit: str) -> str:
+        step = f" in steps of {self.step}" if self.step > 1 else ""
+        return f"{self.min} to {self.max}{unit}{step}"
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "minCount": self.min,
+            "defaultCount": self.default,
+            "maxCount": self.max,
+            "pricePerUnit": self.price_per_unit,
+            "step": self.step,
+            "defaultIncludedInPrice": True,
+            "additionalInfo": None,
+        }
+
+
+@dataclass
+class Offer:
+    """One ``GpuAvailability`` row with the capacity behind it."""
+
+    cloud_id: str
+    gpu_type: str
+    socket: str
+    gpu_count: int
+    gpu_memory: int
+    center: DataCenter
+    price: float
+    disk: SpecRange
+    vcpu: SpecRange
+    memory: SpecRange
+    capacity: int
+    provisioning_minutes: int
+    images: tuple[str, ...] = field(default=_ALL_IMAGES)
+
+    @property
+    def provider(self) -> str:
+        return self.center.provider
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """What identifies an offer: provider, data center and cloud id."""
+        return (self.center.provider, self.center.id, self.cloud_id)
+
+
+@dataclass(frozen=True)
+class DiskOffer:
+    """One ``DiskAvailability`` row."""
+
+    center: DataCenter
+    cloud_id: str
+    spec: SpecRange
+
+
+def stock_status(free: int) -> str:
+    """Capacity left -> the API's coarse ``stockStatus``."""
+    if free <= 0:
+        return "Unavailable"
+    if free <= 2:
+        return "Low"
+    if free <= 6:
+        return "Medium"
+    return "High"
+
+
+def build_offers(seed: int, provisioning_seconds: float) -> list[Offer]:
+    """Every data center's GPUs in 1x/2x/4x/8x (not RTX 4090 x8), seeded price and stock."""
+    rng = random.Random(f"primeintellect-offers-{seed}")
+    minutes = max(1, math.ceil(provisioning_seconds / 60))
+    offers: list[Offer] = []
+    for center in DATA_CENTERS:
+        community = center.security == "community_cloud"
+        for gpu_type, socket in center.gpus:
+            memory_gb, per_gpu, _ = GPU_MODELS[(gpu_type, socket)]
+            for count in GPU_COUNTS:
+                if gpu_type == "RTX4090_24GB" and count == 8:
+                    continue
+                factor = rng.uniform(0.9, 1.2) * (0.75 if community else 1.0)
+                offers.append(
+                    Offer(
+                        cloud_id=_cloud_id(center.provider, gpu_type, socket, count),
+                        gpu_type=gpu_type,
+                        socket=socket,
+                        gpu_count=count,
+                        gpu_memory=memory_gb,
+                        center=center,
+                        price=round(per_gpu * count * factor, 2),
+                        disk=_spec(center, 100 * count, 50, 2000 * count, 0.00005),
+                        vcpu=_spec(center, 16 * count, 4 * count, 32 * count, 0.01, step=2),
+                        memory=_spec(center, 96 * count, 32 * count, 240 * count, 0.002),
+                        capacity=rng.choice((0, 2, 3, 5, 8, 12, 20, 20)),
+                        provisioning_minutes=minutes,
+                        images=center.images,
+                    )
+                )
+    return offers
+
+
+def _spec(
+    center: DataCenter, default: int, low: int, high: int, unit: float, *, step: int = 1
+) -> SpecRange:
+    if center.fixed_specs:  # a fixed machine: exactly what it has
+        return SpecRange(default, default, default, 0.0)
+    return SpecRange(low, default, high, unit, step)
+
+
+def build_disk_offers() -> list[DiskOffer]:
+    """One disk product per data center that sells disks (sizes in GB, price per GB-hour)."""
+    return [
+        DiskOffer(
+            center=center,
+            cloud_id=f"{center.provider}-{center.id.lower()}-nvme",
+            spec=SpecRange(10, 100, 16000 if center.multinode_disks else 4000, 0.00007),
+        )
+        for center in DATA_CENTERS
+        if center.disks
+    ]

@@ -1,0 +1,29 @@
+"""Prime Intellect: pods from availability offers, network disks, availability lookups.
+
+Configuration: ``pulumi-gpu:primeApiKey`` (secret) or ``PRIME_API_KEY``; endpoint
+``pulumi-gpu:primeEndpoint`` or ``PRIME_API_URL`` (default
+``https://api.primeintellect.ai/api/v1``); team ``pulumi-gpu:primeTeamId`` or
+``PRIME_TEAM_ID``.
+"""
+
+from pulumi_gpu.primeintellect.disk import Disk, DiskInputs
+from pulumi_gpu.primeintellect.lookups import (
+    DiskOffer,
+    GpuOffer,
+    OfferQuery,
+    get_availability,
+    get_disk_availability,
+)
+from pulumi_gpu.primeintellect.pod import Pod, PodInputs
+
+__all__ = [
+    "Disk",
+    "DiskInputs",
+    "DiskOffer",
+    "GpuOffer",
+    "OfferQuery",
+    "Pod",
+    "PodInputs",
+    "get_availability",
+    "get_disk_availability",
+]
