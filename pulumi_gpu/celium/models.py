@@ -5,7 +5,6 @@ Response models ignore fields they do not know, so a richer API does not break u
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -141,17 +140,3 @@ class Volume(_Response):
     description: str = ""
     current_size_bytes: int = 0
     current_size_gb: float = 0.0
-
-
-_SSH = re.compile(r"ssh\s+(?:(?P<user>[^@\s]+)@)?(?P<host>[^\s]+)(?:.*?-p\s*(?P<port>\d+))?")
-
-
-def parse_ssh_command(command: str | None) -> tuple[str | None, str | None, int | None]:
-    """'ssh root@1.2.3.4 -p 9002' -> ('root', '1.2.3.4', 9002)."""
-    if not command:
-        return None, None, None
-    match = _SSH.search(command)
-    if not match:
-        return None, None, None
-    port = int(match["port"]) if match["port"] else 22
-    return match["user"] or "root", match["host"], port

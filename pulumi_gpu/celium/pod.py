@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import re
 import threading
 from collections.abc import Sequence
 from typing import Any, TypedDict
@@ -12,7 +11,7 @@ import pulumi
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pulumi_gpu.celium.client import CeliumClient, celium_client
-from pulumi_gpu.celium.models import DELETING, Executor, parse_ssh_command
+from pulumi_gpu.celium.models import DELETING, Executor
 from pulumi_gpu.celium.models import Pod as ApiPod
 from pulumi_gpu.core.errors import GpuCloudError, InvalidRequestError, NotFoundError
 from pulumi_gpu.core.lifecycle import cleanup_on_failure, create_once
@@ -26,14 +25,11 @@ from pulumi_gpu.core.provider import (
     references,
 )
 from pulumi_gpu.core.resource import GpuResource, default_name
+from pulumi_gpu.core.ssh import check_public_keys, parse_ssh
 from pulumi_gpu.core.waiting import wait_for
 
 __all__ = ["ExecutorSelector", "ExecutorSelectorArgs", "Pod", "PodInputs"]
 
-_SSH_KEY = re.compile(
-    r"^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)"
-    r"\s+[A-Za-z0-9+/]+={0,3}(\s+.*)?$"
-)
 RENT_ATTEMPTS = 3
 """Executors tried, cheapest first, when another renter takes one first."""
 
@@ -126,13 +122,7 @@ class PodInputs(ResourceInputs):
     @field_validator("ssh_public_keys")
     @classmethod
     def _keys(cls, keys: list[str]) -> list[str]:
-        for index, key in enumerate(keys):
-            if not _SSH_KEY.match(key.strip()):
-                raise ValueError(
-                    f"ssh_public_keys[{index}] is not an OpenSSH public key "
-                    "(expected 'ssh-ed25519 AAAA... comment' or ssh-rsa/ecdsa)"
-                )
-        return keys
+        return check_public_keys(keys)
 
     @model_validator(mode="after")
     def _one_executor(self) -> PodInputs:
@@ -142,13 +132,13 @@ class PodInputs(ResourceInputs):
 
 
 def _outputs(pod: ApiPod, executor: dict[str, Any]) -> dict[str, Any]:
-    user, host, port = parse_ssh_command(pod.ssh_connect_cmd)
+    target = parse_ssh(pod.ssh_connect_cmd)
     return {
         "status": pod.status,
         "ssh_command": pod.ssh_connect_cmd,
-        "ssh_user": user,
-        "ssh_host": host,
-        "ssh_port": port,
+        "ssh_user": (target.user or "root") if target else None,
+        "ssh_host": target.host if target else None,
+        "ssh_port": target.port if target else None,
         "ports": {str(k): int(v) for k, v in pod.ports_mapping.items()},
         "gpu_name": pod.gpu_name or executor.get("machine_name"),
         "gpu_count": pod.gpu_count or executor.get("gpu_count"),

@@ -61,11 +61,11 @@ inputs also set ``allow_replacement=True`` (the model must declare that field)."
 ALLOW_REPLACEMENT = "allow_replacement"
 
 
-def references(section: str, *, replaces: bool = True) -> dict[str, Any]:
-    """``Field(json_schema_extra=references("templates"))``: this input holds the id of
-    another resource of the same cloud; in a fleet file it may name a ``section`` entry
-    instead (``template: vllm`` for ``template_id``)."""
-    return {"references": section, **(REPLACES if replaces else {})}
+def references(section: str, *, output: str = "id", replaces: bool = True) -> dict[str, Any]:
+    """``Field(json_schema_extra=references("templates"))``: this input holds the id (or
+    the ``output``, e.g. "name") of another resource of the same cloud; in a fleet file
+    it may name a ``section`` entry instead (``template: vllm`` for ``template_id``)."""
+    return {"references": section, "referenceOutput": output, **(REPLACES if replaces else {})}
 
 
 class ResourceInputs(BaseModel):

@@ -23,6 +23,7 @@ from pulumi_gpu.emulator.base import EmulatedCloud
 from pulumi_gpu.emulator.celium.backend import CeliumBackend
 from pulumi_gpu.emulator.clock import SimClock
 from pulumi_gpu.emulator.faults import FaultInjector, FaultRule
+from pulumi_gpu.emulator.gpudev.backend import GpuDevBackend
 from pulumi_gpu.emulator.primeintellect.backend import PrimeIntellectBackend
 from pulumi_gpu.emulator.runpod.backend import RunPodBackend
 from pulumi_gpu.emulator.server import EmulatorServer
@@ -39,10 +40,11 @@ class Emulator:
         self.faults = FaultInjector()
         self.requests = RequestLog()
         self.celium = CeliumBackend(self.clock, seed=seed)
+        self.gpudev = GpuDevBackend(self.clock, seed=seed)
         self.primeintellect = PrimeIntellectBackend(self.clock, seed=seed)
         self.runpod = RunPodBackend(self.clock, seed=seed)
         self.clouds: dict[str, EmulatedCloud] = {
-            c.name: c for c in (self.celium, self.primeintellect, self.runpod)
+            c.name: c for c in (self.celium, self.gpudev, self.primeintellect, self.runpod)
         }
 
     def reset(self) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, get_args, get_origin
 
-from pulumi_gpu import celium, primeintellect, runpod
+from pulumi_gpu import celium, gpudev, primeintellect, runpod
 from pulumi_gpu.core.provider import ResourceInputs
 from pulumi_gpu.core.resource import GpuResource
 
@@ -29,6 +29,8 @@ class Reference:
     section: str
     many: bool
     required: bool
+    output: str = "id"
+    """The referenced resource's output the input takes (its id, or e.g. its name)."""
 
 
 @dataclass(frozen=True)
@@ -56,11 +58,10 @@ class Kind:
             section = extra.get("references") if isinstance(extra, dict) else None
             if not isinstance(section, str):
                 continue
+            assert isinstance(extra, dict)
+            output = str(extra.get("referenceOutput", "id"))
             many = _is_list(info.annotation)
-            alias = (
-                name[: -len("_ids")] + "s" if name.endswith("_ids") else name.removesuffix("_id")
-            )
-            found.append(Reference(name, alias, section, many, info.is_required()))
+            found.append(Reference(name, _alias(name), section, many, info.is_required(), output))
         return tuple(found)
 
     @cached_property
@@ -74,6 +75,16 @@ class Kind:
         return frozenset(
             name for name in self.secrets if _is_mapping(self.inputs.model_fields[name].annotation)
         )
+
+
+def _alias(field: str) -> str:
+    """template_id -> template, disk_ids -> disks, disk_name -> disk."""
+    if field.endswith("_ids"):
+        return field[: -len("_ids")] + "s"
+    for suffix in ("_id", "_name"):
+        if field.endswith(suffix):
+            return field[: -len(suffix)]
+    return field
 
 
 def _is_mapping(annotation: Any) -> bool:
@@ -94,6 +105,14 @@ KINDS: tuple[Kind, ...] = (
     Kind("celium", "templates", celium.Template, celium.TemplateInputs),
     Kind("celium", "disks", celium.Volume, celium.VolumeInputs),
     Kind("celium", "pods", celium.Pod, celium.PodInputs, _POD),
+    Kind("gpudev", "disks", gpudev.Disk, gpudev.DiskInputs),
+    Kind(
+        "gpudev",
+        "jobs",
+        gpudev.Job,
+        gpudev.JobInputs,
+        {"ssh": "ssh_command", "jupyter": "jupyter_url"},
+    ),
     Kind("primeintellect", "disks", primeintellect.Disk, primeintellect.DiskInputs),
     Kind(
         "primeintellect",

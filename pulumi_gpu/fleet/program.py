@@ -13,12 +13,12 @@ Outputs of the stack:
 from __future__ import annotations
 
 import os
-import shlex
 from typing import Any
 
 import pulumi
 
 from pulumi_gpu.core.resource import GpuResource
+from pulumi_gpu.core.ssh import parse_ssh
 from pulumi_gpu.fleet.model import Entry, Fleet, FleetError, SecretRef, load_fleet
 
 
@@ -27,12 +27,13 @@ def declare(fleet: Fleet) -> dict[str, tuple[Entry, GpuResource]]:
     declared: dict[str, tuple[Entry, GpuResource]] = {}
     for entry in fleet.entries:
         inputs: dict[str, Any] = dict(entry.inputs)
-        for field, target in entry.refs.items():
-            inputs[field] = (
-                declared[target][1].id
-                if isinstance(target, str)
-                else pulumi.Output.all(*(declared[t][1].id for t in target))
-            )
+        for ref in entry.kind.references:
+            target = entry.refs.get(ref.field)
+            if target is None:
+                continue
+            names = [target] if isinstance(target, str) else target
+            values = [getattr(declared[name][1], ref.output) for name in names]
+            inputs[ref.field] = values[0] if isinstance(target, str) else pulumi.Output.all(*values)
         for field, secret in entry.secrets.items():
             inputs[field] = _secret(entry, field, secret)
         resource_class: Any = entry.kind.resource  # each kind has its own keyword inputs
@@ -96,51 +97,17 @@ def ssh_config(commands: dict[str, str | None]) -> str:
     """``Host`` blocks for ``~/.ssh/config`` from SSH commands like ``ssh root@h -p 22``."""
     blocks = []
     for name, command in commands.items():
-        parsed = parse_ssh(command)
-        if parsed is None:
+        target = parse_ssh(command)
+        if target is None:
             continue
-        user, host, port, identity = parsed
-        lines = [f"Host {name}", f"    HostName {host}"]
-        if user:
-            lines.append(f"    User {user}")
-        if port:
-            lines.append(f"    Port {port}")
-        if identity:
-            lines.append(f"    IdentityFile {identity}")
+        lines = [f"Host {name}", f"    HostName {target.host}"]
+        if target.user:
+            lines.append(f"    User {target.user}")
+        lines.append(f"    Port {target.port}")
+        if target.identity:
+            lines.append(f"    IdentityFile {target.identity}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + ("\n" if blocks else "")
-
-
-def parse_ssh(command: str | None) -> tuple[str | None, str, int | None, str | None] | None:
-    """(user, host, port, identity file) of an ``ssh ...`` command, or None."""
-    if not command:
-        return None
-    try:
-        words = shlex.split(command)
-    except ValueError:
-        return None
-    if not words or words[0] != "ssh":
-        return None
-    port: int | None = None
-    identity: str | None = None
-    target: str | None = None
-    index = 1
-    while index < len(words):
-        word = words[index]
-        if word in ("-p", "-i", "-o", "-l", "-J") and index + 1 < len(words):
-            if word == "-p" and words[index + 1].isdigit():
-                port = int(words[index + 1])
-            elif word == "-i":
-                identity = words[index + 1]
-            index += 2
-            continue
-        if not word.startswith("-") and target is None:
-            target = word
-        index += 1
-    if target is None:
-        return None
-    user, _, host = target.rpartition("@")
-    return (user or None, host, port, identity)
 
 
 def run(path: str | None = None) -> None:

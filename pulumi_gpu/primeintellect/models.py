@@ -6,7 +6,6 @@ Response models ignore fields they do not know and accept the API's camelCase na
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -521,17 +520,3 @@ class Disk(_Response):
     def country(self) -> str | None:
         value = self.info.get("country")
         return str(value) if value else None
-
-
-_SSH = re.compile(r"^(?:ssh\s+)?(?:(?P<user>[^@\s]+)@)?(?P<host>[^\s]+)(?:.*?-p\s*(?P<port>\d+))?")
-
-
-def parse_ssh_connection(connection: str | None) -> tuple[str | None, str | None, int | None]:
-    """'root@1.2.3.4 -p 22' -> ('root', '1.2.3.4', 22)."""
-    if not connection:
-        return None, None, None
-    match = _SSH.search(connection.strip())
-    if not match:
-        return None, None, None
-    port = int(match["port"]) if match["port"] else 22
-    return match["user"] or "root", match["host"], port

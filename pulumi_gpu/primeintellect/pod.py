@@ -27,6 +27,7 @@ from pulumi_gpu.core.provider import (
     references,
 )
 from pulumi_gpu.core.resource import GpuResource, default_name
+from pulumi_gpu.core.ssh import parse_ssh
 from pulumi_gpu.primeintellect.client import PrimeClient, prime_client, team
 from pulumi_gpu.primeintellect.lookups import OfferQuery
 from pulumi_gpu.primeintellect.models import (
@@ -44,7 +45,6 @@ from pulumi_gpu.primeintellect.models import (
     Security,
     Socket,
     is_capacity_error,
-    parse_ssh_connection,
 )
 from pulumi_gpu.primeintellect.models import Pod as ApiPod
 
@@ -406,7 +406,10 @@ def _delete_and_wait(client: PrimeClient, pod_id: str, timeout: float) -> None:
 
 
 def _outputs(pod: ApiPod, offer: Mapping[str, Any]) -> dict[str, Any]:
-    user, host, port = parse_ssh_connection(pod.ssh_connection)
+    target = parse_ssh(pod.ssh_connection)
+    user = (target.user or "root") if target else None
+    host = target.host if target else None
+    port = target.port if target else None
     ports = {m.internal: int(m.external) for m in pod.prime_port_mapping if m.external.isdigit()}
     jupyter = next((m for m in pod.prime_port_mapping if m.used_by == "JUPYTER_NOTEBOOK"), None)
     address = host or pod.ip

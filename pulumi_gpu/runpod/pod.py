@@ -30,6 +30,7 @@ from pulumi_gpu.core.provider import (
     references,
 )
 from pulumi_gpu.core.resource import GpuResource, default_name
+from pulumi_gpu.core.ssh import check_public_keys
 from pulumi_gpu.core.waiting import wait_for
 from pulumi_gpu.runpod.client import RunPodClient, runpod_client
 from pulumi_gpu.runpod.models import (
@@ -46,10 +47,6 @@ __all__ = ["Pod", "PodInputs"]
 _PORT = re.compile(r"^(?P<port>\d{1,5})/(?P<kind>http|tcp)$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CUDA = r"^\d+\.\d+$"
-_SSH_KEY = re.compile(
-    r"^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)"
-    r"\s+[A-Za-z0-9+/]+={0,3}(\s+.*)?$"
-)
 DEFAULT_MOUNT_PATH = "/workspace"
 DEFAULT_DISK_GB = 50
 DEFAULT_VCPUS = 2
@@ -271,12 +268,7 @@ class PodInputs(ResourceInputs):
     def _keys(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
         if value is None:
             return value
-        for index, key in enumerate(value):
-            if not _SSH_KEY.match(key.strip()):
-                raise ValueError(
-                    f"ssh_public_keys[{index}] is not an OpenSSH public key "
-                    "(expected 'ssh-ed25519 AAAA... comment' or ssh-rsa/ecdsa)"
-                )
+        check_public_keys(value)
         if "PUBLIC_KEY" in (info.data.get("env") or {}):
             raise ValueError("give SSH keys either in ssh_public_keys or as env PUBLIC_KEY")
         return value

@@ -47,15 +47,20 @@ def test_example_fleet_lifecycle(fleet_stack, emulator: Emulator) -> None:
         "notebook",
         "scratch",
         "h100",
+        "workspace",
+        "dev",
     )
     expected = {name: "create" for name in names}
     assert stack.preview().ops() == expected
     assert stack.up().ops() == expected
 
     outputs = stack.outputs()
-    assert set(outputs["ssh"]) == {"trainer", "inference", "notebook", "h100"}
-    assert set(outputs["jupyter"]) == {"h100"}
-    assert all(cmd.startswith("ssh root@") for cmd in outputs["ssh"].values())
+    assert set(outputs["ssh"]) == {"trainer", "inference", "notebook", "h100", "dev"}
+    assert outputs["ssh"]["dev"].startswith("gpu-dev connect ")
+    assert set(outputs["jupyter"]) == {"h100", "dev"}
+    assert "Host dev" not in outputs["ssh_config"], "gpu-dev connect is not an SSH command"
+    pods = {name: cmd for name, cmd in outputs["ssh"].items() if name != "dev"}
+    assert all(cmd.startswith("ssh root@") for cmd in pods.values())
     assert set(outputs["ports"]["trainer"]) == {"22", "8000"}
     assert "22" in outputs["ports"]["notebook"]
     for name in ("trainer", "inference", "notebook", "h100"):
@@ -86,7 +91,8 @@ def test_example_fleet_lifecycle(fleet_stack, emulator: Emulator) -> None:
     assert len(emulator.leftovers()["celium"]["pods"]) == 1
 
     edit(stack, lambda d: d["pods"]["notebook"].update(desired_status="stopped"))
-    assert stack.preview().ops() == {"notebook": "update"}
+    edit(stack, lambda d: d["jobs"]["dev"].update(duration_hours=6))
+    assert stack.preview().ops() == {"notebook": "update", "dev": "update"}
     stack.up()
     assert stack.outputs()["ssh"]["notebook"] is None
 

@@ -18,7 +18,6 @@ from pulumi_gpu.primeintellect.models import (
     GpuOffer,
     PodStatus,
     is_capacity_error,
-    parse_ssh_connection,
     pod_phase,
 )
 from pulumi_gpu.primeintellect.pod import PodInputs, PodProvider, _create_body, _default_pod_name
@@ -367,13 +366,6 @@ def test_pod_status_readiness_and_failure(
     assert status.ready is ready
     assert status.failure_reason() == failure
     assert status.describe() == shown
-
-
-def test_ssh_connection_parsing() -> None:
-    assert parse_ssh_connection("root@135.23.125.123 -p 22") == ("root", "135.23.125.123", 22)
-    assert parse_ssh_connection("ubuntu@h.example -p 40022") == ("ubuntu", "h.example", 40022)
-    assert parse_ssh_connection("1.2.3.4") == ("root", "1.2.3.4", 22)
-    assert parse_ssh_connection(None) == (None, None, None)
 
 
 def test_capacity_errors_are_recognised() -> None:

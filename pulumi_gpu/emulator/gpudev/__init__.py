@@ -1,0 +1,1 @@
+"""The emulated GPU Dev API (PyTorch gpu-dev reservations)."""

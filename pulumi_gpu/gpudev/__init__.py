@@ -1,0 +1,31 @@
+"""GPU Dev API (PyTorch gpu-dev reservations): jobs, persistent disks, capacity lookups.
+
+Configuration: the endpoint ``pulumi-gpu:gpudevEndpoint`` or ``GPU_DEV_API_URL``
+(deployment-specific, required), and either an API key (``pulumi-gpu:gpudevApiKey``
+(secret) or ``GPU_DEV_API_KEY``) or AWS credentials of the allowed role, exchanged at
+``/v1/auth/aws-login`` for a key that is renewed when it expires
+(``pulumi-gpu:gpudevAwsAccessKeyId``, ``gpudevAwsSecretAccessKey``,
+``gpudevAwsSessionToken`` (secrets), or ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``,
+``AWS_SESSION_TOKEN``).
+"""
+
+from pulumi_gpu.gpudev.disk import Disk, DiskInputs
+from pulumi_gpu.gpudev.job import GpuTypeName, Job, JobInputs
+from pulumi_gpu.gpudev.lookups import (
+    ClusterStatus,
+    GpuAvailability,
+    get_availability,
+    get_cluster_status,
+)
+
+__all__ = [
+    "ClusterStatus",
+    "Disk",
+    "DiskInputs",
+    "GpuAvailability",
+    "GpuTypeName",
+    "Job",
+    "JobInputs",
+    "get_availability",
+    "get_cluster_status",
+]
