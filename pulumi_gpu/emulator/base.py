@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import threading
-from typing import Any
+from typing import Any, cast
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
@@ -15,9 +16,10 @@ from pulumi_gpu.emulator.state import CloudError, WaitTracker
 class EmulatedCloud:
     """One cloud: its state and rules, its real API router, its admin controls.
 
-    Subclasses set :attr:`name` (also the URL prefix), build :meth:`router` (the
-    cloud's real paths and shapes) and :meth:`admin_router` (controls under
-    ``/_emulator/<name>``), and render errors the way the real cloud does.
+    Subclasses set :attr:`name` (also the URL prefix) and live beside a ``routes``
+    module with ``build_router`` (the cloud's real paths and shapes) and
+    ``build_admin_router`` (controls under ``/_emulator/<name>``); they render errors
+    the way the real cloud does.
     """
 
     name: str = "cloud"
@@ -28,10 +30,16 @@ class EmulatedCloud:
         self.waits = WaitTracker()
 
     def router(self) -> APIRouter:
-        raise NotImplementedError
+        """The cloud's API: ``build_router(self)`` of the ``routes`` module beside the backend."""
+        return cast(APIRouter, self._routes().build_router(self))
 
     def admin_router(self) -> APIRouter:
-        return APIRouter()
+        """Controls under ``/_emulator/<name>``: ``build_admin_router(self)`` of ``routes``."""
+        return cast(APIRouter, self._routes().build_admin_router(self))
+
+    def _routes(self) -> Any:
+        package = type(self).__module__.rsplit(".", 1)[0]
+        return importlib.import_module(f"{package}.routes")
 
     def reset(self) -> None:
         self.waits.clear()

@@ -14,8 +14,6 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import APIRouter
-
 from pulumi_gpu.emulator.base import EmulatedCloud
 from pulumi_gpu.emulator.clock import SimClock
 from pulumi_gpu.emulator.state import GONE, CloudError, Timeline
@@ -159,16 +157,6 @@ class CeliumBackend(EmulatedCloud):
         self.failing_images: set[str] = set()
         self._ids = random.Random(f"ids-{seed}")
         self._seed_inventory()
-
-    def router(self) -> APIRouter:
-        from pulumi_gpu.emulator.celium.routes import build_router
-
-        return build_router(self)
-
-    def admin_router(self) -> APIRouter:
-        from pulumi_gpu.emulator.celium.routes import build_admin_router
-
-        return build_admin_router(self)
 
     def stack_config(self, base_url: str) -> tuple[dict[str, str], dict[str, str]]:
         return (

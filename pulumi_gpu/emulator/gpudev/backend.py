@@ -34,8 +34,6 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter
-
 from pulumi_gpu.emulator.base import EmulatedCloud
 from pulumi_gpu.emulator.clock import SimClock
 from pulumi_gpu.emulator.gpudev.model import (
@@ -94,16 +92,6 @@ class GpuDevBackend(Processor, EmulatedCloud):
         self._message_ids = 0
         self._ids = random.Random(f"gpudev-ids-{seed}")
         self._seed_state()
-
-    def router(self) -> APIRouter:
-        from pulumi_gpu.emulator.gpudev.routes import build_router
-
-        return build_router(self)
-
-    def admin_router(self) -> APIRouter:
-        from pulumi_gpu.emulator.gpudev.routes import build_admin_router
-
-        return build_admin_router(self)
 
     def stack_config(self, base_url: str) -> tuple[dict[str, str], dict[str, str]]:
         """The endpoint, and AWS test credentials that log in as ``emulator-user``."""

@@ -21,8 +21,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter
-
 from pulumi_gpu.emulator.base import EmulatedCloud
 from pulumi_gpu.emulator.clock import SimClock
 from pulumi_gpu.emulator.primeintellect.catalog import (
@@ -159,16 +157,6 @@ class PrimeIntellectBackend(EmulatedCloud):
         self._resets = 0
         self._ids = random.Random(f"primeintellect-ids-{seed}")
         self._seed_catalog()
-
-    def router(self) -> APIRouter:
-        from pulumi_gpu.emulator.primeintellect.routes import build_router
-
-        return build_router(self)
-
-    def admin_router(self) -> APIRouter:
-        from pulumi_gpu.emulator.primeintellect.routes import build_admin_router
-
-        return build_admin_router(self)
 
     def stack_config(self, base_url: str) -> tuple[dict[str, str], dict[str, str]]:
         return (

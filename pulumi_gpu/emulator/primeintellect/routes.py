@@ -11,7 +11,8 @@ from fastapi import APIRouter, Depends, Header, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pulumi_gpu.emulator.primeintellect.backend import PodFailure
-from pulumi_gpu.emulator.primeintellect.catalog import (
+from pulumi_gpu.emulator.state import CloudError
+from pulumi_gpu.primeintellect.models import (  # the API's own enums
     GpuType,
     Image,
     ProviderType,
@@ -19,7 +20,6 @@ from pulumi_gpu.emulator.primeintellect.catalog import (
     Security,
     Socket,
 )
-from pulumi_gpu.emulator.state import CloudError
 
 if TYPE_CHECKING:
     from pulumi_gpu.emulator.primeintellect.backend import PrimeIntellectBackend

@@ -17,7 +17,6 @@ import string
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
 from pulumi_gpu.emulator.base import EmulatedCloud
@@ -152,16 +151,6 @@ class RunPodBackend(EmulatedCloud):
         self.fail_next_pods: list[str] = []
         self._ids = random.Random(f"runpod-ids-{seed}")
         self._seed_inventory()
-
-    def router(self) -> APIRouter:
-        from pulumi_gpu.emulator.runpod.routes import build_router
-
-        return build_router(self)
-
-    def admin_router(self) -> APIRouter:
-        from pulumi_gpu.emulator.runpod.routes import build_admin_router
-
-        return build_admin_router(self)
 
     def stack_config(self, base_url: str) -> tuple[dict[str, str], dict[str, str]]:
         return (
