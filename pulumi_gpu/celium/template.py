@@ -13,6 +13,7 @@ from pydantic import Field, field_validator
 from pulumi_gpu.celium.client import CeliumClient, celium_client
 from pulumi_gpu.celium.models import VERIFY_FAILED, VERIFY_SUCCESS
 from pulumi_gpu.celium.models import Template as ApiTemplate
+from pulumi_gpu.core.checks import check_env_names
 from pulumi_gpu.core.errors import NotFoundError
 from pulumi_gpu.core.lifecycle import cleanup_on_failure, create_once
 from pulumi_gpu.core.provider import REPLACES, GpuProvider, ResourceInputs
@@ -22,7 +23,6 @@ from pulumi_gpu.core.waiting import wait_for
 __all__ = ["Template", "TemplateInputs"]
 
 Category = Literal["DOCKER", "PYTORCH", "NVIDIA", "TENSOR_FLOW", "OPEN_AI", "UBUNTU"]
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _IMAGE = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
 
 
@@ -122,9 +122,7 @@ class TemplateInputs(ResourceInputs):
     @field_validator("environment")
     @classmethod
     def _env(cls, value: dict[str, str]) -> dict[str, str]:
-        bad = [k for k in value if not _ENV_NAME.match(k)]
-        if bad:
-            raise ValueError(f"environment variable names must match [A-Za-z_][A-Za-z0-9_]*: {bad}")
+        check_env_names(value)
         return value
 
     @field_validator("volumes")

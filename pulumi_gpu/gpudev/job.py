@@ -14,6 +14,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure
 from pydantic import Field, ValidationInfo, field_validator
 
+from pulumi_gpu.core.checks import check_env_names
 from pulumi_gpu.core.errors import ApiError, GpuCloudError, NotFoundError, TransportError
 from pulumi_gpu.core.lifecycle import cleanup_on_failure
 from pulumi_gpu.core.log import report
@@ -45,7 +46,6 @@ __all__ = ["GpuTypeName", "Job", "JobInputs"]
 GpuTypeName = Literal[
     "t4", "t4-small", "l4", "a10g", "a100", "h100", "h200", "b200", "cpu-x86", "cpu-arm"
 ]
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _GITHUB_USER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 _DISK_NAME = r"^[A-Za-z0-9_-]+$"
 RESERVED_ENV = {
@@ -187,9 +187,7 @@ class JobInputs(ResourceInputs):
     @field_validator("env_vars")
     @classmethod
     def _env(cls, value: dict[str, str]) -> dict[str, str]:
-        bad = sorted(k for k in value if not _ENV_NAME.match(k))
-        if bad:
-            raise ValueError(f"environment variable names must match [A-Za-z_][A-Za-z0-9_]*: {bad}")
+        check_env_names(value)
         reserved = sorted(k for k in value if k in RESERVED_ENV)
         if reserved:
             hints = "; ".join(f"{k}: {RESERVED_ENV[k]}" for k in reserved)

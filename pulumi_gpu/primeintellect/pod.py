@@ -12,6 +12,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, DiffResult
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from pulumi_gpu.core.batching import BatchPoller
+from pulumi_gpu.core.checks import check_env_names
 from pulumi_gpu.core.config import shared_client
 from pulumi_gpu.core.errors import ApiError, GpuCloudError, NotFoundError
 from pulumi_gpu.core.lifecycle import cleanup_on_failure, create_once
@@ -70,7 +71,6 @@ MISSING_POLLS = 3
 """Status answers in a row without the pod before a wait says it is gone."""
 
 _POD_NAME = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9-]+$")
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _REPLACES_SECRET = {**REPLACES, **SECRET}
 
 
@@ -205,9 +205,7 @@ class PodInputs(ResourceInputs):
     @field_validator("env_vars")
     @classmethod
     def _env(cls, value: dict[str, str]) -> dict[str, str]:
-        bad = [k for k in value if not _ENV_NAME.match(k)]
-        if bad:
-            raise ValueError(f"environment variable names must match [A-Za-z_][A-Za-z0-9_]*: {bad}")
+        check_env_names(value)
         return value
 
     @field_validator("disk_ids")

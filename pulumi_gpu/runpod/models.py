@@ -6,6 +6,7 @@ Field names are snake_case here and camelCase on the wire (``dataCenterId``).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import AliasGenerator, BaseModel, ConfigDict, Field, field_validator
@@ -277,3 +278,22 @@ class GpuType(_Response):
 
     def max_gpus(self, cloud: str) -> int:
         return self.max_count.secure if cloud == "SECURE" else self.max_count.community
+
+
+_PORT = re.compile(r"^(?P<port>\d{1,5})/(?P<kind>http|tcp)$")
+
+
+def check_ports(ports: list[str]) -> None:
+    """Raise ValueError unless every entry is '<1-65535>/http' or '/tcp', each port once."""
+    numbers = []
+    for index, entry in enumerate(ports):
+        match = _PORT.match(entry)
+        if match is None or not 1 <= int(match["port"]) <= 65535:
+            raise ValueError(
+                f"ports[{index}] is {entry!r}; expected '<port>/http' or '<port>/tcp' with a "
+                "port from 1 to 65535, e.g. '8888/http' or '22/tcp'"
+            )
+        numbers.append(int(match["port"]))
+    repeated = sorted({n for n in numbers if numbers.count(n) > 1})
+    if repeated:
+        raise ValueError(f"each port may be exposed once; repeated: {repeated}")

@@ -10,6 +10,7 @@ from typing import Any, Literal
 import pulumi
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from pulumi_gpu.core.checks import check_env_names
 from pulumi_gpu.core.errors import (
     ApiError,
     ConflictError,
@@ -37,6 +38,7 @@ from pulumi_gpu.runpod.models import (
     ERROR,
     EXITED,
     TERMINATED,
+    check_ports,
     desired_status_of,
     proxy_url,
 )
@@ -44,8 +46,6 @@ from pulumi_gpu.runpod.models import Pod as ApiPod
 
 __all__ = ["Pod", "PodInputs"]
 
-_PORT = re.compile(r"^(?P<port>\d{1,5})/(?P<kind>http|tcp)$")
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CUDA = r"^\d+\.\d+$"
 DEFAULT_MOUNT_PATH = "/workspace"
 DEFAULT_DISK_GB = 50
@@ -239,28 +239,14 @@ class PodInputs(ResourceInputs):
     @field_validator("env")
     @classmethod
     def _env(cls, value: dict[str, str]) -> dict[str, str]:
-        bad = sorted(k for k in value if not _ENV_NAME.match(k))
-        if bad:
-            raise ValueError(f"environment variable names must match [A-Za-z_][A-Za-z0-9_]*: {bad}")
+        check_env_names(value)
         return value
 
     @field_validator("ports")
     @classmethod
     def _ports(cls, value: list[str] | None) -> list[str] | None:
-        if value is None:
-            return value
-        numbers = []
-        for index, entry in enumerate(value):
-            match = _PORT.match(entry)
-            if match is None or not 1 <= int(match["port"]) <= 65535:
-                raise ValueError(
-                    f"ports[{index}] is {entry!r}; expected '<port>/http' or '<port>/tcp' with a "
-                    "port from 1 to 65535, e.g. '8888/http' or '22/tcp'"
-                )
-            numbers.append(int(match["port"]))
-        repeated = sorted({n for n in numbers if numbers.count(n) > 1})
-        if repeated:
-            raise ValueError(f"each port may be exposed once; repeated: {repeated}")
+        if value is not None:
+            check_ports(value)
         return value
 
     @field_validator("ssh_public_keys")

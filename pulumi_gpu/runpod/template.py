@@ -9,17 +9,17 @@ from typing import Any, Literal
 import pulumi
 from pydantic import Field, ValidationInfo, field_validator
 
+from pulumi_gpu.core.checks import check_env_names
 from pulumi_gpu.core.errors import GpuCloudError, InvalidRequestError, NotFoundError
 from pulumi_gpu.core.lifecycle import create_once
 from pulumi_gpu.core.provider import SECRET, Change, GpuProvider, ResourceInputs
 from pulumi_gpu.core.resource import GpuResource, default_name
 from pulumi_gpu.runpod.client import RunPodClient, runpod_client
 from pulumi_gpu.runpod.models import Template as ApiTemplate
+from pulumi_gpu.runpod.models import check_ports
 
 __all__ = ["Template", "TemplateInputs"]
 
-_PORT = re.compile(r"^(?P<port>\d{1,5})/(?P<kind>http|tcp)$")
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CUDA = re.compile(r"^\d+\.\d+$")
 DEFAULT_MOUNT_PATH = "/workspace"
 
@@ -88,26 +88,13 @@ class TemplateInputs(ResourceInputs):
     @field_validator("env")
     @classmethod
     def _env(cls, value: dict[str, str]) -> dict[str, str]:
-        bad = sorted(k for k in value if not _ENV_NAME.match(k))
-        if bad:
-            raise ValueError(f"environment variable names must match [A-Za-z_][A-Za-z0-9_]*: {bad}")
+        check_env_names(value)
         return value
 
     @field_validator("ports")
     @classmethod
     def _ports(cls, value: list[str]) -> list[str]:
-        numbers = []
-        for index, entry in enumerate(value):
-            match = _PORT.match(entry)
-            if match is None or not 1 <= int(match["port"]) <= 65535:
-                raise ValueError(
-                    f"ports[{index}] is {entry!r}; expected '<port>/http' or '<port>/tcp' with a "
-                    "port from 1 to 65535, e.g. '8888/http' or '22/tcp'"
-                )
-            numbers.append(int(match["port"]))
-        repeated = sorted({n for n in numbers if numbers.count(n) > 1})
-        if repeated:
-            raise ValueError(f"each port may be exposed once; repeated: {repeated}")
+        check_ports(value)
         return value
 
     @field_validator("volume_mount_path")
