@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
-CODE := pulumi_gpu tests bench
+CODE := pulumi_gpu tests bench examples __main__.py
 
 .PHONY: test lint engine demo demo-destroy venv clean
 
