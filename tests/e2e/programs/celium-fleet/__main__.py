@@ -13,4 +13,4 @@ pods = [
     )
     for index in range(config.require_int("pods"))
 ]
-pulumi.export("ssh", {pod._name: pod.ssh_command for pod in pods})
+pulumi.export("ssh", {f"pod-{i}": pod.ssh_command for i, pod in enumerate(pods)})
