@@ -34,14 +34,20 @@ def fleet_up(server: EmulatorServer, provider: str, pods: int, boot: float) -> d
     emulator = server.emulator
     emulator.reset()
     emulator.celium.timings.boot = boot
-    emulator.celium.timings.verify = 1.0
-    emulator.celium.timings.verify_start = 0.0
+    template = emulator.celium.create_template(CELIUM_KEY, {"docker_image": "ubuntu"})
+    emulator.clock.advance(3600)  # verified before the run starts
     speed = emulator.clock.speed
     settings, secrets = emulator.stack_config(server.url())
     stack = ProgramStack(
         HERE / "programs" / "celium-pods",
         Path(tempfile.mkdtemp(prefix="bench-")),
-        config={**settings, "pods": str(pods), "provider": provider, "sshPublicKey": KEY},
+        config={
+            **settings,
+            "pods": str(pods),
+            "provider": provider,
+            "sshPublicKey": KEY,
+            "templateId": template["id"],
+        },
         secrets=secrets,
         env={
             "PULUMI_GPU_POLL_SECONDS": str(10 / speed),  # the default 10 s, in emulated time
@@ -57,7 +63,7 @@ def fleet_up(server: EmulatorServer, provider: str, pods: int, boot: float) -> d
     latency = [r.ready_seen - r.started - boot / speed for r in records if r.ready_seen]
     up_requests = len(emulator.requests.find("celium"))
     stack.destroy(parallel=64)
-    pod_requests = len(emulator.requests.find("celium")) - _template_requests(emulator)
+    pod_requests = len(emulator.requests.find("celium"))
     return {
         "wall": wall,
         "boot": boot / speed,
@@ -66,10 +72,6 @@ def fleet_up(server: EmulatorServer, provider: str, pods: int, boot: float) -> d
         "requests_per_pod": pod_requests / pods,
         "up_requests": up_requests,
     }
-
-
-def _template_requests(emulator: Emulator) -> int:
-    return len(emulator.requests.find("celium", path="/templates*"))
 
 
 def preview_cost(server: EmulatorServer, count: int) -> float:

@@ -197,3 +197,9 @@ def test_malformed_fleets_never_raise(data: object) -> None:
 @given(st.text(max_size=200))
 def test_arbitrary_text_never_raises(text: str) -> None:
     problems(text)
+
+
+def test_the_readme_fleet_is_valid() -> None:
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("```yaml\n# yaml-language-server") + len("```yaml\n")
+    load_fleet("README.md", readme[start : readme.index("```", start)])
