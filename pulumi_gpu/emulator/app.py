@@ -161,6 +161,22 @@ def _admin_router(emulator: Emulator) -> APIRouter:
     async def leftovers() -> dict[str, Any]:
         return emulator.leftovers()
 
+    @router.patch("/{cloud}/timings")
+    async def timings(cloud: str, body: dict[str, float]) -> Any:
+        """Change how many simulated seconds a cloud's transitions take."""
+        backend = emulator.clouds.get(cloud)
+        current = getattr(backend, "timings", None)
+        if backend is None or current is None:
+            return JSONResponse({"detail": f"no cloud {cloud!r} with timings"}, 404)
+        unknown = set(body) - set(vars(current))
+        if unknown:
+            allowed = sorted(vars(current))
+            return JSONResponse({"detail": f"unknown timings {sorted(unknown)}; {allowed}"}, 400)
+        with backend.lock:
+            for key, value in body.items():
+                setattr(current, key, value)
+            return vars(current)
+
     @router.get("/stack-config")
     async def stack_config(request: Request) -> dict[str, Any]:
         base = str(request.base_url).rstrip("/")

@@ -62,13 +62,6 @@ class PodFailure(BaseModel):
     reason: str = "container exited with code 1"
 
 
-class TimingsBody(BaseModel):
-    verify_start: float | None = None
-    verify: float | None = None
-    boot: float | None = None
-    delete: float | None = None
-
-
 def build_router(backend: "CeliumBackend") -> APIRouter:
     router = APIRouter()
 
@@ -171,12 +164,6 @@ def build_router(backend: "CeliumBackend") -> APIRouter:
 def build_admin_router(backend: "CeliumBackend") -> APIRouter:
     """Controls under ``/_emulator/celium``."""
     router = APIRouter(tags=["celium controls"])
-
-    @router.patch("/timings")
-    async def timings(body: TimingsBody) -> dict[str, float]:
-        for key, value in body.model_dump(exclude_none=True).items():
-            setattr(backend.timings, key, value)
-        return vars(backend.timings)
 
     @router.post("/pods/{pod_id}/fail")
     async def fail_pod(pod_id: str, body: PodFailure) -> dict[str, str]:

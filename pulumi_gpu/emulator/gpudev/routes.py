@@ -49,15 +49,6 @@ class DiskRenameRequest(BaseModel):
     new_name: str
 
 
-class TimingsBody(BaseModel):
-    pickup: float | None = None
-    schedule: float | None = None
-    prepare: float | None = None
-    disk_create: float | None = None
-    disk_delete: float | None = None
-    expiry_grace: float | None = None
-
-
 class SettingsBody(BaseModel):
     key_ttl_seconds: float | None = Field(None, gt=0)
     action_500_quirk: bool | None = None
@@ -212,13 +203,6 @@ def build_router(backend: "GpuDevBackend") -> APIRouter:
 def build_admin_router(backend: "GpuDevBackend") -> APIRouter:
     """Controls under ``/_emulator/gpudev``."""
     router = APIRouter(tags=["gpudev controls"])
-
-    @router.patch("/timings")
-    async def timings(body: TimingsBody) -> dict[str, float]:
-        with backend.lock:
-            for key, value in body.model_dump(exclude_none=True).items():
-                setattr(backend.timings, key, value)
-            return vars(backend.timings)
 
     @router.patch("/settings")
     async def settings(body: SettingsBody) -> dict[str, Any]:

@@ -128,16 +128,6 @@ class BalanceBody(BaseModel):
     balance: float
 
 
-class TimingsBody(BaseModel):
-    provision: float | None = None
-    pending: float | None = None
-    install: float | None = None
-    delete: float | None = None
-    linger: float | None = None
-    disk_provision: float | None = None
-    disk_delete: float | None = None
-
-
 Page = Annotated[int, Query(ge=1)]
 PageSize = Annotated[int, Query(ge=1, le=100)]
 Offset = Annotated[int, Query(ge=0)]
@@ -277,13 +267,6 @@ def build_router(backend: "PrimeIntellectBackend") -> APIRouter:
 def build_admin_router(backend: "PrimeIntellectBackend") -> APIRouter:
     """Controls under ``/_emulator/primeintellect``."""
     router = APIRouter(tags=["primeintellect controls"])
-
-    @router.patch("/timings")
-    async def timings(body: TimingsBody) -> dict[str, float]:
-        with backend.lock:
-            for key, value in body.model_dump(exclude_none=True).items():
-                setattr(backend.timings, key, value)
-            return vars(backend.timings)
 
     @router.post("/fail-next-pods")
     async def fail_next(

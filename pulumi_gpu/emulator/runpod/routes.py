@@ -395,14 +395,6 @@ class PodFailure(BaseModel):
     reason: str = "container exited with code 1"
 
 
-class TimingsBody(BaseModel):
-    provision: float | None = None
-    boot: float | None = None
-    ports: float | None = None
-    restart: float | None = None
-    terminate: float | None = None
-
-
 class CapacityBody(BaseModel):
     gpu: str
     dataCenter: str
@@ -418,12 +410,6 @@ class WindowBody(BaseModel):
 def build_admin_router(backend: RunPodBackend) -> APIRouter:
     """Controls under ``/_emulator/runpod``."""
     router = APIRouter(tags=["runpod controls"])
-
-    @router.patch("/timings")
-    async def timings(body: TimingsBody) -> dict[str, float]:
-        for key, value in body.model_dump(exclude_none=True).items():
-            setattr(backend.timings, key, value)
-        return vars(backend.timings)
 
     @router.post("/pods/{pod_id}/stop")
     async def stop_pod(pod_id: str) -> dict[str, str]:
