@@ -8,6 +8,8 @@
         emulator.faults.add(cloud="celium", method="POST", path="/executors/*/rent",
                             status=500, after_action=True)
         emulator.celium.timings.boot = 5
+        emulator.runpod.fail_next("pods", "CUDA error")   # the next pod goes to ERROR
+        emulator.celium.vanish("pods", pod_id)            # deleted out of band
         ...
         emulator.leftovers()          # what still exists, per cloud
 
@@ -67,6 +69,14 @@ class Emulator:
             config.update(plain)
             secrets.update(secret)
         return config, secrets
+
+    def other_account(self) -> dict[str, str]:
+        """Secret settings of a second account in every cloud (same shape as the secrets
+        of :meth:`stack_config`): valid, and seeing none of the first account's objects."""
+        secrets: dict[str, str] = {}
+        for cloud in self.clouds.values():
+            secrets.update(cloud.other_account())
+        return secrets
 
     def is_empty(self) -> bool:
         return not any(ids for kinds in self.leftovers().values() for ids in kinds.values())

@@ -2,7 +2,9 @@
 
 A request to ``/<cloud>/<the cloud's real path>`` goes through :class:`FaultsAndLog`
 (request log, injected faults) to that cloud's router. ``/_emulator`` holds the
-controls: reset, time, faults, the request log, and each cloud's own controls.
+controls: reset, time, faults, the request log, each cloud's own controls, and those
+every cloud has (:func:`_cloud_controls`): out-of-band vanish, fail, stop and fail-next
+for any object kind, timings, wait records.
 """
 
 from __future__ import annotations
@@ -10,16 +12,19 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from pulumi_gpu.emulator.base import EmulatedCloud
 from pulumi_gpu.emulator.faults import FaultRule
 from pulumi_gpu.emulator.state import CloudError, RequestRecord
 
@@ -117,6 +122,11 @@ class _Speed(BaseModel):
     speed: float
 
 
+class _Failure(BaseModel):
+    reason: str | None = None
+    """None: the cloud's ``default_failure``."""
+
+
 def _admin_router(emulator: Emulator) -> APIRouter:
     router = APIRouter(prefix=f"/{ADMIN}", tags=["emulator controls"])
 
@@ -161,13 +171,76 @@ def _admin_router(emulator: Emulator) -> APIRouter:
     async def leftovers() -> dict[str, Any]:
         return emulator.leftovers()
 
-    @router.patch("/{cloud}/timings")
-    async def timings(cloud: str, body: dict[str, float]) -> Any:
+    @router.get("/stack-config")
+    async def stack_config(request: Request) -> dict[str, Any]:
+        base = str(request.base_url).rstrip("/")
+        settings, secrets = emulator.stack_config(base)
+        return {"config": settings, "secrets": secrets}
+
+    @router.get("/other-account")
+    async def other_account() -> dict[str, Any]:
+        return {"secrets": emulator.other_account()}
+
+    return router
+
+
+def _cloud_of(request: Request, cloud: str) -> EmulatedCloud:
+    """The cloud named in a control's path."""
+    clouds: dict[str, EmulatedCloud] = request.app.state.emulator.clouds
+    if cloud not in clouds:
+        raise CloudError(404, f"no cloud {cloud!r}; clouds: {', '.join(clouds)}")
+    return clouds[cloud]
+
+
+Cloud = Annotated[EmulatedCloud, Depends(_cloud_of)]
+
+
+def _cloud_controls() -> APIRouter:
+    """Controls every cloud has, under ``/_emulator/<cloud>`` (after the cloud's own).
+
+    A control a kind does not have (:meth:`EmulatedCloud.fail` of a volume, ...)
+    answers 400; an unknown object, the cloud's 404.
+    """
+    router = APIRouter(prefix=f"/{ADMIN}/{{cloud}}", tags=["controls of every cloud"])
+
+    @router.delete("/{kind}/{object_id:path}")
+    async def vanish(backend: Cloud, kind: str, object_id: str) -> dict[str, str]:
+        with _refusals_as_400():
+            backend.vanish(kind, object_id)
+        return {"removed": object_id}
+
+    @router.post("/{kind}/{object_id:path}/{control}")
+    async def fail_or_stop(
+        backend: Cloud,
+        kind: str,
+        object_id: str,
+        control: Literal["fail", "stop"],
+        body: _Failure | None = None,
+    ) -> dict[str, str]:
+        """``.../fail`` (optional body ``{"reason": ...}``) or ``.../stop`` an object now."""
+        with _refusals_as_400():
+            if control == "fail":
+                backend.fail(kind, object_id, (body and body.reason) or backend.default_failure)
+                return {"failed": object_id}
+            backend.stop(kind, object_id)
+            return {"stopped": object_id}
+
+    @router.post("/fail-next-{kind}")
+    async def fail_next(
+        backend: Cloud, kind: str, body: _Failure, count: Annotated[int, Query(ge=1)] = 1
+    ) -> dict[str, int]:
+        reason, pending = body.reason or backend.default_failure, 0
+        with _refusals_as_400():
+            for _ in range(count):
+                pending = backend.fail_next(kind, reason)
+        return {"pending_failures": pending}
+
+    @router.patch("/timings")
+    async def timings(backend: Cloud, body: dict[str, float]) -> Any:
         """Change how many simulated seconds a cloud's transitions take."""
-        backend = emulator.clouds.get(cloud)
         current = getattr(backend, "timings", None)
-        if backend is None or current is None:
-            return JSONResponse({"detail": f"no cloud {cloud!r} with timings"}, 404)
+        if current is None:
+            return JSONResponse({"detail": f"{backend.name} has no timings"}, 404)
         unknown = set(body) - set(vars(current))
         if unknown:
             allowed = sorted(vars(current))
@@ -177,22 +250,32 @@ def _admin_router(emulator: Emulator) -> APIRouter:
                 setattr(current, key, value)
             return vars(current)
 
-    @router.get("/stack-config")
-    async def stack_config(request: Request) -> dict[str, Any]:
-        base = str(request.base_url).rstrip("/")
-        settings, secrets = emulator.stack_config(base)
-        return {"config": settings, "secrets": secrets}
+    @router.get("/waits")
+    async def waits(backend: Cloud) -> dict[str, Any]:
+        return {"max_overlap": backend.waits.max_overlap(), "count": len(backend.waits.records())}
 
     return router
+
+
+@contextmanager
+def _refusals_as_400() -> Iterator[None]:
+    """A control the object's kind does not have (``ValueError``) answers 400."""
+    try:
+        yield
+    except ValueError as refused:
+        raise CloudError(400, str(refused)) from None
 
 
 def create_app(emulator: Emulator) -> FastAPI:
     """The emulator as one ASGI application."""
     app = FastAPI(title="pulumi-gpu cloud emulator", docs_url=f"/{ADMIN}/docs", openapi_url=None)
+    app.state.emulator = emulator
 
     @app.exception_handler(CloudError)
     async def cloud_error(request: Request, exc: CloudError) -> Response:
-        cloud = emulator.clouds[split_path(request.url.path)[0]]
+        cloud = emulator.clouds.get(split_path(request.url.path)[0])
+        if cloud is None:  # a control under /_emulator
+            return JSONResponse({"detail": exc.message}, exc.status, exc.headers)
         return cloud.render_error(exc)
 
     @app.exception_handler(RequestValidationError)
@@ -207,5 +290,6 @@ def create_app(emulator: Emulator) -> FastAPI:
     for cloud in emulator.clouds.values():
         app.include_router(cloud.router(), prefix=f"/{cloud.name}")
         app.include_router(cloud.admin_router(), prefix=f"/{ADMIN}/{cloud.name}")
+    app.include_router(_cloud_controls())
     app.add_middleware(FaultsAndLog, emulator=emulator)
     return app

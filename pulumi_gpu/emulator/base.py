@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import Any, cast
 
 from fastapi import APIRouter
@@ -13,21 +15,34 @@ from pulumi_gpu.emulator.clock import SimClock
 from pulumi_gpu.emulator.state import CloudError, WaitTracker
 
 
-class EmulatedCloud:
+class EmulatedCloud(ABC):
     """One cloud: its state and rules, its real API router, its admin controls.
 
     Subclasses set :attr:`name` (also the URL prefix) and live beside a ``routes``
     module with ``build_router`` (the cloud's real paths and shapes) and
     ``build_admin_router`` (controls under ``/_emulator/<name>``); they render errors
     the way the real cloud does.
+
+    Every cloud takes each of its object :meth:`kinds` through the same out-of-band
+    controls: :meth:`vanish`, :meth:`fail`, :meth:`stop` and :meth:`fail_next`. A cloud
+    implements ``vanish``, ``fail`` and ``stop`` for a kind as methods named
+    ``_<control>_<kind>`` (e.g. ``_fail_pods(object_id, reason)``), and keeps the
+    failures planned for the next objects of a kind in a list ``fail_next_<kind>`` that
+    its create consumes. A kind without them has no such state (or no wait), and the
+    control raises ``ValueError`` saying so. Controls run under the cloud's lock; an
+    unknown object id raises the cloud's 404 :class:`CloudError`.
     """
 
     name: str = "cloud"
+    default_failure: str = "injected failure"
+    """The reason :meth:`fail` and :meth:`fail_next` get over HTTP when none is given."""
 
-    def __init__(self, clock: SimClock) -> None:
+    def __init__(self, clock: SimClock, *, seed: int = 0) -> None:
         self.clock = clock
+        self.seed = seed
         self.lock = threading.RLock()
         self.waits = WaitTracker()
+        self._clear()
 
     def router(self) -> APIRouter:
         """The cloud's API: ``build_router(self)`` of the ``routes`` module beside the backend."""
@@ -42,18 +57,85 @@ class EmulatedCloud:
         return importlib.import_module(f"{package}.routes")
 
     def reset(self) -> None:
-        self.waits.clear()
+        """Forget every object, planned failure and changed setting: the seeded start."""
+        with self.lock:
+            self.waits.clear()
+            self._clear()
 
+    @abstractmethod
+    def _clear(self) -> None:
+        """Make the cloud's tables as they are at start (``__init__`` and :meth:`reset`)."""
+
+    @abstractmethod
     def stack_config(self, base_url: str) -> tuple[dict[str, str], dict[str, str]]:
         """Stack configuration that points pulumi-gpu at this cloud on the emulator.
 
         Returns (plain settings, secret settings), e.g. the endpoint and an accepted key.
         """
-        raise NotImplementedError
 
+    @abstractmethod
+    def other_account(self) -> dict[str, str]:
+        """Secret settings (the shape of :meth:`stack_config`'s second element) of a second,
+        valid account that sees none of the first account's objects."""
+
+    @abstractmethod
     def leftovers(self) -> dict[str, list[str]]:
         """Ids of the objects that exist now, by kind (what a test expects to be empty)."""
-        raise NotImplementedError
+
+    @abstractmethod
+    def kinds(self) -> tuple[str, ...]:
+        """The cloud's object kinds, named (and ordered) as in :meth:`leftovers`."""
+
+    # -- out-of-band controls -----------------------------------------------------------
+
+    def vanish(self, kind: str, object_id: str) -> None:
+        """The object disappears at once, as if deleted in the cloud's web console: no
+        deleting phase, its capacity released. It then reads the way the cloud shows a
+        deleted object (404, or a terminal status where the cloud keeps deleted objects)."""
+        with self.lock:
+            self._control("vanish", kind, "cannot vanish")(object_id)
+
+    def fail(self, kind: str, object_id: str, reason: str) -> None:
+        """The object goes to the cloud's failure state now, with ``reason`` where the
+        cloud shows one (logs, failure field)."""
+        with self.lock:
+            self._control("fail", kind, "have no failure state")(object_id, reason)
+
+    def stop(self, kind: str, object_id: str) -> None:
+        """The object is stopped out of band (the cloud's stopped state)."""
+        with self.lock:
+            self._control("stop", kind, "have no stopped state")(object_id)
+
+    def fail_next(self, kind: str, reason: str) -> int:
+        """The next object of ``kind`` created through the API fails during its wait
+        (after its usual time in the pending state, not at once).
+
+        Returns how many failures are now planned for that kind.
+        """
+        with self.lock:
+            planned = self._part("fail_next", kind, "are ready when created: no wait to fail")
+            planned.append(self._planned_failure(kind, reason))
+            return len(planned)
+
+    def _planned_failure(self, kind: str, reason: str) -> Any:
+        """What ``fail_next_<kind>`` holds for ``reason``: the reason itself, by default."""
+        return reason
+
+    def _control(self, control: str, kind: str, missing: str) -> Callable[..., None]:
+        return cast(Callable[..., None], self._part(f"_{control}", kind, missing))
+
+    def _part(self, prefix: str, kind: str, missing: str) -> Any:
+        """The attribute ``<prefix>_<kind>``, or ``ValueError`` (``missing`` says why)."""
+        if kind not in self.kinds():
+            raise ValueError(
+                f"{self.name} has no object kind {kind!r}; its kinds: {', '.join(self.kinds())}"
+            )
+        found = getattr(self, f"{prefix}_{kind}", None)
+        if found is None:
+            raise ValueError(f"{self.name} {kind} {missing}")
+        return found
+
+    # -- error shapes ---------------------------------------------------------------------
 
     def render_error(self, error: CloudError) -> Response:
         """FastAPI's shape, ``{"detail": ...}``, unless the cloud has its own."""

@@ -27,18 +27,23 @@ def quiet_injected_drops() -> None:
 
 
 class EmulatorServer:
-    """Runs an :class:`Emulator` on 127.0.0.1 in a daemon thread (a context manager)."""
+    """Runs an :class:`Emulator` on 127.0.0.1 in a daemon thread (a context manager).
+
+    :meth:`restart` stops serving and serves again on the same host and port, as a
+    restarted ``pulumi-gpu emulator`` process would: give it a new :class:`Emulator` to
+    stand for a process that forgot everything.
+    """
+
+    GRACE = 1
+    """Seconds requests in flight may take to finish when the server stops."""
 
     def __init__(self, emulator: Emulator, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.emulator = emulator
         self.host = host
         self.port = port or _free_port(host)
-        config = uvicorn.Config(
-            emulator.app(), host=host, port=self.port, log_level="warning", lifespan="off"
-        )
-        self._server = uvicorn.Server(config)
         quiet_injected_drops()
-        self._thread = threading.Thread(target=self._server.run, name="emulator", daemon=True)
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
 
     def url(self, cloud: str = "") -> str:
         """Base URL of the server, or of one cloud's API (use it as the endpoint override)."""
@@ -46,17 +51,47 @@ class EmulatorServer:
         return f"{base}/{cloud}" if cloud else base
 
     def start(self) -> EmulatorServer:
-        self._thread.start()
+        config = uvicorn.Config(
+            self.emulator.app(),
+            host=self.host,
+            port=self.port,
+            log_level="warning",
+            lifespan="off",
+            timeout_graceful_shutdown=self.GRACE,
+        )
+        server = uvicorn.Server(config)
+        listener = _listen(self.host, self.port)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [listener]}, name="emulator", daemon=True
+        )
+        self._server, self._thread = server, thread
+        thread.start()
         deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
+        while not server.started:
+            if time.monotonic() > deadline or not thread.is_alive():
                 raise RuntimeError(f"the emulator did not start on {self.url()}")
             time.sleep(0.01)
         return self
 
     def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
+        server, thread = self._server, self._thread
+        if server is None or thread is None:
+            return
+        server.should_exit = True
+        thread.join(timeout=10)
+        if thread.is_alive():  # a request that will not end: stop waiting for it
+            server.force_exit = True
+            thread.join(timeout=5)
+        self._server = self._thread = None
+
+    def restart(self, emulator: Emulator | None = None) -> EmulatorServer:
+        """Stop serving, then serve ``emulator`` (default: the same one, its state kept)
+        on the same host and port. Open connections are closed; the port is bound again
+        at once (``SO_REUSEADDR``)."""
+        self.stop()
+        if emulator is not None:
+            self.emulator = emulator
+        return self.start()
 
     def __enter__(self) -> EmulatorServer:
         return self.start()
@@ -68,6 +103,18 @@ class EmulatorServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` that may take over a port a moment ago in use."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def _free_port(host: str) -> int:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import bisect
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 GONE = "__gone__"
 """Timeline status of an object that no longer exists."""
@@ -63,6 +63,24 @@ class CloudError(Exception):
         self.message = message
         self.headers = headers or {}
         self.extra = extra
+
+
+class Owned(Protocol):
+    @property
+    def owner(self) -> str | None: ...
+
+
+OwnedT = TypeVar("OwnedT", bound=Owned)
+
+
+def owned(table: Mapping[str, OwnedT], object_id: str, owner: str | None, missing: str) -> OwnedT:
+    """``table[object_id]`` if it belongs to ``owner`` (``None``: to anyone, for the
+    emulator's controls), else a 404 with ``missing``: a cloud answers the same for
+    another account's object as for no object."""
+    found = table.get(object_id)
+    if found is None or owner not in (None, found.owner):
+        raise CloudError(404, missing)
+    return found
 
 
 @dataclass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 import pytest
 
@@ -29,6 +31,21 @@ def test_authentication_errors_have_celiums_bodies(served: EmulatorServer, emu: 
     wrong = bare.get("/pods", headers={"x-api-key": "nope"})
     assert (wrong.status_code, wrong.json()) == (401, {"detail": "API key not found"})
     assert bare.get("/pods", headers={"x-api-key": "celium-emulator-key"}).status_code == 200
+
+
+def test_users_me_is_the_account_behind_the_key(served: EmulatorServer, api: httpx.Client) -> None:
+    me = api.get("/users/me").json()
+    assert me == {"id": me["id"], "username": "emulator-user", "balance": 1000.0}
+    assert str(uuid.UUID(me["id"])) == me["id"]
+    assert api.get("/users/me").json()["id"] == me["id"], "stable"
+    template = api.post("/templates", json={"name": "t", "docker_image": "ubuntu"}).json()
+    assert template["user_id"] == me["id"]
+    bare = httpx.Client(base_url=served.url("celium"))
+    broke = bare.get("/users/me", headers={"X-API-KEY": "celium-empty-wallet"}).json()
+    assert broke["balance"] == 0.0 and broke["id"] != me["id"]
+    assert bare.get("/users/me").status_code == 401
+    wrong = bare.get("/users/me", headers={"X-API-KEY": "nope"})
+    assert (wrong.status_code, wrong.json()) == (401, {"detail": "API key not found"})
 
 
 def test_validation_errors_are_fastapi_422(api: httpx.Client) -> None:

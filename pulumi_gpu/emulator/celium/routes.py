@@ -2,10 +2,10 @@
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Header
 from pydantic import BaseModel, Field
 
-from pulumi_gpu.emulator.celium.backend import GPU_MODELS
+from pulumi_gpu.emulator.celium.model import GPU_MODELS
 from pulumi_gpu.emulator.state import CloudError
 
 if TYPE_CHECKING:
@@ -58,10 +58,6 @@ class VolumeUpdate(BaseModel):
     description: str | None = None
 
 
-class PodFailure(BaseModel):
-    reason: str = "container exited with code 1"
-
-
 def build_router(backend: "CeliumBackend") -> APIRouter:
     router = APIRouter()
 
@@ -91,6 +87,10 @@ def build_router(backend: "CeliumBackend") -> APIRouter:
     ) -> list[dict[str, Any]]:
         filters = {k: v for k, v in locals().items() if k not in ("owner",) and v is not None}
         return backend.list_executors(filters)
+
+    @router.get("/users/me")
+    async def me(owner: Owner) -> dict[str, Any]:
+        return backend.me(owner)
 
     @router.get("/machines")
     async def machines(owner: Owner) -> list[dict[str, Any]]:
@@ -162,33 +162,13 @@ def build_router(backend: "CeliumBackend") -> APIRouter:
 
 
 def build_admin_router(backend: "CeliumBackend") -> APIRouter:
-    """Controls under ``/_emulator/celium``."""
+    """Celium's own controls under ``/_emulator/celium`` (those of every cloud: ``app.py``)."""
     router = APIRouter(tags=["celium controls"])
-
-    @router.post("/pods/{pod_id}/fail")
-    async def fail_pod(pod_id: str, body: PodFailure) -> dict[str, str]:
-        backend.fail_pod(pod_id, body.reason)
-        return {"failed": pod_id}
-
-    @router.post("/fail-next-pods")
-    async def fail_next(body: PodFailure, count: Annotated[int, Query(ge=1)] = 1) -> dict[str, int]:
-        with backend.lock:
-            backend.fail_next_pods.extend([body.reason] * count)
-        return {"pending_failures": len(backend.fail_next_pods)}
-
-    @router.delete("/pods/{pod_id}")
-    async def remove_pod(pod_id: str) -> dict[str, str]:
-        backend.remove_pod(pod_id)
-        return {"removed": pod_id}
 
     @router.post("/failing-images")
     async def failing_image(image: str) -> dict[str, list[str]]:
         with backend.lock:
             backend.failing_images.add(image)
         return {"failing_images": sorted(backend.failing_images)}
-
-    @router.get("/waits")
-    async def waits() -> dict[str, Any]:
-        return {"max_overlap": backend.waits.max_overlap(), "count": len(backend.waits.records())}
 
     return router

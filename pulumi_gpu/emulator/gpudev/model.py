@@ -243,3 +243,5 @@ class DiskOperation:
     done_at: float | None = None
     last_updated: float = 0.0
     delete_date: str | None = None
+    planned_error: str | None = None
+    """An injected failure: the operation fails with this error when it would complete."""

@@ -1,6 +1,6 @@
 """The services behind the GPU Dev API, simulated: the reservation processor (a queue
 consumer that inserts, validates, schedules and prepares jobs and applies actions), the
-expiry job, and the disk-operation worker.
+expiry job, and (through ``disk_worker.py``) the disk-operation worker.
 
 Everything is driven by simulated time: :meth:`Processor._advance` runs every step due by
 now, each at its own moment and in time order (a job that expires at ``t`` frees its
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from pulumi_gpu.emulator.clock import SimClock
+from pulumi_gpu.emulator.gpudev.disk_worker import DiskWorker
 from pulumi_gpu.emulator.gpudev.model import (
     ACTIVE,
     CANCELLED,
@@ -27,8 +27,6 @@ from pulumi_gpu.emulator.gpudev.model import (
     GPU_TYPES,
     HOLDING,
     MAX_TOTAL_HOURS,
-    OP_COMPLETED,
-    OP_FAILED,
     OP_IN_PROGRESS,
     PENDING,
     PREPARING,
@@ -38,28 +36,13 @@ from pulumi_gpu.emulator.gpudev.model import (
     STALE_QUEUE_SECONDS,
     VALID_GPU_TYPES,
     Disk,
-    DiskOperation,
     Job,
     Message,
-    Settings,
-    Timings,
 )
 
 
-class Processor:
-    """The queue consumers and cron jobs of the service, over the backend's tables."""
-
-    clock: SimClock
-    timings: Timings
-    settings: Settings
-    capacity: dict[str, int]
-    messages: list[Message]
-    jobs: dict[str, Job]
-    disks: dict[tuple[str, str], Disk]
-    operations: dict[str, DiskOperation]
-    fail_next_jobs: list[str]
-    stick_next_jobs: int
-    _message_ids: int
+class Processor(DiskWorker):
+    """The queue consumers and cron jobs of the service, over its tables."""
 
     def _send(self, queue: str, body: dict[str, Any]) -> int:
         self._message_ids += 1
@@ -359,35 +342,6 @@ class Processor:
         job.status_since = at
         job.detailed_status = detail
         job.history.append(status)
-
-    def _start_op(self, op: DiskOperation, at: float) -> None:
-        op.last_updated = at
-        key = (op.owner, op.disk_name)
-        disk = self.disks.get(key)
-        if op.action == "create":
-            if disk is not None and not disk.is_deleted:
-                op.status, op.error = OP_FAILED, f"Disk '{op.disk_name}' already exists"
-                return
-            # guess: a name held by a soft-deleted disk is reused by a new disk
-            size = op.size_gb or DEFAULT_DISK_GB
-            self.disks[key] = Disk(op.disk_name, op.owner, size, at)
-            op.status, op.done_at = OP_IN_PROGRESS, at + self.timings.disk_create
-            return
-        if disk is None or disk.is_deleted:
-            op.status, op.error = OP_FAILED, f"Disk '{op.disk_name}' not found"  # guess
-        elif disk.in_use:
-            op.status = OP_FAILED
-            op.error = f"Disk '{op.disk_name}' is in use by reservation {disk.reservation_id}"
-        else:
-            op.status, op.done_at = OP_IN_PROGRESS, at + self.timings.disk_delete
-
-    def _finish_op(self, op: DiskOperation, at: float) -> None:
-        op.status, op.last_updated = OP_COMPLETED, at
-        if op.action == "delete":
-            disk = self.disks.get((op.owner, op.disk_name))
-            if disk is not None:
-                disk.is_deleted = True
-                disk.delete_date = op.delete_date
 
 
 def _validation_error(job: Job, capacity: dict[str, int]) -> str | None:

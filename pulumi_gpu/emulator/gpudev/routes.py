@@ -60,10 +60,6 @@ class CapacityBody(BaseModel):
     total_gpus: int = Field(ge=0)
 
 
-class FailureBody(BaseModel):
-    reason: str = "Pod failed to start: CrashLoopBackOff"
-
-
 def build_router(backend: "GpuDevBackend") -> APIRouter:
     router = APIRouter()
 
@@ -201,7 +197,7 @@ def build_router(backend: "GpuDevBackend") -> APIRouter:
 
 
 def build_admin_router(backend: "GpuDevBackend") -> APIRouter:
-    """Controls under ``/_emulator/gpudev``."""
+    """GPU Dev's own controls under ``/_emulator/gpudev`` (those of every cloud: ``app.py``)."""
     router = APIRouter(tags=["gpudev controls"])
 
     @router.patch("/settings")
@@ -220,24 +216,6 @@ def build_admin_router(backend: "GpuDevBackend") -> APIRouter:
         backend.set_capacity(gpu_type, body.total_gpus)
         return {gpu_type: body.total_gpus}
 
-    @router.post("/fail-next-jobs")
-    async def fail_next(
-        body: FailureBody, count: Annotated[int, Query(ge=1)] = 1
-    ) -> dict[str, int]:
-        with backend.lock:
-            backend.fail_next_jobs.extend([body.reason] * count)
-            return {"pending_failures": len(backend.fail_next_jobs)}
-
-    @router.post("/jobs/{job_id}/fail")
-    async def fail_job(job_id: str, body: FailureBody) -> dict[str, str]:
-        backend.fail_job(job_id, body.reason)
-        return {"failed": job_id}
-
-    @router.post("/jobs/{job_id}/cancel")
-    async def cancel_job(job_id: str) -> dict[str, str]:
-        backend.cancel_now(job_id)
-        return {"cancelled": job_id}
-
     @router.put("/users/{username}/active")
     async def user_active(username: str, active: bool) -> dict[str, bool]:
         backend.set_user_active(username, active)
@@ -246,9 +224,5 @@ def build_admin_router(backend: "GpuDevBackend") -> APIRouter:
     @router.get("/gpu-types")
     async def gpu_types() -> dict[str, Any]:
         return {name: vars(t) for name, t in GPU_TYPES.items()}
-
-    @router.get("/waits")
-    async def waits() -> dict[str, Any]:
-        return {"max_overlap": backend.waits.max_overlap(), "count": len(backend.waits.records())}
 
     return router

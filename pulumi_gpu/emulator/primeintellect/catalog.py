@@ -17,9 +17,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from pulumi_gpu.primeintellect.models import (  # the API's own enums
-    Image,
-)
+from pulumi_gpu.emulator.primeintellect.enums import IMAGES
 
 REQUIRES_MAX_PRICE = frozenset({"massedcompute"})
 """Providers that refuse a pod without ``maxPrice`` ("Missing field: max_price not
@@ -39,7 +37,6 @@ GPU_MODELS: dict[tuple[str, str], tuple[int, float, str]] = {
     ("RTX4090_24GB", "PCIe"): (24, 0.34, "RTX4090"),
 }
 
-_ALL_IMAGES: tuple[str, ...] = tuple(Image.__args__)  # type: ignore[attr-defined]
 _BASIC_IMAGES = (
     "ubuntu_22_cuda_12",
     "cuda_12_1_pytorch_2_4",
@@ -61,7 +58,7 @@ class DataCenter:
     gpus: tuple[tuple[str, str], ...]
     fixed_specs: bool = False
     """The provider sells fixed machines: disk, vCPUs and memory cannot be chosen."""
-    images: tuple[str, ...] = _ALL_IMAGES
+    images: tuple[str, ...] = IMAGES
     disks: bool = True
     """Whether the location sells network disks (``/availability/disks``)."""
     multinode_disks: bool = True
@@ -279,7 +276,7 @@ class Offer:
     memory: SpecRange
     capacity: int
     provisioning_minutes: int
-    images: tuple[str, ...] = field(default=_ALL_IMAGES)
+    images: tuple[str, ...] = field(default=IMAGES)
 
     @property
     def provider(self) -> str:

@@ -10,9 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from pulumi_gpu.emulator.primeintellect.backend import PodFailure
-from pulumi_gpu.emulator.state import CloudError
-from pulumi_gpu.primeintellect.models import (  # the API's own enums
+from pulumi_gpu.emulator.primeintellect.enums import (
     GpuType,
     Image,
     ProviderType,
@@ -20,6 +18,8 @@ from pulumi_gpu.primeintellect.models import (  # the API's own enums
     Security,
     Socket,
 )
+from pulumi_gpu.emulator.primeintellect.model import PodFailure
+from pulumi_gpu.emulator.state import CloudError
 
 if TYPE_CHECKING:
     from pulumi_gpu.emulator.primeintellect.backend import PrimeIntellectBackend
@@ -265,7 +265,8 @@ def build_router(backend: "PrimeIntellectBackend") -> APIRouter:
 
 
 def build_admin_router(backend: "PrimeIntellectBackend") -> APIRouter:
-    """Controls under ``/_emulator/primeintellect``."""
+    """Prime Intellect's own controls under ``/_emulator/primeintellect`` (those of every
+    cloud: ``app.py``; this ``fail-next-pods`` also takes the failure's ``stage``)."""
     router = APIRouter(tags=["primeintellect controls"])
 
     @router.post("/fail-next-pods")
@@ -275,21 +276,6 @@ def build_admin_router(backend: "PrimeIntellectBackend") -> APIRouter:
         with backend.lock:
             backend.fail_next_pods.extend(PodFailure(body.reason, body.stage) for _ in range(count))
             return {"pending_failures": len(backend.fail_next_pods)}
-
-    @router.post("/pods/{pod_id}/fail")
-    async def fail_pod(pod_id: str, body: FailureBody) -> dict[str, str]:
-        backend.fail_pod(pod_id, body.reason)
-        return {"failed": pod_id}
-
-    @router.delete("/pods/{pod_id}")
-    async def remove_pod(pod_id: str) -> dict[str, str]:
-        backend.remove_pod(pod_id)
-        return {"removed": pod_id}
-
-    @router.delete("/disks/{disk_id}")
-    async def remove_disk(disk_id: str) -> dict[str, str]:
-        backend.remove_disk(disk_id)
-        return {"removed": disk_id}
 
     @router.put("/capacity")
     async def capacity(body: CapacityBody) -> dict[str, list[str]]:
@@ -301,9 +287,5 @@ def build_admin_router(backend: "PrimeIntellectBackend") -> APIRouter:
         with backend.lock:
             backend.balances[body.api_key] = body.balance
         return {"balance": body.balance}
-
-    @router.get("/waits")
-    async def waits() -> dict[str, Any]:
-        return {"max_overlap": backend.waits.max_overlap(), "count": len(backend.waits.records())}
 
     return router

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -391,10 +391,6 @@ def _is_version(text: str, *, minor: bool) -> bool:
     return 1 <= len(parts) <= 2 and all(p.isdigit() for p in parts)
 
 
-class PodFailure(BaseModel):
-    reason: str = "container exited with code 1"
-
-
 class CapacityBody(BaseModel):
     gpu: str
     dataCenter: str
@@ -408,29 +404,8 @@ class WindowBody(BaseModel):
 
 
 def build_admin_router(backend: RunPodBackend) -> APIRouter:
-    """Controls under ``/_emulator/runpod``."""
+    """RunPod's own controls under ``/_emulator/runpod`` (those of every cloud: ``app.py``)."""
     router = APIRouter(tags=["runpod controls"])
-
-    @router.post("/pods/{pod_id}/stop")
-    async def stop_pod(pod_id: str) -> dict[str, str]:
-        backend.stop_pod(pod_id)
-        return {"stopped": pod_id}
-
-    @router.post("/pods/{pod_id}/fail")
-    async def fail_pod(pod_id: str, body: PodFailure) -> dict[str, str]:
-        backend.fail_pod(pod_id, body.reason)
-        return {"failed": pod_id}
-
-    @router.delete("/pods/{pod_id}")
-    async def remove_pod(pod_id: str) -> dict[str, str]:
-        backend.remove_pod(pod_id)
-        return {"removed": pod_id}
-
-    @router.post("/fail-next-pods")
-    async def fail_next(body: PodFailure, count: Annotated[int, Query(ge=1)] = 1) -> dict[str, int]:
-        with backend.lock:
-            backend.fail_next_pods.extend([body.reason] * count)
-        return {"pending_failures": len(backend.fail_next_pods)}
 
     @router.put("/capacity")
     async def capacity(body: CapacityBody) -> dict[str, Any]:
@@ -441,9 +416,5 @@ def build_admin_router(backend: RunPodBackend) -> APIRouter:
     async def rate_limit(window: str, body: WindowBody) -> dict[str, Any]:
         backend.rate.configure(window, body.quota, body.seconds)
         return {"windows": [vars(w) for w in backend.rate.windows]}
-
-    @router.get("/waits")
-    async def waits() -> dict[str, Any]:
-        return {"max_overlap": backend.waits.max_overlap(), "count": len(backend.waits.records())}
 
     return router

@@ -1,0 +1,139 @@
+"""Celium pods: rented on an executor from a verified template (PENDING -> RUNNING, or
+FAILED), renamed, deleted (DELETING, then gone and the executor listed again)."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from pulumi_gpu.emulator.celium.model import (
+    DELETING,
+    FAILED,
+    PENDING,
+    RUNNING,
+    VERIFY_SUCCESS,
+    Pod,
+)
+from pulumi_gpu.emulator.celium.tables import CeliumTables
+from pulumi_gpu.emulator.state import GONE, CloudError, Timeline
+
+
+class Pods(CeliumTables):
+    """``POST /executors/{id}/rent`` and ``/pods``: the caller's pods."""
+
+    def rent(self, owner: str, executor_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            self._purge()
+            executor = self.executors.get(executor_id)
+            if executor is None:
+                raise CloudError(404, "404: Executor not found")
+            if executor.rented_by is not None:  # guess
+                raise CloudError(400, "Executor is already rented")
+            if self.balances.get(owner, 0.0) <= 0:
+                raise CloudError(403, "Insufficient balance")
+            template = self._template(body["template_id"], owner)
+            status = template.timeline.status(self.clock.now())
+            if status != VERIFY_SUCCESS:  # guess
+                raise CloudError(400, f"Template is not verified (status {status})")
+            keys = body.get("user_public_key") or []
+            if not keys:  # guess, after the subnet's NoSshKeys error code
+                raise CloudError(400, "NoSshKeys: at least one SSH public key is required")
+            volume_id = body.get("volume_id")
+            if volume_id is not None:
+                self._volume(volume_id, owner)
+            now = self.clock.now()
+            rng = random.Random(f"{executor_id}-{now}")
+            ports = {
+                str(port): rng.randint(40000, 60000)
+                for port in template.fields.get("internal_ports") or [22]
+            }
+            ports.setdefault("22", rng.randint(40000, 60000))
+            outcome = FAILED if self.fail_next_pods else RUNNING
+            pod = Pod(
+                id=self._new_id(),
+                owner=owner,
+                pod_name=body["pod_name"],
+                executor_id=executor_id,
+                template_id=template.id,
+                volume_id=volume_id,
+                public_keys=list(keys),
+                ports=ports,
+                timeline=Timeline(now, PENDING, [(self.timings.boot, outcome)]),
+                created_at=now,
+                updated_at=now,
+            )
+            if outcome == FAILED:
+                pod.logs.append(self.fail_next_pods.pop(0))
+            executor.rented_by = pod.id
+            self.pods[pod.id] = pod
+            self.waits.started(pod.id)
+            return self._pod_json(pod)
+
+    def list_pods(self, owner: str) -> list[dict[str, Any]]:
+        with self.lock:
+            self._purge()
+            pods = [self._pod_json(p) for p in self.pods.values() if p.owner == owner]
+            for pod in pods:
+                if pod["status"] == RUNNING:
+                    self.waits.seen_ready(pod["id"])
+            return pods
+
+    def get_pod(self, owner: str, pod_id: str) -> dict[str, Any]:
+        with self.lock:
+            pod = self._pod(pod_id, owner)
+            body = self._pod_json(pod)
+            if body["status"] == RUNNING:
+                self.waits.seen_ready(pod_id)
+            return {**body, "executor_status": {"logs": list(pod.logs)}}
+
+    def rename_pod(self, owner: str, pod_id: str, pod_name: str) -> dict[str, Any]:
+        with self.lock:
+            pod = self._pod(pod_id, owner)
+            pod.pod_name = pod_name
+            pod.updated_at = self.clock.now()
+            return self._pod_json(pod)
+
+    def delete_pod(self, owner: str, pod_id: str) -> dict[str, Any]:
+        with self.lock:
+            pod = self._pod(pod_id, owner)
+            now = self.clock.now()
+            if pod.timeline.status(now) != DELETING:
+                pod.timeline.go(now, DELETING, [(self.timings.delete, GONE)])
+            return self._pod_json(pod)
+
+    def _pod_json(self, pod: Pod) -> dict[str, Any]:
+        now = self.clock.now()
+        status = pod.timeline.status(now)
+        executor = self.executors[pod.executor_id]
+        template = self.templates.get(pod.template_id)
+        running = status == RUNNING
+        price = executor.price_per_hour
+        return {
+            "id": pod.id,
+            "pod_name": pod.pod_name,
+            "status": status,
+            "ssh_connect_cmd": f"ssh root@{executor.ip} -p {pod.ports['22']}" if running else None,
+            "ports_mapping": dict(pod.ports) if running else {},
+            "gpu_name": executor.machine_name,
+            "gpu_count": str(executor.gpu_count),
+            "cpu_name": "AMD EPYC 7742 64-Core Processor",
+            "ram_total": 128 * 1024 * 1024 * executor.gpu_count,
+            "is_favorite": False,
+            "created_at": self.clock.iso(pod.created_at, naive=True),
+            "updated_at": self.clock.iso(max(pod.updated_at, pod.timeline.since(now)), naive=True),
+            "container_name": f"container_{pod.id}",
+            "template": dict(template.fields) if template else None,
+            "executor": {
+                "id": executor.id,
+                "machine_name": executor.machine_name,
+                "price_per_hour": price,
+                "executor_ip_address": executor.ip,
+                "uptime_in_minutes": executor.uptime_minutes,
+                "active": True,
+            },
+            "volume_id": pod.volume_id,
+            "price": price,
+            "removal_scheduled_at": None,
+            "jupyter_installation_status": None,
+            "jupyter_url": None,
+        }

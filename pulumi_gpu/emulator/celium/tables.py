@@ -1,0 +1,75 @@
+"""The emulated Celium's tables and the lookups every resource module shares."""
+
+from __future__ import annotations
+
+import random
+import uuid
+
+from pulumi_gpu.emulator.base import EmulatedCloud
+from pulumi_gpu.emulator.celium.model import (
+    ACCOUNTS,
+    Executor,
+    Pod,
+    Template,
+    Timings,
+    Volume,
+)
+from pulumi_gpu.emulator.state import GONE, owned
+
+
+class CeliumTables(EmulatedCloud):
+    """State of the emulated Celium. Objects belong to the API key that made them; a
+    lookup with an ``owner`` answers 404 for another key's object, as for a missing one
+    (``owner=None``: the emulator's own controls, which see everything)."""
+
+    name = "celium"
+    timings: Timings
+    balances: dict[str, float]
+    executors: dict[str, Executor]
+    templates: dict[str, Template]
+    pods: dict[str, Pod]
+    volumes: dict[str, Volume]
+    fail_next_pods: list[str]
+    """Reasons (executor logs) of the next rented pods, which go FAILED instead of RUNNING."""
+    fail_next_templates: list[str]
+    """Reasons (verification logs) of the next created templates, which fail verification."""
+    failing_images: set[str]
+    """Images whose verification fails, whatever their base."""
+
+    def _clear(self) -> None:
+        self.timings = Timings()
+        self.balances = {key: account.balance for key, account in ACCOUNTS.items()}
+        self.executors = {}
+        self.templates = {}
+        self.pods = {}
+        self.volumes = {}
+        self.fail_next_pods = []
+        self.fail_next_templates = []
+        self.failing_images = set()
+        self._ids = random.Random(f"ids-{self.seed}")
+
+    def _template(self, template_id: str, owner: str | None) -> Template:
+        self._purge()
+        return owned(self.templates, template_id, owner, "404: Template not found")
+
+    def _pod(self, pod_id: str, owner: str | None) -> Pod:
+        self._purge()
+        return owned(self.pods, pod_id, owner, "404: Pod not found")
+
+    def _volume(self, volume_id: str, owner: str | None) -> Volume:
+        return owned(self.volumes, volume_id, owner, "404: Volume not found")
+
+    def _release(self, pod: Pod) -> None:
+        """Give the pod's executor back to the listing."""
+        executor = self.executors.get(pod.executor_id)
+        if executor is not None and executor.rented_by == pod.id:
+            executor.rented_by = None
+
+    def _purge(self) -> None:
+        now = self.clock.now()
+        for pod in [p for p in self.pods.values() if p.timeline.status(now) == GONE]:
+            self._release(pod)
+            del self.pods[pod.id]
+
+    def _new_id(self) -> str:
+        return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
