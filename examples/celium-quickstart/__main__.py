@@ -15,12 +15,17 @@ template = celium.Template(
     internal_ports=[22, 8000],
 )
 
+# The cheapest machine matching the selector, or one pinned with `executorId`.
+executor = config.get("executorId")
 pod = celium.Pod(
     "pod",
     name=config.get("podName"),
     template_id=template.id,
     ssh_public_keys=[config.require("sshPublicKey")],
-    selector={
+    executor_id=executor,
+    selector=None
+    if executor
+    else {
         "gpu_model": config.get("gpuModel") or "A100",
         "gpu_count": 1 if gpu_count is None else gpu_count,
         "max_price_per_hour": config.get_float("maxPricePerHour"),
@@ -31,4 +36,4 @@ pulumi.export("template_id", template.id)
 pulumi.export("ssh", pod.ssh_command)
 pulumi.export("ports", pod.ports)
 pulumi.export("gpu", pulumi.Output.concat(pod.gpu_count.apply(str), "x ", pod.gpu_name))
-pulumi.export("price_per_hour", pod.price_per_hour)
+pulumi.export("cost_per_hour", pod.cost_per_hour)

@@ -29,7 +29,7 @@ job = gpudev.Job(
 
 pulumi.export("job_id", job.id)
 pulumi.export("ssh", job.ssh_command)
-pulumi.export("node", pulumi.Output.concat(job.node_ip, ":", job.node_port.apply(str)))
+pulumi.export("node", pulumi.Output.concat(job.ssh_host, ":", job.ssh_port.apply(str)))
 pulumi.export("expires_at", job.expires_at)
 pulumi.export("jupyter_url", job.jupyter_url)
 pulumi.export("jupyter_token", job.jupyter_token)

@@ -35,6 +35,6 @@ pod = primeintellect.Pod(
 
 pulumi.export("ssh", pod.ssh_command)
 pulumi.export("jupyter", pod.jupyter_url)
-pulumi.export("price_per_hour", pod.price_per_hour)
+pulumi.export("cost_per_hour", pod.cost_per_hour)
 pulumi.export("offer", pod.offer)
 pulumi.export("disk_id", disk.id)

@@ -28,7 +28,7 @@ pod = runpod.Pod(
     gpu_type=config.get("gpuType") or "NVIDIA GeForce RTX 4090",
     gpu_count=config.get_int("gpuCount") or 1,
     image=config.get("image") or "runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04",
-    ports=["8888/http", "22/tcp"],
+    exposed_ports=["8888/http", "22/tcp"],
     env={"HF_HOME": "/workspace/hf"},
     ssh_public_keys=[ssh_key] if ssh_key else None,
     network_volume_id=volume.id,
@@ -39,7 +39,7 @@ pod = runpod.Pod(
 pulumi.export("pod_id", pod.id)
 pulumi.export("status", pod.status)
 pulumi.export("ssh", pod.ssh_command)
-pulumi.export("ports", pod.mapped_ports)
+pulumi.export("ports", pod.ports)
 pulumi.export("urls", pod.http_urls)
 pulumi.export("gpu", pod.compute)
 pulumi.export("cost_per_hour", pod.cost_per_hour)

@@ -5,11 +5,10 @@ Contract: ``https://lium.io/api``, key in the ``X-API-KEY`` header, FastAPI erro
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
-from pulumi_gpu.celium.models import Executor, Pod, Template, Volume
-from pulumi_gpu.core.config import Setting, shared_client
+from pulumi_gpu.celium.models import Executor, Pod, Template, User, Volume
+from pulumi_gpu.core.config import Setting, fingerprint, key_identity, shared_client
 from pulumi_gpu.core.http import ApiClient, HeaderAuth
 
 API_KEY = Setting("celiumApiKey", ("CELIUM_API_KEY", "LIUM_API_KEY"))
@@ -21,60 +20,70 @@ class CeliumClient(ApiClient):
 
     def __init__(self, base_url: str, api_key: str, **kwargs: Any) -> None:
         super().__init__(base_url, auth=HeaderAuth("X-API-KEY", api_key), **kwargs)
+        self._user: str | None = None
+
+    def account(self) -> str:
+        """The Celium user the key belongs to (``GET /users/me``, asked once)."""
+        if self._user is None:
+            me = self.decode(User, self.request("GET", "/users/me"))
+            self._user = f"celium user {me.id}"
+        return self._user
 
     # executors
     def list_executors(self, **filters: Any) -> list[Executor]:
         params = {k: v for k, v in filters.items() if v is not None}
         params.setdefault("size", 1000)
-        return [Executor(**e) for e in self.request("GET", "/executors", params=params)]
+        return self.decode_list(Executor, self.request("GET", "/executors", params=params))
 
     # templates
     def list_templates(self) -> list[Template]:
-        return [Template(**t) for t in self.request("GET", "/templates")]
+        return self.decode_list(Template, self.request("GET", "/templates"))
 
     def get_template(self, template_id: str) -> Template:
-        return Template(**self.request("GET", f"/templates/{template_id}"))
+        return self.decode(Template, self.request("GET", f"/templates/{template_id}"))
 
     def create_template(self, body: dict[str, Any]) -> Template:
-        return Template(**self.request("POST", "/templates", json=body))
+        return self.decode(Template, self.request("POST", "/templates", json=body))
 
     def replace_template(self, template_id: str, body: dict[str, Any]) -> Template:
-        return Template(**self.request("PUT", f"/templates/{template_id}", json=body))
+        return self.decode(Template, self.request("PUT", f"/templates/{template_id}", json=body))
 
     def delete_template(self, template_id: str) -> None:
         self.request("DELETE", f"/templates/{template_id}")
 
     # pods
     def rent(self, executor_id: str, body: dict[str, Any]) -> Pod:
-        return Pod(**self.request("POST", f"/executors/{executor_id}/rent", json=body))
+        return self.decode(Pod, self.request("POST", f"/executors/{executor_id}/rent", json=body))
 
     def list_pods(self) -> list[Pod]:
-        return [Pod(**p) for p in self.request("GET", "/pods")]
+        return self.decode_list(Pod, self.request("GET", "/pods"))
 
     def get_pod(self, pod_id: str) -> Pod:
-        return Pod(**self.request("GET", f"/pods/{pod_id}"))
+        return self.decode(Pod, self.request("GET", f"/pods/{pod_id}"))
 
     def rename_pod(self, pod_id: str, pod_name: str) -> Pod:
         body = {"pod_name": pod_name}
-        return Pod(**self.request("PATCH", f"/pods/{pod_id}", json=body, idempotent=True))
+        return self.decode(
+            Pod, self.request("PATCH", f"/pods/{pod_id}", json=body, idempotent=True)
+        )
 
     def delete_pod(self, pod_id: str) -> None:
         self.request("DELETE", f"/pods/{pod_id}")
 
     # volumes
     def list_volumes(self) -> list[Volume]:
-        return [Volume(**v) for v in self.request("GET", "/volumes")]
+        return self.decode_list(Volume, self.request("GET", "/volumes"))
 
     def get_volume(self, volume_id: str) -> Volume:
-        return Volume(**self.request("GET", f"/volumes/{volume_id}"))
+        return self.decode(Volume, self.request("GET", f"/volumes/{volume_id}"))
 
     def create_volume(self, name: str, description: str) -> Volume:
         body = {"name": name, "description": description}
-        return Volume(**self.request("POST", "/volumes", json=body))
+        return self.decode(Volume, self.request("POST", "/volumes", json=body))
 
     def update_volume(self, volume_id: str, name: str, description: str) -> Volume:
         body = {"name": name, "description": description}
-        return Volume(**self.request("PUT", f"/volumes/{volume_id}", json=body))
+        return self.decode(Volume, self.request("PUT", f"/volumes/{volume_id}", json=body))
 
     def delete_volume(self, volume_id: str) -> None:
         self.request("DELETE", f"/volumes/{volume_id}")
@@ -84,5 +93,8 @@ def celium_client() -> CeliumClient:
     """The process's client for the configured endpoint and key."""
     endpoint = ENDPOINT.value() or "https://lium.io/api"
     key = API_KEY.require("the Celium API key")
-    fingerprint = hashlib.sha256(key.encode()).hexdigest()
-    return shared_client(("celium", endpoint, fingerprint), lambda: CeliumClient(endpoint, key))
+    digest = fingerprint(key)
+    return shared_client(
+        ("celium", endpoint, digest),
+        lambda: CeliumClient(endpoint, key, identity=key_identity(digest)),
+    )

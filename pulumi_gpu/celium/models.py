@@ -9,32 +9,34 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from pulumi_gpu.core.phases import Observed, Phase, StatusMap
+
 
 class _Response(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
-# Template statuses (CREATED | UPDATED | VERIFY_PENDING | VERIFY_SUCCESS | VERIFY_FAILED).
-VERIFY_SUCCESS = "VERIFY_SUCCESS"
-VERIFY_FAILED = "VERIFY_FAILED"
+TEMPLATE_PHASES = StatusMap(
+    {
+        "CREATED": Phase.PENDING,
+        "UPDATED": Phase.PENDING,
+        "VERIFY_PENDING": Phase.PENDING,
+        "VERIFY_SUCCESS": Phase.READY,
+        "VERIFY_FAILED": Phase.FAILED,
+    }
+)
+"""Template status -> phase: usable once verified."""
 
-# Pod statuses (RUNNING | STOPPED | FAILED | PENDING | DELETING).
-RUNNING = "RUNNING"
-FAILED = "FAILED"
-DELETING = "DELETING"
-
-POD_PHASE: dict[str, str] = {
-    "PENDING": "starting",
-    "RUNNING": "running",
-    "STOPPED": "stopped",
-    "FAILED": "failed",
-    "DELETING": "deleting",
-}
-"""Celium pod status -> our phase; unknown statuses count as "starting"."""
-
-
-def pod_phase(status: str) -> str:
-    return POD_PHASE.get(status.upper(), "starting")
+POD_PHASES = StatusMap(
+    {
+        "PENDING": Phase.PENDING,
+        "RUNNING": Phase.READY,
+        "STOPPED": Phase.STOPPED,
+        "FAILED": Phase.FAILED,
+        "DELETING": Phase.DELETING,
+    }
+)
+"""Pod status -> phase (RUNNING is ready only with an SSH command, see ``Pod.observe``)."""
 
 
 class Location(_Response):
@@ -111,6 +113,9 @@ class Pod(_Response):
     price: float | None = None
     executor: PodExecutor = Field(default_factory=PodExecutor)
     executor_status: ExecutorStatus | None = None
+    rented_from: Executor | None = Field(None, exclude=True)
+    """The listed executor this pod was rented from (set by the renter, not the API: the
+    pod's own answer does not say where the machine is)."""
 
     @field_validator("ports_mapping", mode="before")
     @classmethod
@@ -122,16 +127,23 @@ class Pod(_Response):
     def _count(cls, value: Any) -> Any:
         return int(value) if value not in (None, "") else 0
 
-    @property
-    def ready(self) -> bool:
-        """Celium's own rule: RUNNING and an SSH command to use."""
-        return self.status == RUNNING and bool(self.ssh_connect_cmd)
+    def observe(self) -> Observed[Pod]:
+        """Celium's own rule: ready when RUNNING with an SSH command to use."""
+        phase = POD_PHASES(self.status)
+        if phase is Phase.READY and not self.ssh_connect_cmd:
+            return Observed(Phase.PENDING, self.status, obj=self, note="no SSH command yet")
+        reason = None
+        if phase is Phase.FAILED:
+            status = self.executor_status
+            logs = [str(line) for line in (status.logs if status else [])]
+            reason = "; ".join(logs[-5:]) or "the pod failed without logs"
+        return Observed(phase, self.status, reason, self)
 
-    def failure_reason(self) -> str | None:
-        if self.status != FAILED:
-            return None
-        logs = [str(line) for line in (self.executor_status.logs if self.executor_status else [])]
-        return "; ".join(logs[-5:]) or "the pod failed without logs"
+
+class User(_Response):
+    """``GET /users/me``: the account behind the API key."""
+
+    id: str | int
 
 
 class Volume(_Response):

@@ -2,31 +2,30 @@
 
 from __future__ import annotations
 
-import functools
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict
 
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pulumi_gpu.celium.client import CeliumClient, celium_client
-from pulumi_gpu.celium.models import DELETING, Executor
+from pulumi_gpu.celium.models import Executor
 from pulumi_gpu.celium.models import Pod as ApiPod
 from pulumi_gpu.core.errors import GpuCloudError, InvalidRequestError, NotFoundError
-from pulumi_gpu.core.lifecycle import cleanup_on_failure, create_once
-from pulumi_gpu.core.log import report
-from pulumi_gpu.core.provider import (
+from pulumi_gpu.core.inputs import (
+    LOCAL,
     REPLACES,
-    Change,
-    GpuProvider,
+    UPDATES,
     ResourceInputs,
     contains_unknown,
     references,
 )
-from pulumi_gpu.core.resource import GpuResource, default_name
-from pulumi_gpu.core.ssh import check_public_keys, parse_ssh
-from pulumi_gpu.core.waiting import wait_for
+from pulumi_gpu.core.log import report
+from pulumi_gpu.core.phases import Observed
+from pulumi_gpu.core.provider import Change, GpuProvider, Replacement
+from pulumi_gpu.core.resource import Machine, default_name, machine_outputs
+from pulumi_gpu.core.ssh import check_public_keys
 
 __all__ = ["ExecutorSelector", "ExecutorSelectorArgs", "Pod", "PodInputs"]
 
@@ -92,7 +91,12 @@ class PodInputs(ResourceInputs):
     replaces the pod. The name updates in place.
     """
 
-    name: str = Field(min_length=1, max_length=128, description="Pod name; updates in place.")
+    name: str = Field(
+        min_length=1,
+        max_length=128,
+        description="Pod name; updates in place.",
+        json_schema_extra=UPDATES,
+    )
     template_id: str = Field(
         min_length=1,
         description="Id of a verified template (e.g. a celium.Template's id).",
@@ -104,10 +108,21 @@ class PodInputs(ResourceInputs):
         json_schema_extra=REPLACES,
     )
     executor_id: str | None = Field(
-        None, min_length=1, description="Rent this executor (mutually exclusive with selector)."
+        None,
+        min_length=1,
+        description=(
+            "Rent this executor (mutually exclusive with selector). A change replaces the "
+            "pod, deleting the old one first when it holds the wanted machine."
+        ),
+        json_schema_extra=REPLACES,
     )
     selector: ExecutorSelector | None = Field(
-        None, description="Rent the cheapest executor matching these criteria."
+        None,
+        description=(
+            "Rent the cheapest executor matching these criteria. A change the rented "
+            "machine still satisfies changes nothing; otherwise the pod is replaced."
+        ),
+        json_schema_extra=REPLACES,
     )
     volume_id: str | None = Field(
         None,
@@ -116,7 +131,10 @@ class PodInputs(ResourceInputs):
         json_schema_extra=references("disks"),
     )
     wait_timeout: float = Field(
-        900, gt=0, description="Seconds to wait for RUNNING (and for deletion)."
+        900,
+        gt=0,
+        description="Seconds to wait for RUNNING (and for deletion).",
+        json_schema_extra=LOCAL,
     )
 
     @field_validator("ssh_public_keys")
@@ -131,23 +149,6 @@ class PodInputs(ResourceInputs):
         return self
 
 
-def _outputs(pod: ApiPod, executor: dict[str, Any]) -> dict[str, Any]:
-    target = parse_ssh(pod.ssh_connect_cmd)
-    return {
-        "status": pod.status,
-        "ssh_command": pod.ssh_connect_cmd,
-        "ssh_user": (target.user or "root") if target else None,
-        "ssh_host": target.host if target else None,
-        "ssh_port": target.port if target else None,
-        "ports": {str(k): int(v) for k, v in pod.ports_mapping.items()},
-        "gpu_name": pod.gpu_name or executor.get("machine_name"),
-        "gpu_count": pod.gpu_count or executor.get("gpu_count"),
-        "price_per_hour": pod.price if pod.price is not None else executor.get("price_per_hour"),
-        "rented_executor_id": executor["id"],
-        "location": executor.get("location") or {},
-    }
-
-
 def _executor_record(executor: Executor) -> dict[str, Any]:
     return {
         "id": executor.id,
@@ -158,18 +159,19 @@ def _executor_record(executor: Executor) -> dict[str, Any]:
     }
 
 
-def _recorded_executor(state: dict[str, Any], fallback_id: str) -> dict[str, Any]:
-    """The executor facts recorded at create time (the pod API does not repeat them all)."""
+def _machine(pod: ApiPod, state: Mapping[str, Any]) -> dict[str, Any]:
+    """What is known of the machine: recorded at the rent, else from the pod (which does
+    not say where the machine is)."""
     return {
-        "id": state.get("rented_executor_id") or fallback_id,
-        "machine_name": state.get("gpu_name"),
-        "gpu_count": state.get("gpu_count"),
-        "price_per_hour": state.get("price_per_hour"),
+        "id": state.get("rented_executor_id") or pod.executor.id,
+        "machine_name": state.get("gpu_name") or pod.executor.machine_name,
+        "gpu_count": state.get("gpu_count") or pod.gpu_count,
+        "price_per_hour": state.get("cost_per_hour") or pod.executor.price_per_hour,
         "location": state.get("location") or {},
     }
 
 
-def _still_on_rented(olds: dict[str, Any], news: dict[str, Any]) -> bool:
+def _still_on_rented(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
     """True if the new executor_id/selector still designate the executor the pod runs on."""
     rented = olds.get("rented_executor_id")
     if (
@@ -187,63 +189,54 @@ def _still_on_rented(olds: dict[str, Any], news: dict[str, Any]) -> bool:
     return selector.matches(
         str(olds.get("gpu_name") or ""),
         int(olds.get("gpu_count") or 0),
-        float(olds.get("price_per_hour") or 0),
+        float(olds.get("cost_per_hour") or 0),
         olds.get("location") or {},
     )
 
 
-def _delete_and_wait(client: CeliumClient, pod_id: str, timeout: float) -> None:
-    try:
-        client.delete_pod(pod_id)
-    except NotFoundError:
-        return
-
-    def fetch() -> ApiPod | None:
-        try:
-            return client.get_pod(pod_id)
-        except NotFoundError:
-            return None
-
-    wait_for(
-        f"celium pod {pod_id} deletion",
-        fetch,
-        status=lambda p: p.status if p else "gone",
-        ready=lambda p: p is None,
-        timeout=timeout,
-    )
-
-
-class PodProvider(GpuProvider[PodInputs]):
+class PodProvider(GpuProvider[PodInputs, ApiPod]):
     inputs_model = PodInputs
     kind = "celium Pod"
+    default_wait_timeout = 900.0
+
+    def client(self) -> CeliumClient:
+        return celium_client()
+
+    # -- policy ---------------------------------------------------------------------
 
     def change_kind(self, field: str, olds: dict[str, Any], news: dict[str, Any]) -> Change:
         if field in ("selector", "executor_id"):
             return Change.NONE if _still_on_rented(olds, news) else Change.REPLACE
         return super().change_kind(field, olds, news)
 
-    def create_resource(self, inputs: PodInputs) -> tuple[str, dict[str, Any]]:
-        client = celium_client()
-        what = f"celium pod {inputs.name}"
-        pod, executor = self._rent(client, inputs, what)
-        report(f"{what}: rented {executor.gpu_count}x {executor.machine_name} as {pod.id}")
-        ready = cleanup_on_failure(
-            what,
-            pod.id,
-            wait=lambda: wait_for(
-                f"{what} ({pod.id})",
-                lambda: client.get_pod(pod.id),
-                status=lambda p: p.status,
-                ready=lambda p: p.ready,
-                failure=lambda p: p.failure_reason(),
-                timeout=inputs.wait_timeout,
-            ),
-            delete=lambda: _delete_and_wait(client, pod.id, inputs.wait_timeout),
-        )
-        return ready.id, _outputs(ready, _executor_record(executor))
+    def replacement(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Replacement:
+        """Delete first when the new pod wants the machine the old one holds: a pinned
+        executor, or a selector for which that machine is the cheapest choice (made
+        first, the new pod would rent a dearer machine, or none)."""
+        rented = olds.get("rented_executor_id")
+        if not rented or contains_unknown(news.get("executor_id")):
+            return Replacement()
+        if news.get("executor_id") is not None:
+            return Replacement(delete_first=news["executor_id"] == rented)
+        if not _still_on_rented(olds, {**news, "executor_id": None}):
+            return Replacement()
+        selector = ExecutorSelector.model_validate(news.get("selector"))
+        try:
+            others = _matching(self.client(), selector)
+        except GpuCloudError as exc:
+            report(f"warning: could not list Celium executors at preview: {exc}")
+            return Replacement()  # made first: the old pod runs until the new one does
+        price = float(olds.get("cost_per_hour") or 0)
+        return Replacement(delete_first=not others or others[0].price_per_hour > price + 1e-9)
 
-    def _rent(self, client: CeliumClient, inputs: PodInputs, what: str) -> tuple[ApiPod, Executor]:
-        """Rent the first candidate executor that is still free; never rent twice."""
+    # -- the cloud object -----------------------------------------------------------
+
+    def find(self, inputs: PodInputs) -> list[ApiPod]:
+        return [p for p in self.client().list_pods() if p.pod_name == inputs.name]
+
+    def create_object(self, inputs: PodInputs, token: str) -> ApiPod:
+        """Rent the first candidate executor that is still free, cheapest first."""
+        client = self.client()
         body: dict[str, Any] = {
             "pod_name": inputs.name,
             "template_id": inputs.template_id,
@@ -251,93 +244,131 @@ class PodProvider(GpuProvider[PodInputs]):
         }
         if inputs.volume_id:
             body["volume_id"] = inputs.volume_id
-        races = 0
-        while True:
-            candidates = self._candidates(client, inputs)
-            with _claimed_lock:
-                free = [e for e in candidates if e.id not in _claimed]
-                if not free:
-                    raise GpuCloudError(
-                        f"{what}: every executor matching the selector is taken by other pods "
-                        "of this update"
-                    )
-                executor = free[0]
-                _claimed.add(executor.id)
+        what = self.describe(inputs.model_dump())
+        for race in range(1, RENT_ATTEMPTS + 1):
+            executor = _claim(_candidates(client, inputs), what)
             try:
-                pod = create_once(
-                    what,
-                    functools.partial(client.rent, executor.id, body),
-                    existing=lambda: [p for p in client.list_pods() if p.pod_name == inputs.name],
-                    ident=lambda p: p.id,
-                )
+                pod = client.rent(executor.id, body)
             except (InvalidRequestError, NotFoundError) as exc:
-                with _claimed_lock:
-                    _claimed.discard(executor.id)
-                races += 1
-                if inputs.selector is None or "rented" not in exc.message.lower():
+                _release(executor.id)
+                taken = inputs.selector is not None and "rented" in exc.message.lower()
+                if not taken:
                     raise
-                if races >= RENT_ATTEMPTS:
+                if race == RENT_ATTEMPTS:
                     raise GpuCloudError(
-                        f"{what}: {races} executors in a row were rented by someone else "
+                        f"{what}: {race} executors in a row were rented by someone else "
                         "between listing and renting; try again"
                     ) from exc
                 report(f"{what}: executor {executor.id} was taken meanwhile; trying the next")
                 continue
-            except BaseException:
-                with _claimed_lock:
-                    _claimed.discard(executor.id)
+            except BaseException as exc:
+                if not getattr(exc, "outcome_unknown", False):
+                    _release(executor.id)
                 raise
-            return pod, executor
+            report(f"{what}: rented {executor.gpu_count}x {executor.machine_name} as {pod.id}")
+            return pod.model_copy(update={"rented_from": executor})
+        raise AssertionError("unreachable")  # pragma: no cover
 
-    def _candidates(self, client: CeliumClient, inputs: PodInputs) -> list[Executor]:
-        if inputs.executor_id is not None:
-            found = [e for e in client.list_executors() if e.id == inputs.executor_id]
-            if not found:
-                raise GpuCloudError(
-                    f"celium executor {inputs.executor_id} is not for rent (unknown or rented)"
-                )
-            return found
-        selector = inputs.selector
-        assert selector is not None
-        filters: dict[str, Any] = {
-            "gpu_count_gte": selector.gpu_count,
-            "gpu_count_lte": selector.gpu_count,
-            "price_per_hour_lte": selector.max_price_per_hour,
+    def object_id(self, obj: ApiPod) -> str:
+        return obj.id
+
+    def get(self, id_: str, state: Mapping[str, Any]) -> ApiPod:
+        return self.client().get_pod(id_)
+
+    def creation_facts(self, made: ApiPod) -> dict[str, Any]:
+        """The rented machine as listed (the pod's answer does not say where it is)."""
+        if made.rented_from is None:
+            return {}
+        record = _executor_record(made.rented_from)
+        return {
+            "rented_executor_id": record["id"],
+            "gpu_name": record["machine_name"],
+            "gpu_count": record["gpu_count"],
+            "cost_per_hour": record["price_per_hour"],
+            "location": record["location"],
         }
-        offered = client.list_executors(**filters)
-        matching = [
-            e
-            for e in offered
-            if selector.matches(
-                e.machine_name, e.gpu_count, e.price_per_hour, e.location.model_dump()
-            )
-        ]
-        if not matching:
+
+    def observe(self, obj: ApiPod) -> Observed[ApiPod]:
+        return obj.observe()
+
+    def delete_object(self, id_: str, state: Mapping[str, Any]) -> None:
+        self.client().delete_pod(id_)
+
+    def outputs(self, obj: ApiPod, state: Mapping[str, Any]) -> dict[str, Any]:
+        machine = _machine(obj, state)
+        price = obj.price if obj.price is not None else machine.get("price_per_hour")
+        return {
+            **machine_outputs(
+                obj.ssh_connect_cmd,
+                ports=obj.ports_mapping,
+                public_ip=obj.executor.executor_ip_address or None,
+                cost_per_hour=price,
+            ),
+            "gpu_name": obj.gpu_name or machine.get("machine_name"),
+            "gpu_count": obj.gpu_count or machine.get("gpu_count"),
+            "rented_executor_id": machine["id"],
+            "location": machine.get("location") or {},
+        }
+
+    def reflect(self, obj: ApiPod, state: Mapping[str, Any]) -> dict[str, Any]:
+        return {"name": obj.pod_name or state.get("name")}
+
+    def apply(
+        self, id_: str, state: Mapping[str, Any], inputs: PodInputs, changed: set[str]
+    ) -> set[str]:
+        if "name" in changed:
+            self.client().rename_pod(id_, inputs.name)
+        return changed & {"name"}
+
+
+def _claim(candidates: list[Executor], what: str) -> Executor:
+    with _claimed_lock:
+        free = [e for e in candidates if e.id not in _claimed]
+        if not free:
             raise GpuCloudError(
-                f"no Celium executor for rent matches {selector.describe()}"
-                + _cheapest_hint(client, selector)
+                f"{what}: every executor matching the selector is taken by other pods of "
+                "this update"
             )
-        return sorted(matching, key=lambda e: (e.price_per_hour, -e.uptime_in_minutes, e.id))
+        _claimed.add(free[0].id)
+        return free[0]
 
-    def read_resource(self, id_: str, state: dict[str, Any]) -> dict[str, Any] | None:
-        try:
-            pod = celium_client().get_pod(id_)
-        except NotFoundError:
-            return None
-        if pod.status == DELETING:
-            return None
-        outputs = _outputs(pod, _recorded_executor(state, pod.executor.id))
-        return {"name": pod.pod_name or state.get("name"), **outputs}
 
-    def update_resource(
-        self, id_: str, state: dict[str, Any], inputs: PodInputs, changed: set[str]
-    ) -> dict[str, Any]:
-        client = celium_client()
-        pod = client.rename_pod(id_, inputs.name) if "name" in changed else client.get_pod(id_)
-        return _outputs(pod, _recorded_executor(state, pod.executor.id))
+def _release(executor_id: str) -> None:
+    with _claimed_lock:
+        _claimed.discard(executor_id)
 
-    def delete_resource(self, id_: str, state: dict[str, Any]) -> None:
-        _delete_and_wait(celium_client(), id_, float(state.get("wait_timeout") or 900))
+
+def _candidates(client: CeliumClient, inputs: PodInputs) -> list[Executor]:
+    if inputs.executor_id is not None:
+        found = [e for e in client.list_executors() if e.id == inputs.executor_id]
+        if not found:
+            raise GpuCloudError(
+                f"celium executor {inputs.executor_id} is not for rent (unknown or rented)"
+            )
+        return found
+    assert inputs.selector is not None
+    matching = _matching(client, inputs.selector)
+    if not matching:
+        raise GpuCloudError(
+            f"no Celium executor for rent matches {inputs.selector.describe()}"
+            + _cheapest_hint(client, inputs.selector)
+        )
+    return matching
+
+
+def _matching(client: CeliumClient, selector: ExecutorSelector) -> list[Executor]:
+    """Executors for rent that satisfy the selector, cheapest (then longest up) first."""
+    offered = client.list_executors(
+        gpu_count_gte=selector.gpu_count,
+        gpu_count_lte=selector.gpu_count,
+        price_per_hour_lte=selector.max_price_per_hour,
+    )
+    matching = [
+        e
+        for e in offered
+        if selector.matches(e.machine_name, e.gpu_count, e.price_per_hour, e.location.model_dump())
+    ]
+    return sorted(matching, key=lambda e: (e.price_per_hour, -e.uptime_in_minutes, e.id))
 
 
 def _cheapest_hint(client: CeliumClient, selector: ExecutorSelector) -> str:
@@ -359,7 +390,7 @@ def _cheapest_hint(client: CeliumClient, selector: ExecutorSelector) -> str:
     return f"; cheapest with that GPU model now: {offers}"
 
 
-class Pod(GpuResource, module="celium", name="Pod"):
+class Pod(Machine, module="celium", name="Pod"):
     """A Celium pod: an executor rented with a verified template, waited on until SSH works.
 
     Give ``executor_id``, or a ``selector`` that picks the cheapest matching executor
@@ -383,20 +414,9 @@ class Pod(GpuResource, module="celium", name="Pod"):
     """
 
     name: pulumi.Output[str]
-    """Pod name in Celium."""
-    status: pulumi.Output[str]
-    """Celium status: PENDING, RUNNING, STOPPED, FAILED or DELETING."""
-    ssh_command: pulumi.Output[str]
-    """Ready-to-run SSH command, e.g. ``ssh root@1.2.3.4 -p 40022``."""
-    ssh_user: pulumi.Output[str]
-    ssh_host: pulumi.Output[str]
-    ssh_port: pulumi.Output[int]
-    ports: pulumi.Output[dict[str, int]]
-    """Container port -> public port on ``ssh_host``."""
+    """Pod name in Celium (``cloud_status``: PENDING, RUNNING, STOPPED, FAILED, DELETING)."""
     gpu_name: pulumi.Output[str]
     gpu_count: pulumi.Output[int]
-    price_per_hour: pulumi.Output[float]
-    """USD per hour for the whole pod."""
     rented_executor_id: pulumi.Output[str]
     """The executor the pod runs on (chosen by the selector, or given)."""
     location: pulumi.Output[dict[str, str]]

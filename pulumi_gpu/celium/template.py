@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
@@ -11,14 +10,13 @@ import pulumi
 from pydantic import Field, field_validator
 
 from pulumi_gpu.celium.client import CeliumClient, celium_client
-from pulumi_gpu.celium.models import VERIFY_FAILED, VERIFY_SUCCESS
+from pulumi_gpu.celium.models import TEMPLATE_PHASES
 from pulumi_gpu.celium.models import Template as ApiTemplate
-from pulumi_gpu.core.checks import check_env_names
-from pulumi_gpu.core.errors import NotFoundError
-from pulumi_gpu.core.lifecycle import cleanup_on_failure, create_once
-from pulumi_gpu.core.provider import REPLACES, GpuProvider, ResourceInputs
+from pulumi_gpu.core import lifecycle
+from pulumi_gpu.core.inputs import LOCAL, REPLACES, UPDATES, EnvVars, ResourceInputs
+from pulumi_gpu.core.phases import Observed, Phase
+from pulumi_gpu.core.provider import GpuProvider
 from pulumi_gpu.core.resource import GpuResource, default_name
-from pulumi_gpu.core.waiting import wait_for
 
 __all__ = ["Template", "TemplateInputs"]
 
@@ -36,7 +34,10 @@ class TemplateInputs(ResourceInputs):
     """
 
     name: str = Field(
-        min_length=1, max_length=128, description="Template name in Celium; updates in place."
+        min_length=1,
+        max_length=128,
+        description="Template name in Celium; updates in place.",
+        json_schema_extra=UPDATES,
     )
     docker_image: str = Field(
         description=(
@@ -70,9 +71,9 @@ class TemplateInputs(ResourceInputs):
     startup_commands: str = Field(
         "", description="Shell commands run when the container starts.", json_schema_extra=REPLACES
     )
-    environment: dict[str, str] = Field(
+    environment: EnvVars = Field(
         default_factory=dict,
-        description="Environment variables of the container.",
+        description="Environment variables of the container (kept secret in the state).",
         json_schema_extra=REPLACES,
     )
     entrypoint: str = Field(
@@ -83,12 +84,25 @@ class TemplateInputs(ResourceInputs):
         description="Absolute container paths where volumes are mounted.",
         json_schema_extra=REPLACES,
     )
-    category: Category = Field("UBUNTU", description="Template category; updates in place.")
-    is_private: bool = Field(True, description="Only your account sees the template.")
-    description: str = Field("", max_length=2000, description="Free text; updates in place.")
-    readme: str = Field("", description="Markdown shown with the template; updates in place.")
+    category: Category = Field(
+        "UBUNTU", description="Template category; updates in place.", json_schema_extra=UPDATES
+    )
+    is_private: bool = Field(
+        True, description="Only your account sees the template.", json_schema_extra=UPDATES
+    )
+    description: str = Field(
+        "", max_length=2000, description="Free text; updates in place.", json_schema_extra=UPDATES
+    )
+    readme: str = Field(
+        "",
+        description="Markdown shown with the template; updates in place.",
+        json_schema_extra=UPDATES,
+    )
     wait_timeout: float = Field(
-        1800, gt=0, description="Seconds to wait for verification before giving up."
+        1800,
+        gt=0,
+        description="Seconds to wait for verification before giving up.",
+        json_schema_extra=LOCAL,
     )
 
     @field_validator("docker_image")
@@ -117,12 +131,6 @@ class TemplateInputs(ResourceInputs):
             raise ValueError(f"ports must be between 1 and 65535, got {bad}")
         if len(set(value)) != len(value):
             raise ValueError(f"ports must be unique, got {value}")
-        return value
-
-    @field_validator("environment")
-    @classmethod
-    def _env(cls, value: dict[str, str]) -> dict[str, str]:
-        check_env_names(value)
         return value
 
     @field_validator("volumes")
@@ -155,69 +163,49 @@ def _body(inputs: TemplateInputs) -> dict[str, Any]:
     return inputs.model_dump(include=set(_REFLECTED))
 
 
-def _outputs(template: ApiTemplate) -> dict[str, Any]:
-    return {"status": template.status, "verification_logs": template.verification_logs}
-
-
-def _wait_verified(
-    client: CeliumClient, template_id: str, what: str, timeout: float
-) -> ApiTemplate:
-    return wait_for(
-        what,
-        lambda: client.get_template(template_id),
-        status=lambda t: t.status,
-        ready=lambda t: t.status == VERIFY_SUCCESS,
-        failure=lambda t: (
-            f"verification logs:\n{t.verification_logs or '(none)'}"
-            if t.status == VERIFY_FAILED
-            else None
-        ),
-        timeout=timeout,
-    )
-
-
-class TemplateProvider(GpuProvider[TemplateInputs]):
+class TemplateProvider(GpuProvider[TemplateInputs, ApiTemplate]):
     inputs_model = TemplateInputs
     kind = "celium Template"
 
-    def create_resource(self, inputs: TemplateInputs) -> tuple[str, dict[str, Any]]:
-        client = celium_client()
-        what = f"celium template {inputs.name}"
-        template = create_once(
-            what,
-            lambda: client.create_template(_body(inputs)),
-            existing=lambda: [t for t in client.list_templates() if t.name == inputs.name],
-            ident=lambda t: t.id,
-        )
-        verified = cleanup_on_failure(
-            what,
-            template.id,
-            wait=lambda: _wait_verified(client, template.id, what, inputs.wait_timeout),
-            delete=lambda: client.delete_template(template.id),
-        )
-        return template.id, _outputs(verified)
+    def client(self) -> CeliumClient:
+        return celium_client()
 
-    def read_resource(self, id_: str, state: dict[str, Any]) -> dict[str, Any] | None:
-        try:
-            template = celium_client().get_template(id_)
-        except NotFoundError:
-            return None
-        live = template.model_dump(include=set(_REFLECTED), exclude_none=True)
-        return {**live, **_outputs(template)}
+    def find(self, inputs: TemplateInputs) -> list[ApiTemplate]:
+        return [t for t in self.client().list_templates() if t.name == inputs.name]
 
-    def update_resource(
-        self, id_: str, state: dict[str, Any], inputs: TemplateInputs, changed: set[str]
-    ) -> dict[str, Any]:
-        if changed <= {"wait_timeout"}:
-            return {k: state.get(k) for k in ("status", "verification_logs")}
-        client = celium_client()
-        client.replace_template(id_, _body(inputs))
-        what = f"celium template {inputs.name} (re-verification)"
-        return _outputs(_wait_verified(client, id_, what, inputs.wait_timeout))
+    def create_object(self, inputs: TemplateInputs, token: str) -> ApiTemplate:
+        return self.client().create_template(_body(inputs))
 
-    def delete_resource(self, id_: str, state: dict[str, Any]) -> None:
-        with contextlib.suppress(NotFoundError):
-            celium_client().delete_template(id_)
+    def object_id(self, obj: ApiTemplate) -> str:
+        return obj.id
+
+    def get(self, id_: str, state: Mapping[str, Any]) -> ApiTemplate:
+        return self.client().get_template(id_)
+
+    def observe(self, obj: ApiTemplate) -> Observed[ApiTemplate]:
+        phase = TEMPLATE_PHASES(obj.status)
+        reason = None
+        if phase is Phase.FAILED:
+            reason = f"verification logs:\n{obj.verification_logs or '(none)'}"
+        return Observed(phase, obj.status, reason, obj)
+
+    def delete_object(self, id_: str, state: Mapping[str, Any]) -> None:
+        self.client().delete_template(id_)
+
+    def outputs(self, obj: ApiTemplate, state: Mapping[str, Any]) -> dict[str, Any]:
+        return {"verification_logs": obj.verification_logs}
+
+    def reflect(self, obj: ApiTemplate, state: Mapping[str, Any]) -> dict[str, Any]:
+        return obj.model_dump(include=set(_REFLECTED), exclude_none=True)
+
+    def apply(
+        self, id_: str, state: Mapping[str, Any], inputs: TemplateInputs, changed: set[str]
+    ) -> set[str]:
+        """PUT the whole definition, then wait for Celium's re-verification."""
+        template = self.client().replace_template(id_, _body(inputs))
+        what = f"{self.describe(inputs.model_dump())} (re-verification)"
+        lifecycle.Watch(self, template, state, what).until(Phase.READY, timeout=inputs.wait_timeout)
+        return changed
 
 
 class Template(GpuResource, module="celium", name="Template"):
@@ -242,9 +230,7 @@ class Template(GpuResource, module="celium", name="Template"):
     """
 
     name: pulumi.Output[str]
-    """Template name in Celium."""
-    status: pulumi.Output[str]
-    """Verification status, ``VERIFY_SUCCESS`` once usable."""
+    """Template name in Celium (``cloud_status`` is ``VERIFY_SUCCESS`` once usable)."""
     verification_logs: pulumi.Output[str | None]
     """What Celium's verification printed."""
 

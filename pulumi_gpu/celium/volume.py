@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 from pydantic import Field
 
-from pulumi_gpu.celium.client import celium_client
+from pulumi_gpu.celium.client import CeliumClient, celium_client
 from pulumi_gpu.celium.models import Volume as ApiVolume
-from pulumi_gpu.core.errors import NotFoundError
-from pulumi_gpu.core.lifecycle import create_once
-from pulumi_gpu.core.provider import GpuProvider, ResourceInputs
+from pulumi_gpu.core.inputs import UPDATES, ResourceInputs
+from pulumi_gpu.core.phases import Observed, Phase
+from pulumi_gpu.core.provider import GpuProvider
 from pulumi_gpu.core.resource import GpuResource, default_name
 
 __all__ = ["Volume", "VolumeInputs"]
@@ -21,44 +21,53 @@ __all__ = ["Volume", "VolumeInputs"]
 class VolumeInputs(ResourceInputs):
     """Inputs of a Celium volume; both update in place (Celium volumes have no size to set)."""
 
-    name: str = Field(min_length=1, max_length=128, description="Volume name; updates in place.")
-    description: str = Field("", max_length=2000, description="Free text; updates in place.")
+    name: str = Field(
+        min_length=1,
+        max_length=128,
+        description="Volume name; updates in place.",
+        json_schema_extra=UPDATES,
+    )
+    description: str = Field(
+        "", max_length=2000, description="Free text; updates in place.", json_schema_extra=UPDATES
+    )
 
 
-def _outputs(volume: ApiVolume) -> dict[str, Any]:
-    return {"size_bytes": volume.current_size_bytes, "size_gb": volume.current_size_gb}
-
-
-class VolumeProvider(GpuProvider[VolumeInputs]):
+class VolumeProvider(GpuProvider[VolumeInputs, ApiVolume]):
     inputs_model = VolumeInputs
     kind = "celium Volume"
 
-    def create_resource(self, inputs: VolumeInputs) -> tuple[str, dict[str, Any]]:
-        client = celium_client()
-        volume = create_once(
-            f"celium volume {inputs.name}",
-            lambda: client.create_volume(inputs.name, inputs.description),
-            existing=lambda: [v for v in client.list_volumes() if v.name == inputs.name],
-            ident=lambda v: v.id,
-        )
-        return volume.id, _outputs(volume)
+    def client(self) -> CeliumClient:
+        return celium_client()
 
-    def read_resource(self, id_: str, state: dict[str, Any]) -> dict[str, Any] | None:
-        try:
-            volume = celium_client().get_volume(id_)
-        except NotFoundError:
-            return None
-        return {"name": volume.name, "description": volume.description, **_outputs(volume)}
+    def find(self, inputs: VolumeInputs) -> list[ApiVolume]:
+        return [v for v in self.client().list_volumes() if v.name == inputs.name]
 
-    def update_resource(
-        self, id_: str, state: dict[str, Any], inputs: VolumeInputs, changed: set[str]
-    ) -> dict[str, Any]:
-        volume = celium_client().update_volume(id_, inputs.name, inputs.description)
-        return _outputs(volume)
+    def create_object(self, inputs: VolumeInputs, token: str) -> ApiVolume:
+        return self.client().create_volume(inputs.name, inputs.description)
 
-    def delete_resource(self, id_: str, state: dict[str, Any]) -> None:
-        with contextlib.suppress(NotFoundError):
-            celium_client().delete_volume(id_)
+    def object_id(self, obj: ApiVolume) -> str:
+        return obj.id
+
+    def get(self, id_: str, state: Mapping[str, Any]) -> ApiVolume:
+        return self.client().get_volume(id_)
+
+    def observe(self, obj: ApiVolume) -> Observed[ApiVolume]:
+        return Observed(Phase.READY, "available", obj=obj)  # volumes have no status
+
+    def delete_object(self, id_: str, state: Mapping[str, Any]) -> None:
+        self.client().delete_volume(id_)
+
+    def outputs(self, obj: ApiVolume, state: Mapping[str, Any]) -> dict[str, Any]:
+        return {"size_bytes": obj.current_size_bytes, "size_gb": obj.current_size_gb}
+
+    def reflect(self, obj: ApiVolume, state: Mapping[str, Any]) -> dict[str, Any]:
+        return {"name": obj.name, "description": obj.description}
+
+    def apply(
+        self, id_: str, state: Mapping[str, Any], inputs: VolumeInputs, changed: set[str]
+    ) -> set[str]:
+        self.client().update_volume(id_, inputs.name, inputs.description)
+        return changed & {"name", "description"}
 
 
 class Volume(GpuResource, module="celium", name="Volume"):

@@ -11,6 +11,7 @@ are serialized into the state) nor into resource inputs or outputs.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections.abc import Callable
@@ -90,6 +91,17 @@ class Setting:
 
 POLL_SECONDS = Setting("pollSeconds", ("PULUMI_GPU_POLL_SECONDS",))
 """Longest interval between two status polls of a wait (default 10 s)."""
+
+
+def fingerprint(*secrets: str) -> str:
+    """A digest of credentials: tells them apart without revealing them."""
+    return hashlib.sha256("\0".join(secrets).encode()).hexdigest()
+
+
+def key_identity(digest: str) -> str:
+    """The account identity of a credential whose API does not name its account."""
+    return f"key sha256:{digest[:12]}"
+
 
 C = TypeVar("C")
 _clients: dict[tuple[Any, ...], Any] = {}

@@ -12,9 +12,11 @@
     │   ├── RateLimitedError         429, still after the retries
     │   └── ServerError              5xx, still after the retries
     ├── TransportError               no usable answer (connection, timeout, broken reply)
+    ├── MalformedAnswer              an answer without the shape the API promises
     └── WaitError                    a wait did not end well
         ├── WaitTimeout              the deadline passed; names the last status seen
-        └── ResourceFailed           the resource reached a failure state
+        ├── ResourceFailed           the resource reached a failure state
+        └── EngineGone               the Pulumi engine exited while the provider waited
 
 ``ApiError.outcome_unknown`` / ``TransportError.outcome_unknown`` say whether a
 request that changes something may have been carried out although it failed (a 5xx
@@ -23,6 +25,8 @@ instead of making it twice. Messages never contain credentials.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class GpuCloudError(Exception):
@@ -90,6 +94,24 @@ class TransportError(GpuCloudError):
         super().__init__(f"{cloud} API: {method} {path} failed: {detail}")
 
 
+class MalformedAnswer(GpuCloudError):
+    """The cloud answered, but not with the shape its API promises.
+
+    Names the fields that are wrong and what was expected, never their values: an
+    answer may echo what was sent (keys, passwords, environment).
+    """
+
+    def __init__(self, cloud: str, what: str, error: Any) -> None:
+        problems = []
+        for item in error.errors(include_url=False, include_input=False) if error else []:
+            where = ".".join(str(part) for part in item["loc"]) or "the answer"
+            problems.append(f"{where}: {item['msg']}")
+        detail = "; ".join(problems[:5]) or "not that kind of value"
+        super().__init__(
+            f"{cloud} API answered with something pulumi-gpu cannot read as {what} ({detail})"
+        )
+
+
 class WaitError(GpuCloudError):
     """A wait for a resource did not end in the wanted state."""
 
@@ -100,6 +122,10 @@ class WaitTimeout(WaitError):
 
 class ResourceFailed(WaitError):
     """The resource reached a terminal failure state."""
+
+
+class EngineGone(WaitError):
+    """The Pulumi engine exited mid-wait: nothing made now could be recorded."""
 
 
 _BY_STATUS: dict[int, type[ApiError]] = {

@@ -8,37 +8,72 @@ Every request goes through one choke point, :meth:`ApiClient.request`:
 4. retry what is safe to retry, with capped exponential backoff and full jitter,
    honouring ``Retry-After``; otherwise raise the typed error (see ``errors``).
 
-What is retried:
+Two questions are kept apart. *May this request be sent again?* Connection failures
+before sending and 429 always; 5xx (but 501) and answers lost after sending only for
+idempotent requests (GET, HEAD, PUT, DELETE, or a call marked ``idempotent=True``).
+*Did the server act?* Unknown after a 5xx or a lost answer to anything but a read,
+however many retries were made: the error then carries ``outcome_unknown=True``, and
+the lifecycle looks for what the request may have made before making it again.
 
-- connection failures before the request was sent: always;
-- 429: always (the server refused before acting);
-- 5xx except 501, and answers lost after sending: only for idempotent requests
-  (GET, HEAD, PUT, DELETE, or a call marked ``idempotent=True``). A create that fails
-  this way raises with ``outcome_unknown=True`` instead, so the resource can look for
-  what it may have made rather than make it twice.
+Bounds: a wait sets a :func:`deadline` that every request in its thread honours (no
+retry starts after it); a ``RateLimit`` window is waited out for at most
+``RetryPolicy.max_rate_limit_wait`` seconds, and said so.
 
-Credentials travel only in headers (:class:`HeaderAuth` hides them from ``repr``).
+Credentials travel only in headers (:class:`HeaderAuth` hides them from ``repr``) and
+never to another host: redirects are followed only to the same host.
+Answers that do not have the expected shape raise :class:`MalformedAnswer`, naming the
+fields that are wrong but never their values.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import email.utils
 import json
 import random
 import re
 import threading
 import time
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
-from pulumi_gpu.core.errors import ApiError, TransportError, error_class_for
+from pulumi_gpu.core.errors import ApiError, MalformedAnswer, TransportError, error_class_for
 from pulumi_gpu.core.log import report
 
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+"""Requests that change nothing: the server cannot have acted on them."""
+IDEMPOTENT_METHODS = SAFE_METHODS | {"PUT", "DELETE"}
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+MAX_REDIRECTS = 5
+M = TypeVar("M", bound=BaseModel)
+
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "pulumi_gpu_deadline", default=None
+)
+
+
+@contextlib.contextmanager
+def deadline(at: float) -> Iterator[None]:
+    """Within the block, no request of this thread is retried (or waits) past ``at``
+    (a ``time.monotonic()`` value); nested deadlines keep the earlier one."""
+    current = _deadline.get()
+    token = _deadline.set(at if current is None else min(at, current))
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def _time_left() -> float | None:
+    at = _deadline.get()
+    return None if at is None else at - time.monotonic()
+
+
 _RATE_LIMIT_ITEM = re.compile(r'"?(?P<name>[^";,]+)"?(?P<params>(?:\s*;\s*[a-z]+=[^;,]*)*)')
 
 
@@ -50,6 +85,8 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 20.0
     max_retry_after: float = 120.0
+    max_rate_limit_wait: float = 60.0
+    """Longest wait for a ``RateLimit`` window to reset before the next request."""
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         """Seconds to wait before retry number ``attempt + 1``."""
@@ -159,8 +196,12 @@ class ApiClient:
         retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        identity: str = "unknown",
     ) -> None:
+        """``identity``: who the credential belongs to, never the credential itself (see
+        :meth:`account`)."""
         self.base_url = base_url.rstrip("/")
+        self._identity = identity
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
         self._not_before = 0.0
@@ -171,11 +212,19 @@ class ApiClient:
             headers={"User-Agent": "pulumi-gpu", **(headers or {})},
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             transport=transport,
-            follow_redirects=True,
+            follow_redirects=False,
         )
 
     def close(self) -> None:
         self._http.close()
+
+    def account(self) -> str:
+        """Who the credential belongs to, as recorded on resources (not a secret).
+
+        By default a fingerprint of the credential (what a client knows without asking);
+        clients whose API names the account override it.
+        """
+        return self._identity
 
     def request(
         self,
@@ -194,22 +243,26 @@ class ApiClient:
             self._throttle()
             retry_after: float | None = None
             try:
-                response = self._http.request(method, path, params=params, json=json)
+                response = self._send(method, path, params=params, json=json)
             except _NOT_SENT as exc:
                 failure: ApiError | TransportError = TransportError(
                     self.cloud, method, path, _describe(exc), outcome_unknown=False
                 )
             except httpx.RequestError as exc:
                 failure = TransportError(
-                    self.cloud, method, path, _describe(exc), outcome_unknown=not idempotent
+                    self.cloud,
+                    method,
+                    path,
+                    _describe(exc),
+                    outcome_unknown=method not in SAFE_METHODS,
                 )
                 if not idempotent:
                     raise failure from exc
             else:
                 self._note_rate_limit(response)
                 if response.is_success:
-                    return self._decode(response, method, path, idempotent)
-                failure = self._error(response, method, path, idempotent)
+                    return self._decode(response, method, path)
+                failure = self._error(response, method, path)
                 status = response.status_code
                 if not (status == 429 or (idempotent and status >= 500 and status != 501)):
                     raise failure
@@ -219,15 +272,69 @@ class ApiClient:
             if attempt + 1 >= self.retry.attempts:
                 raise failure
             delay = self.retry.delay(attempt, retry_after)
+            left = _time_left()
+            if left is not None and delay >= left:
+                raise failure  # the wait this request serves ends before the retry would
             report(f"{failure}; retry {attempt + 1} in {delay:.1f} s")
             self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def decode(self, model: type[M], data: Any) -> M:
+        """``data`` read as ``model``; :class:`MalformedAnswer` (no values) if it is not one."""
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            raise MalformedAnswer(self.cloud, model.__name__, exc) from None
+
+    def decode_list(self, model: type[M], data: Any, key: str | None = None) -> list[M]:
+        """Each item of a JSON array (``data``, or ``data[key]``) read as ``model``."""
+        if key is not None:
+            if not isinstance(data, dict) or key not in data:
+                raise MalformedAnswer(self.cloud, f"an object with {key!r}", None)
+            data = data[key] or []
+        if not isinstance(data, list):
+            raise MalformedAnswer(self.cloud, f"a list of {model.__name__}", None)
+        return [self.decode(model, item) for item in data]
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One request, following redirects only to the same host (the credential in
+        the headers must not reach another one)."""
+        left = _time_left()
+        timeout = self._http.timeout if left is None else _shorter(self._http.timeout, left)
+        response = self._http.request(method, path, timeout=timeout, **kwargs)
+        for _ in range(MAX_REDIRECTS):
+            target = response.next_request
+            if target is None:
+                return response
+            here = response.request.url
+            if target.url.host != here.host or (here.scheme, target.url.scheme) == (
+                "https",
+                "http",
+            ):
+                raise ApiError(
+                    self.cloud,
+                    method,
+                    path,
+                    response.status_code,
+                    f"redirected to {target.url.scheme}://{target.url.host}, another host; "
+                    "not followed, so the credential was not sent there. If the API has "
+                    "moved, set its endpoint to the new address",
+                )
+            response = self._http.send(target)
+        return response
+
     def _throttle(self) -> None:
         with self._throttle_lock:
             wait = self._not_before - time.monotonic()
-        if wait > 0:
-            self._sleep(wait)
+        if wait <= 0:
+            return
+        wait = min(wait, self.retry.max_rate_limit_wait)
+        left = _time_left()
+        if left is not None:
+            wait = min(wait, max(left, 0.0))
+        if wait >= 1:
+            report(f"{self.cloud} API: waiting {wait:.0f} s for the rate-limit window to reset")
+        self._sleep(wait)
 
     def _note_rate_limit(self, response: httpx.Response) -> None:
         reset = parse_rate_limit(response.headers.get("RateLimit"))
@@ -235,7 +342,7 @@ class ApiClient:
             with self._throttle_lock:
                 self._not_before = max(self._not_before, time.monotonic() + reset)
 
-    def _decode(self, response: httpx.Response, method: str, path: str, idempotent: bool) -> Any:
+    def _decode(self, response: httpx.Response, method: str, path: str) -> Any:
         if not response.content:
             return None
         try:
@@ -246,12 +353,10 @@ class ApiClient:
                 method,
                 path,
                 f"answered {response.status_code} with a body that is not JSON",
-                outcome_unknown=not idempotent,
+                outcome_unknown=method not in SAFE_METHODS,
             ) from None
 
-    def _error(
-        self, response: httpx.Response, method: str, path: str, idempotent: bool
-    ) -> ApiError:
+    def _error(self, response: httpx.Response, method: str, path: str) -> ApiError:
         status = response.status_code
         cls = error_class_for(status)
         return cls(
@@ -260,8 +365,23 @@ class ApiClient:
             path,
             status,
             error_message(response),
-            outcome_unknown=status >= 500 and not idempotent,
+            outcome_unknown=status >= 500 and method not in SAFE_METHODS,
         )
+
+
+def _shorter(timeout: httpx.Timeout, seconds: float) -> httpx.Timeout:
+    """``timeout`` with no phase longer than ``seconds`` (at least one second)."""
+    cap = max(seconds, 1.0)
+
+    def capped(value: float | None) -> float:
+        return cap if value is None else min(value, cap)
+
+    return httpx.Timeout(
+        connect=capped(timeout.connect),
+        read=capped(timeout.read),
+        write=capped(timeout.write),
+        pool=capped(timeout.pool),
+    )
 
 
 def _describe(exc: httpx.RequestError) -> str:

@@ -1,91 +1,382 @@
-"""Creating exactly once and leaving nothing behind.
+"""One lifecycle for every kind: obtain once, wait on phases, converge, clean up, delete.
 
-Two rules of money, shared by every cloud:
+A kind (a :class:`~pulumi_gpu.core.provider.GpuProvider` subclass) declares what only
+it knows - how to find its cloud object by its deterministic name, create it, read it,
+map its statuses to phases, stop/start it, delete it. The functions here run the rest,
+the same way for every kind, so each promise is kept once:
 
-- :func:`create_once`: a create whose answer was lost (a 5xx or a dropped connection
-  after the request went out) may still have made the object. Before creating, note
-  which matching objects already exist; after an unknown outcome, adopt the one new
-  object that appeared instead of creating a second.
-- :func:`cleanup_on_failure`: when a wait after a create fails, Pulumi records
-  nothing, so the object would keep billing unseen. Delete it before raising, and say
-  so (or say what to delete by hand if even that fails).
+- :func:`obtain` looks before **every** create: an object a killed or interrupted run
+  left behind (same name, not held by the state) is adopted, a failed one is deleted;
+  a create whose answer was lost is looked for before it is made again;
+- :class:`Watch` follows one object: ``until`` polls with a deadline that holds
+  through HTTP retries, stops at once on failed, stopped-after-moving or vanished, and
+  names the last status seen; ``converge`` starts or stops it to the phase its inputs
+  ask for; ``ready_or_discarded`` deletes what a failed create made (Pulumi records
+  nothing for a failed create, so it would bill unseen), naming the cloud id;
+- :func:`delete_and_wait` treats "already gone" as done and waits until it is.
+
+:data:`claims` remembers which cloud objects this process knows are spoken for: held
+by the state (seen in diff, read, update or delete) or made by a create. Those are
+never adopted by another create: a replacement made before its predecessor is deleted
+has the same name, and must not adopt it.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
-from typing import TypeVar
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from pulumi_gpu.core.errors import ApiError, GpuCloudError, TransportError, WaitError
+from pulumi_gpu.core.batching import BatchPoller
+from pulumi_gpu.core.config import shared_client
+from pulumi_gpu.core.errors import (
+    ApiError,
+    EngineGone,
+    GpuCloudError,
+    NotFoundError,
+    TransportError,
+    WaitError,
+)
+from pulumi_gpu.core.http import deadline
 from pulumi_gpu.core.log import report
+from pulumi_gpu.core.phases import Observed, Phase
+from pulumi_gpu.core.waiting import PollPolicy, wait_for
+from pulumi_gpu.core.workers import engine_gone
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from pulumi_gpu.core.provider import GpuProvider
 
-_claimed: set[str] = set()
-_claimed_lock = threading.Lock()
+ObjT = TypeVar("ObjT")
+
+CREATE_ATTEMPTS = 3
+"""Creates sent, in all, when their answers are lost and nothing they made is found."""
+MISSES_FOR_GONE = 2
+"""Looks in a row that find nothing before an object seen earlier counts as gone."""
 
 
-def create_once(
-    what: str,
-    create: Callable[[], T],
-    *,
-    existing: Callable[[], Iterable[T]],
-    ident: Callable[[T], str],
-    attempts: int = 5,
-    delay: float = 2.0,
-    sleep: Callable[[float], None] = time.sleep,
-) -> T:
-    """Run ``create``; if its outcome is unknown, adopt the object it made, if any.
+class Claims:
+    """Cloud object ids this process knows are spoken for, per kind (thread-safe)."""
 
-    ``existing`` lists the objects the create could have made (same name, say); it is
-    called once before creating and again after an unknown outcome. Objects adopted or
-    created by other creates in this process are never adopted twice.
-    """
-    before = {ident(obj) for obj in existing()}
-    try:
-        made = create()
-    except (ApiError, TransportError) as exc:
-        if not exc.outcome_unknown:
-            raise
-        report(f"{what}: the answer to the create was lost ({exc}); looking for what it made")
-        for attempt in range(attempts):
-            with _claimed_lock:
-                new = [o for o in existing() if ident(o) not in before | _claimed]
-                if len(new) == 1:
-                    _claimed.add(ident(new[0]))
-                    report(f"{what}: adopted {ident(new[0])}, which the lost create made")
-                    return new[0]
-            if len(new) > 1:
-                ids = ", ".join(sorted(ident(o) for o in new))
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: set[tuple[str, str]] = set()
+        self._naming: dict[tuple[str, str], threading.Lock] = {}
+
+    def hold(self, kind: str, object_id: str) -> None:
+        with self._lock:
+            self._held.add((kind, object_id))
+
+    def held(self, kind: str, object_id: str) -> bool:
+        with self._lock:
+            return (kind, object_id) in self._held
+
+    @contextmanager
+    def naming(self, kind: str, name: str) -> Iterator[None]:
+        """Serialize creates of one name: two resources given the same name by mistake
+        must not adopt each other's object between a look and a create."""
+        with self._lock:
+            lock = self._naming.setdefault((kind, name), threading.Lock())
+        with lock:
+            yield
+
+
+claims = Claims()
+
+
+# -- creating --------------------------------------------------------------------------
+
+
+def obtain(provider: GpuProvider[Any, ObjT], inputs: Any, what: str) -> ObjT:
+    """The cloud object for a create of ``inputs``: adopted if an earlier run made it,
+    else created, exactly once even when answers are lost."""
+    kind = provider.kind
+    with claims.naming(kind, what):
+        left = _left_behind(provider, inputs, what)
+        if left is not None:
+            return left
+        token = uuid.uuid4().hex
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            try:
+                made = provider.create_object(inputs, token)
+            except (ApiError, TransportError) as exc:
+                if not exc.outcome_unknown:
+                    raise
+                report(f"{what}: no clear answer to the create ({exc}); looking for what it made")
+                found = _look_for(provider, inputs, provider.look_for_lost)
+                if found is not None:
+                    report(f"{what}: adopted {provider.object_id(found)}, made by that create")
+                    return _hold(provider, found)
+                if attempt == CREATE_ATTEMPTS:
+                    raise GpuCloudError(
+                        f"{what}: {attempt} creates went unanswered and nothing they made is "
+                        f"visible after {provider.look_for_lost:.0f} s ({exc}). If an object "
+                        "appears later, the next `pulumi up` adopts it rather than making "
+                        "another"
+                    ) from exc
+                report(f"{what}: nothing was made; creating again")
+                continue
+            return _hold(provider, made)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _left_behind(provider: GpuProvider[Any, ObjT], inputs: Any, what: str) -> ObjT | None:
+    """Adopt the live object an interrupted run made; delete failed ones it left."""
+    live = []
+    for obj in provider.find(inputs):
+        object_id = provider.object_id(obj)
+        if claims.held(provider.kind, object_id):
+            continue
+        seen = provider.observe(obj)
+        broken = seen.phase is Phase.FAILED or (
+            seen.phase is Phase.STOPPED and not provider.startable
+        )
+        if broken:
+            report(f"{what}: deleting {object_id} ({seen.status}), left by an earlier run")
+            delete_and_wait(provider, object_id, {}, what)
+        elif seen.phase not in (Phase.GONE, Phase.DELETING):
+            live.append(obj)
+    if len(live) > 1:
+        ids = ", ".join(sorted(provider.object_id(o) for o in live))
+        raise GpuCloudError(
+            f"{what}: {len(live)} objects with this name exist that no stack holds ({ids}); "
+            "delete all but one (or give this resource another name) and run again"
+        )
+    if not live:
+        return None
+    report(
+        f"{what}: adopting {provider.object_id(live[0])}, made by an earlier run that did "
+        "not finish (it is not rented twice)"
+    )
+    return _hold(provider, live[0])
+
+
+def _look_for(provider: GpuProvider[Any, ObjT], inputs: Any, patience: float) -> ObjT | None:
+    """Poll ``find`` for up to ``patience`` seconds for an object no one holds."""
+    end = time.monotonic() + patience
+    for interval in PollPolicy(first=0.5, longest=5.0).intervals():
+        for obj in provider.find(inputs):
+            free = not claims.held(provider.kind, provider.object_id(obj))
+            if free and provider.observe(obj).phase not in (Phase.GONE, Phase.DELETING):
+                return obj
+        left = end - time.monotonic()
+        if left <= 0:
+            return None
+        time.sleep(min(interval, left))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _hold(provider: GpuProvider[Any, ObjT], obj: ObjT) -> ObjT:
+    claims.hold(provider.kind, provider.object_id(obj))
+    return obj
+
+
+# -- following one object ------------------------------------------------------------
+
+
+class Watch(Generic[ObjT]):
+    """One cloud object being followed: the latest look at it, and whether the cloud has
+    shown it yet (a queued create may not be readable for a while)."""
+
+    def __init__(
+        self, provider: GpuProvider[Any, ObjT], obj: ObjT, state: Mapping[str, Any], what: str
+    ) -> None:
+        """``obj``: the object as created, adopted or read (``seen`` unless the cloud has
+        not carried the create out yet)."""
+        self.provider = provider
+        self.current = obj
+        self.state = state
+        self.object_id = provider.object_id(obj)
+        self.what = what if self.object_id in what else f"{what} ({self.object_id})"
+        self.seen = provider.made(obj) is True
+        self._misses = 0
+        self._born = time.monotonic()
+
+    def until(self, target: Phase, *, timeout: float) -> ObjT:
+        """Wait until the object is in ``target`` (READY or STOPPED) and return it.
+
+        Fails at once when it fails, vanishes (once seen, or ``visible_after`` seconds
+        after it was asked for), or stops after it had moved while READY is wanted.
+        """
+        provider = self.provider
+        moved = provider.observe(self.current).phase is not Phase.STOPPED
+
+        def look() -> Observed[ObjT]:
+            found = provider.watch(self.current, self.state)
+            if found is None:
+                return _not_found()
+            self.current = found
+            return provider.observe(found)
+
+        def failure(seen: Observed[ObjT]) -> str | None:
+            nonlocal moved
+            if engine_gone():
+                raise EngineGone(
+                    f"{self.what}: the Pulumi engine exited while waiting; it could not record "
+                    "the object, so it is deleted rather than left billing unseen"
+                )
+            if seen.phase is Phase.GONE:
+                return self._gone()
+            self._misses = 0
+            self.seen = True
+            if seen.phase is Phase.FAILED:
+                return seen.reason or f"the cloud reports {seen.status}"
+            if seen.phase is Phase.DELETING:
+                return "it is being deleted (outside Pulumi?)"
+            if target is Phase.READY and seen.phase is Phase.STOPPED and moved:
+                return "it stopped before it was ready (stopped outside Pulumi?)"
+            moved = moved or seen.phase is not Phase.STOPPED
+            return None
+
+        with deadline(time.monotonic() + timeout):
+            seen = _poll(
+                provider,
+                self.object_id,
+                look,
+                self.what,
+                ready=lambda s: s.phase is target,
+                failure=failure,
+                timeout=timeout,
+            )
+        if seen.obj is not None:
+            self.current = seen.obj
+        else:  # a batched look carries only the status
+            found = provider.watch(self.current, self.state)
+            if found is None:
+                raise GpuCloudError(f"{self.what} was {target.value} but could not be read")
+            self.current = found
+        return self.current
+
+    def _gone(self) -> str | None:
+        if not self.seen and time.monotonic() - self._born < self.provider.visible_after:
+            return None  # just asked for; not readable yet
+        self._misses += 1
+        if self.seen and self._misses < MISSES_FOR_GONE:
+            return None
+        return "it no longer exists (deleted outside Pulumi, or the cloud lost it)"
+
+    def converge(self, inputs: Any, *, timeout: float) -> ObjT:
+        """Bring the object to the phase ``inputs`` ask for: start or stop it, then wait."""
+        provider = self.provider
+        want = provider.desired_phase(inputs.model_dump())
+        now = provider.observe(self.current).phase
+        if want is Phase.READY and now is Phase.STOPPED:
+            report(f"{self.what}: starting")
+            provider.start_object(self.object_id, self.state)
+        elif want is Phase.STOPPED and now in (Phase.READY, Phase.PENDING):
+            report(f"{self.what}: stopping (the GPUs are released, the disks kept)")
+            provider.stop_object(self.object_id, self.state)
+        elif now is want:
+            return self.current
+        return self.until(want, timeout=timeout)
+
+    def discard(self) -> None:
+        """Delete what a failed create made, once the cloud shows it (it may not yet)."""
+        provider = self.provider
+        end = time.monotonic() + provider.visible_after
+        while (made := provider.made(self.current)) is None:
+            if time.monotonic() >= end:
                 raise GpuCloudError(
-                    f"{what}: the create's answer was lost and several new objects match "
-                    f"({ids}); delete the ones you do not want and run again"
-                ) from exc
-            if attempt + 1 < attempts:
-                sleep(delay)
-        raise
-    with _claimed_lock:
-        _claimed.add(ident(made))
-    return made
+                    f"{self.what} was asked for but the cloud does not show it yet, so it "
+                    "could not be deleted; if it appears, the next `pulumi up` adopts it "
+                    "(or delete it by hand)"
+                )
+            time.sleep(1.0)
+            found = provider.watch(self.current, self.state)
+            if found is None and self.seen:
+                return  # the cloud showed it being made, and has forgotten it since
+            if found is not None:
+                self.current, self.seen = found, True
+        if made:
+            delete_and_wait(provider, self.object_id, self.state, self.what)
 
-
-def cleanup_on_failure(
-    what: str, object_id: str, wait: Callable[[], T], delete: Callable[[], None]
-) -> T:
-    """Return ``wait()``; if it raises, ``delete()`` the object first, then re-raise."""
-    try:
-        return wait()
-    except BaseException as failure:
-        report(f"{what}: deleting {object_id} because it did not become ready")
+    def ready_or_discarded(self, inputs: Any, *, timeout: float) -> ObjT:
+        """A new object brought to the phase its inputs ask for; deleted if that fails
+        (Pulumi records nothing for a failed create: it would bill unseen)."""
         try:
-            delete()
-        except Exception as cleanup_error:
-            raise GpuCloudError(
-                f"{failure}. Deleting {object_id} afterwards failed too ({cleanup_error}): "
-                f"it may still exist and bill; delete it by hand"
-            ) from failure
-        if isinstance(failure, WaitError):
-            raise type(failure)(f"{failure}; {object_id} was deleted") from None
-        raise
+            self.until(Phase.READY, timeout=timeout)
+            self.current = self.provider.after_ready(self.current, inputs)
+            return self.converge(inputs, timeout=timeout)
+        except BaseException as failure:
+            report(f"{self.what}: deleting it because it did not become ready")
+            try:
+                self.discard()
+            except Exception as cleanup_error:
+                raise GpuCloudError(
+                    f"{failure}. Deleting {self.object_id} afterwards failed too "
+                    f"({cleanup_error}): it may still exist and bill; delete it by hand"
+                ) from failure
+            if isinstance(failure, WaitError):
+                raise type(failure)(f"{failure}; {self.object_id} was deleted") from None
+            raise
+
+
+def _poll(
+    provider: GpuProvider[Any, ObjT],
+    object_id: str,
+    look: Callable[[], Observed[ObjT]],
+    what: str,
+    *,
+    ready: Callable[[Observed[ObjT]], bool],
+    failure: Callable[[Observed[ObjT]], str | None] = lambda _: None,
+    timeout: float,
+) -> Observed[ObjT]:
+    """One wait: through the kind's batched poller if it has one, else by ``look``."""
+    if not provider.batched:
+        return wait_for(what, look, status=_status, ready=ready, failure=failure, timeout=timeout)
+    seen = poller_of(provider).wait(
+        object_id,
+        what,
+        status=lambda s: _status(s or _not_found()),
+        ready=lambda s: ready(s or _not_found()),
+        failure=lambda s: failure(s or _not_found()),
+        timeout=timeout,
+    )
+    return seen or _not_found()
+
+
+def poller_of(provider: GpuProvider[Any, ObjT]) -> BatchPoller[Observed[ObjT]]:
+    """The process's batched poller of a kind (one request per round for every wait)."""
+    return shared_client(
+        ("watch", type(provider).__module__, type(provider).__qualname__),
+        lambda: BatchPoller(provider.kind, provider.watch_many),
+    )
+
+
+def _not_found() -> Observed[Any]:
+    return Observed(Phase.GONE, "not found")
+
+
+def _status(seen: Observed[Any]) -> str:
+    return seen.text
+
+
+# -- deleting --------------------------------------------------------------------------
+
+
+def delete_and_wait(
+    provider: GpuProvider[Any, Any], object_id: str, state: Mapping[str, Any], what: str
+) -> None:
+    """Delete and wait until the cloud confirms; an object already gone is success."""
+    try:
+        provider.delete_object(object_id, state)
+    except NotFoundError:
+        return
+    timeout = provider.wait_timeout(state)
+    label = f"{what} ({object_id}) deletion" if object_id not in what else f"{what} deletion"
+
+    def look() -> Observed[Any]:
+        obj = provider.fetch(object_id, state)
+        return provider.observe(obj) if obj is not None else _not_found()
+
+    with deadline(time.monotonic() + timeout):
+        _poll(
+            provider,
+            object_id,
+            look,
+            label,
+            ready=lambda s: s.phase is Phase.GONE or provider.released(s),
+            timeout=timeout,
+        )

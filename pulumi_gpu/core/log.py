@@ -12,7 +12,12 @@ import sys
 def report(message: str) -> None:
     """Print one progress line, prefixed so it stands out among the engine's output.
 
-    One ``write`` per line: lines reported by concurrent waits never interleave.
+    One ``write`` per line: lines reported by concurrent waits never interleave. When the
+    engine is gone (killed mid-update) there is no one to tell: the line is dropped, so
+    the clean-up that follows still happens.
     """
-    sys.stderr.write(f"pulumi-gpu: {message}\n")
-    sys.stderr.flush()
+    try:
+        sys.stderr.write(f"pulumi-gpu: {message}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass

@@ -1,29 +1,30 @@
-"""The base of every pulumi-gpu dynamic provider.
+"""The base of every pulumi-gpu dynamic provider: the engine's calls, kept once.
 
-A resource kind is three things: a pydantic model of its inputs (the single source
-of validation, descriptions and update policy), a :class:`GpuProvider` subclass that
-talks to the cloud, and a resource class the user instantiates. This module turns the
-engine's calls into those hooks:
+A resource kind is three things: a pydantic model of its inputs (see ``inputs``), a
+:class:`GpuProvider` subclass that declares what only that kind knows about its cloud
+object (the hooks below), and a resource class the user instantiates. This module
+turns the engine's calls into the same behaviour for every kind:
 
-- ``check`` validates the inputs with the model and turns every mistake into a
-  ``CheckFailure`` naming the field and what is allowed. Values still unknown during a
-  preview are not judged. ``check_change`` adds rules that compare old and new inputs.
-- ``diff`` compares each input field (deepdiff, numbers compared by value) and
-  classifies a changed field as an in-place update or a replacement: fields whose
-  ``json_schema_extra`` carries :data:`REPLACES` replace the resource, others update
-  in place, and ``change_kind`` can decide case by case. ``__provider`` is ignored;
-  the result is always explicit.
-- ``create``/``update``/``read`` return the inputs together with the cloud's outputs,
-  because the engine hands the outputs back as "olds" to ``diff``, ``update``,
-  ``read`` and ``delete``.
+- ``check`` validates the inputs with the model; every mistake becomes a
+  ``CheckFailure`` naming the field and what is allowed, before any cloud is touched.
+  Values still unknown during a preview are not judged; secrets and private keys are
+  never echoed.
+- ``diff`` classifies each changed field by its declared policy (``change_kind`` may
+  decide case by case), turns a failed or stopped object found by refresh into a repair,
+  and asks the kind whether a replacement must delete first and can be known to work.
+- ``create``/``read``/``update``/``delete`` run the lifecycle (``lifecycle``): adopt or
+  create once, wait on phases, converge, clean up, and fail closed when an update did
+  not apply a changed field.
 
+Every resource's outputs carry ``status`` (a :class:`~pulumi_gpu.core.phases.Phase`),
+``cloud_status`` (the cloud's own word) and ``account`` (who made it, never a secret).
 Providers hold no state: credentials and clients live in the process (see ``config``).
 """
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -38,64 +39,33 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
-from pulumi.output import Unknown
-from pydantic import BaseModel, ConfigDict, ValidationError
-from pydantic_core import ErrorDetails
+from pydantic import ValidationError
 
+from pulumi_gpu.core import lifecycle
 from pulumi_gpu.core.config import use_stack_config
+from pulumi_gpu.core.errors import AuthenticationError, GpuCloudError, NotFoundError
+from pulumi_gpu.core.http import ApiClient
+from pulumi_gpu.core.inputs import (
+    ALLOW_REPLACEMENT,
+    ResourceInputs,
+    contains_unknown,
+    explain,
+    hides_value,
+    looks_private,
+    property_path,
+    show,
+    under_unknown,
+    unknown_paths,
+)
+from pulumi_gpu.core.phases import Observed, Phase
 from pulumi_gpu.core.workers import raise_worker_limit
 
 PROVIDER_KEY = "__provider"
+STATUS_FIELDS = ("status", "cloud_status", "account")
+"""Outputs every resource has: its phase, the cloud's word for it, and who made it."""
 
-REPLACES: dict[str, Any] = {"replaceOnChange": True}
-"""``Field(json_schema_extra=REPLACES)``: changing this input replaces the resource."""
-
-SECRET: dict[str, Any] = {"secret": True}
-"""``Field(json_schema_extra=SECRET)``: this input is a secret (kept encrypted in state)."""
-
-DESTROYS_DATA: dict[str, Any] = {"replaceOnChange": True, "destroysData": True}
-"""``Field(json_schema_extra=DESTROYS_DATA)``: changing this input replaces a resource that
-holds data, which deletes the data. Such a change is refused at preview unless the
-inputs also set ``allow_replacement=True`` (the model must declare that field)."""
-
-ALLOW_REPLACEMENT = "allow_replacement"
-
-
-def references(section: str, *, output: str = "id", replaces: bool = True) -> dict[str, Any]:
-    """``Field(json_schema_extra=references("templates"))``: this input holds the id (or
-    the ``output``, e.g. "name") of another resource of the same cloud; in a fleet file
-    it may name a ``section`` entry instead (``template: vllm`` for ``template_id``)."""
-    return {"references": section, "referenceOutput": output, **(REPLACES if replaces else {})}
-
-
-class ResourceInputs(BaseModel):
-    """Base of a resource's inputs. Unknown fields are errors: they catch typos."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    @classmethod
-    def marked(cls, marker: str) -> frozenset[str]:
-        """Names of the fields whose ``json_schema_extra`` sets ``marker``."""
-        return frozenset(
-            name
-            for name, info in cls.model_fields.items()
-            if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get(marker)
-        )
-
-    @classmethod
-    def replace_fields(cls) -> frozenset[str]:
-        """Fields whose change replaces the resource."""
-        return cls.marked("replaceOnChange")
-
-    @classmethod
-    def data_fields(cls) -> frozenset[str]:
-        """Fields whose change replaces the resource and deletes its data."""
-        return cls.marked("destroysData")
-
-    @classmethod
-    def secret_fields(cls) -> frozenset[str]:
-        """Fields holding secrets."""
-        return cls.marked("secret")
+InputsT = TypeVar("InputsT", bound=ResourceInputs)
+ObjT = TypeVar("ObjT")
 
 
 class Change(Enum):
@@ -106,48 +76,35 @@ class Change(Enum):
     REPLACE = "replace"
 
 
-InputsT = TypeVar("InputsT", bound=ResourceInputs)
+@dataclass(frozen=True)
+class Replacement:
+    """How a replacement goes: delete the old object first or not, and, when the new one
+    cannot be known to work (``blocker``), the reason it is refused at preview."""
+
+    delete_first: bool = False
+    blocker: str | None = None
 
 
-def contains_unknown(value: Any) -> bool:
-    """True if a preview value is, or holds, a value not known until apply."""
-    if isinstance(value, Unknown):
-        return True
-    if isinstance(value, Mapping):
-        return any(contains_unknown(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(contains_unknown(v) for v in value)
-    return False
-
-
-def property_path(loc: tuple[int | str, ...]) -> str:
-    """('ports', 1, 'x') -> 'ports[1].x', the form Pulumi shows for a property."""
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    return path
-
-
-def _unknown_paths(value: Any, prefix: tuple[int | str, ...] = ()) -> list[tuple[int | str, ...]]:
-    if isinstance(value, Unknown):
-        return [prefix]
-    if isinstance(value, Mapping):
-        return [p for k, v in value.items() for p in _unknown_paths(v, (*prefix, k))]
-    if isinstance(value, (list, tuple)):
-        return [p for i, v in enumerate(value) for p in _unknown_paths(v, (*prefix, i))]
-    return []
-
-
-class GpuProvider(ResourceProvider, Generic[InputsT]):
-    """Engine-facing half of a resource kind; subclasses implement the ``*_resource`` hooks."""
+class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
+    """Engine-facing half of a resource kind; subclasses implement the hooks."""
 
     inputs_model: ClassVar[type[ResourceInputs]]
     kind: ClassVar[str]
     """Human name of the kind, e.g. ``"celium Pod"``; used in messages."""
     delete_before_replace: ClassVar[bool] = False
+    """A replacement deletes the old object first (the new one needs what it holds)."""
+    startable: ClassVar[bool] = False
+    """The cloud can start a stopped object (``start_object``/``stop_object`` work)."""
+    phase_fields: ClassVar[frozenset[str]] = frozenset()
+    """Inputs applied by bringing the object to ``desired_phase`` (e.g. desired_status)."""
+    visible_after: ClassVar[float] = 10.0
+    """Seconds a just-made object may take to be readable and listed."""
+    look_for_lost: ClassVar[float] = 3.0
+    """Seconds to look for what a create without an answer made, before creating again
+    (clouds that make the object before answering show it at once)."""
+    batched: ClassVar[bool] = False
+    """Waits go through ``watch_many`` (one request for many objects) instead of ``watch``."""
+    default_wait_timeout: ClassVar[float] = 1800.0
 
     # -- engine entry points --------------------------------------------------------
 
@@ -168,9 +125,12 @@ class GpuProvider(ResourceProvider, Generic[InputsT]):
                 if old is not None:
                     new = self.inputs_model.model_validate(values)
                     failures += self.check_change(old, new)  # type: ignore[arg-type]
+        if not failures:
+            failures += self.check_inputs(_without_provider(olds), values)
         return CheckResult(news, failures)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        lifecycle.claims.hold(self.kind, id_)
         replaces: list[str] = []
         changed = False
         for field in self.changed_fields(olds, news):
@@ -178,68 +138,213 @@ class GpuProvider(ResourceProvider, Generic[InputsT]):
             if kind is Change.REPLACE:
                 replaces.append(field)
             changed = changed or kind is not Change.NONE
+        repair = self._repair(olds, news)
+        if repair is Change.REPLACE:
+            replaces.append("status")
+        changed = changed or repair is not Change.NONE
+        plan = self.replacement(olds, news) if replaces else Replacement()
+        if plan.blocker is not None:
+            raise GpuCloudError(
+                f"{self.kind} {id_} cannot be replaced ({', '.join(replaces)} changed): "
+                f"{plan.blocker}"
+            )
         return DiffResult(
             changes=changed,
             replaces=replaces,
             stables=[],
-            delete_before_replace=self.delete_before_replace,
+            delete_before_replace=plan.delete_first,
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = self._inputs(props)
-        id_, outputs = self.create_resource(inputs)  # type: ignore[arg-type]
-        return CreateResult(id_, {**_without_provider(props), **outputs})
+        state = {**inputs.model_dump(), **_without_provider(props)}
+        what = self.describe(state)
+        made = lifecycle.obtain(self, inputs, what)
+        state.update(self.creation_facts(made))
+        watch = lifecycle.Watch(self, made, state, what)
+        done = watch.ready_or_discarded(inputs, timeout=self.wait_timeout(state))
+        outputs = self._outputs(done, state)
+        return CreateResult(watch.object_id, {**_without_provider(props), **outputs})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        lifecycle.claims.hold(self.kind, id_)
         state = _without_provider(props)
-        live = self.read_resource(id_, state)
-        if live is None:
+        what = self.describe(state)
+        try:
+            obj = self.fetch(id_, state)
+        except AuthenticationError as exc:
+            raise GpuCloudError(
+                f"{what} ({id_}) cannot be read with the configured credentials "
+                f"({exc.message}); are they another account's?"
+            ) from exc
+        if obj is None:
+            self._confirm_gone(id_, state, what)
             return ReadResult(None, {})
-        return ReadResult(id_, {**state, **live})
+        if self.observe(obj).phase in (Phase.GONE, Phase.DELETING):
+            return ReadResult(None, {})
+        live = {**state, **self.reflect(obj, state), **self._outputs(obj, state)}
+        return ReadResult(id_, live)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        lifecycle.claims.hold(self.kind, id_)
         inputs = self._inputs(news)
         state = _without_provider(olds)
-        changed = set(self.changed_fields(olds, news))
-        outputs = self.update_resource(id_, state, inputs, changed)  # type: ignore[arg-type]
-        return UpdateResult({**_without_provider(news), **outputs})
+        what = self.describe({**state, **_without_provider(news)})
+        cloud_side = (
+            {
+                f
+                for f in self.changed_fields(olds, news)
+                if self.change_kind(f, olds, news) is Change.UPDATE
+            }
+            - self.inputs_model.local_fields()
+            - self.phase_fields
+        )
+        applied = self.apply(id_, state, inputs, cloud_side) if cloud_side else set()  # type: ignore[arg-type]
+        ignored = cloud_side - applied
+        if ignored:
+            raise GpuCloudError(
+                f"{what}: {', '.join(sorted(ignored))} changed but {self.kind} did not apply "
+                "the change (a pulumi-gpu bug; nothing is silently ignored). The state keeps "
+                "the old values"
+            )
+        state = {**state, **_without_provider(news)}  # e.g. a new name to find it by
+        obj = self.fetch(id_, state)
+        if obj is None:
+            raise GpuCloudError(f"{what} ({id_}) no longer exists; run `pulumi refresh`")
+        watch = lifecycle.Watch(self, obj, state, what)
+        obj = watch.converge(inputs, timeout=self.wait_timeout(state))
+        return UpdateResult({**_without_provider(news), **self._outputs(obj, state)})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        self.delete_resource(id_, _without_provider(props))
+        lifecycle.claims.hold(self.kind, id_)
+        state = _without_provider(props)
+        lifecycle.delete_and_wait(self, id_, state, self.describe(state))
 
-    # -- policy hooks ---------------------------------------------------------------
+    # -- what a kind declares: its cloud object ---------------------------------------
+
+    def client(self) -> ApiClient:
+        """The process's client of this kind's cloud (for the account identity)."""
+        raise NotImplementedError
+
+    def find(self, inputs: InputsT) -> Iterable[ObjT]:
+        """The objects a create of ``inputs`` makes, found by their deterministic name
+        (or key), whoever made them; the lifecycle skips those the state holds."""
+        raise NotImplementedError
+
+    def create_object(self, inputs: InputsT, token: str) -> ObjT:
+        """Ask the cloud to make the object (one logical create: a kind that places it
+        may try several offers, but must let an error with ``outcome_unknown`` through).
+        ``token`` is the same for every retry of this create (an idempotency key)."""
+        raise NotImplementedError
+
+    def object_id(self, obj: ObjT) -> str:
+        raise NotImplementedError
+
+    def get(self, id_: str, state: Mapping[str, Any]) -> ObjT:
+        """The object as the cloud has it now; NotFoundError when it does not exist."""
+        raise NotImplementedError
+
+    def observe(self, obj: ObjT) -> Observed[ObjT]:
+        """The object's phase (from the kind's status map), the cloud's words, and why
+        it failed; ``obj`` set."""
+        raise NotImplementedError
+
+    def delete_object(self, id_: str, state: Mapping[str, Any]) -> None:
+        """Ask the cloud to delete the object; NotFoundError when it is already gone."""
+        raise NotImplementedError
+
+    def outputs(self, obj: ObjT, state: Mapping[str, Any]) -> dict[str, Any]:
+        """What a person needs next, from the object as the cloud reports it."""
+        raise NotImplementedError
+
+    # -- optional hooks -------------------------------------------------------------
+
+    def describe(self, state: Mapping[str, Any]) -> str:
+        """``"celium Pod trainer"``: the kind and the object's name, for messages."""
+        return f"{self.kind} {state.get('name') or '(unnamed)'}"
+
+    def watch(self, made: ObjT, state: Mapping[str, Any]) -> ObjT | None:
+        """The object as a wait sees it, given the last look (``made``)."""
+        return self.fetch(self.object_id(made), state)
+
+    def creation_facts(self, made: ObjT) -> dict[str, Any]:
+        """Outputs only the create knows (what it chose: an executor, an offer), which
+        the cloud's object does not repeat; kept in the state for later reads."""
+        return {}
+
+    def watch_many(self, ids: Sequence[str]) -> Mapping[str, Observed[ObjT]]:
+        """With ``batched``: one request's observations of many objects (missing: gone)."""
+        raise NotImplementedError
+
+    def made(self, obj: ObjT) -> bool | None:
+        """Whether the object exists: True for what the cloud returned, None for a create
+        the cloud has not carried out yet (queued), False for one it refused."""
+        return True
+
+    def released(self, seen: Observed[ObjT]) -> bool:
+        """True if a deleted object in this state costs nothing more (besides GONE)."""
+        return False
+
+    def reflect(self, obj: ObjT, state: Mapping[str, Any]) -> dict[str, Any]:
+        """Input-named values as the object really is, so ``refresh`` shows drift."""
+        return {}
+
+    def apply(
+        self, id_: str, state: Mapping[str, Any], inputs: InputsT, changed: set[str]
+    ) -> set[str]:
+        """Apply the in-place changes of ``changed``; return the fields applied."""
+        return set()
+
+    def start_object(self, id_: str, state: Mapping[str, Any]) -> None:
+        raise GpuCloudError(f"{self.kind} cannot be started")
+
+    def stop_object(self, id_: str, state: Mapping[str, Any]) -> None:
+        raise GpuCloudError(f"{self.kind} cannot be stopped")
+
+    def desired_phase(self, values: Mapping[str, Any]) -> Phase:
+        """The phase the inputs ask for (READY unless a kind can be asked to stop)."""
+        return Phase.READY
+
+    def after_ready(self, obj: ObjT, inputs: InputsT) -> ObjT:
+        """Steps that need the object ready (still inside the create's clean-up)."""
+        return obj
+
+    def replacement(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Replacement:
+        """How to replace; a kind that must delete first checks that the new object can
+        be made (offers, capacity) and gives the blocker otherwise."""
+        return Replacement(delete_first=self.delete_before_replace)
+
+    def check_inputs(
+        self, olds: Mapping[str, Any], values: Mapping[str, Any]
+    ) -> list[CheckFailure]:
+        """Checks that need the cloud (an offer or a location exists), at preview; called
+        once the inputs are valid. ``values`` may still hold unknowns during a preview."""
+        return []
 
     def check_change(self, old: InputsT, new: InputsT) -> list[CheckFailure]:
         """Rules comparing the previous inputs with the new ones (e.g. no shrinking)."""
         return []
 
     def change_kind(self, field: str, olds: dict[str, Any], news: dict[str, Any]) -> Change:
-        """How a change of ``field`` applies; the default follows the field's marker."""
-        if field in self.inputs_model.replace_fields():
+        """How a change of ``field`` applies; the default follows the field's policy."""
+        model = self.inputs_model
+        if field in model.replace_fields():
             return Change.REPLACE
+        if field == ALLOW_REPLACEMENT:
+            return Change.NONE  # a confirmation, not a property of the object
         return Change.UPDATE
 
-    # -- cloud hooks ----------------------------------------------------------------
+    def wait_timeout(self, state: Mapping[str, Any]) -> float:
+        return float(state.get("wait_timeout") or self.default_wait_timeout)
 
-    def create_resource(self, inputs: InputsT) -> tuple[str, dict[str, Any]]:
-        """Create, wait until usable, return (id, outputs). Clean up before raising."""
-        raise NotImplementedError
+    # -- the lifecycle's helpers ----------------------------------------------------
 
-    def read_resource(self, id_: str, state: dict[str, Any]) -> dict[str, Any] | None:
-        """The live outputs, or None when the object is gone."""
-        raise NotImplementedError
-
-    def update_resource(
-        self, id_: str, state: dict[str, Any], inputs: InputsT, changed: set[str]
-    ) -> dict[str, Any]:
-        """Apply in-place changes of ``changed`` fields; return the full outputs."""
-        raise NotImplementedError
-
-    def delete_resource(self, id_: str, state: dict[str, Any]) -> None:
-        """Delete and wait until gone; an object already gone is success."""
-        raise NotImplementedError
-
-    # -- helpers --------------------------------------------------------------------
+    def fetch(self, id_: str, state: Mapping[str, Any]) -> ObjT | None:
+        """The object as the cloud has it now; None when the cloud says it does not exist."""
+        try:
+            return self.get(id_, state)
+        except NotFoundError:
+            return None
 
     def changed_fields(self, olds: dict[str, Any], news: dict[str, Any]) -> list[str]:
         """Input fields whose new value differs from the old one (unknown counts as changed)."""
@@ -251,6 +356,39 @@ class GpuProvider(ResourceProvider, Generic[InputsT]):
             if contains_unknown(new) or DeepDiff(old, new, ignore_numeric_type_changes=True):
                 changed.append(name)
         return changed
+
+    def _outputs(self, obj: ObjT, state: Mapping[str, Any]) -> dict[str, Any]:
+        seen = self.observe(obj)
+        return {
+            **self.outputs(obj, state),
+            "status": seen.phase.value,
+            "cloud_status": seen.status,
+            "account": self.client().account(),
+        }
+
+    def _repair(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Change:
+        """What brings back an object that refresh found failed or in the wrong phase."""
+        status = olds.get("status")
+        if status == Phase.FAILED.value:
+            return Change.REPLACE
+        want = Phase.READY if contains_unknown(news) else self.desired_phase(news)
+        if status == Phase.STOPPED.value and want is Phase.READY:
+            return Change.UPDATE if self.startable else Change.REPLACE
+        if status in (Phase.READY.value, Phase.PENDING.value) and want is Phase.STOPPED:
+            return Change.UPDATE
+        return Change.NONE
+
+    def _confirm_gone(self, id_: str, state: Mapping[str, Any], what: str) -> None:
+        """A 404 drops the resource only for the account that made it."""
+        made_by = state.get("account")
+        now = self.client().account()
+        if made_by and made_by != now:
+            raise GpuCloudError(
+                f"{what} ({id_}) is not visible to the configured credentials ({now}), "
+                f"which are not those that made it ({made_by}); it may still exist and bill. "
+                "Refresh with the credentials of the account that made it; if it is really "
+                "gone, remove it from the state with `pulumi state delete <its URN>`"
+            )
 
     def _inputs(self, props: dict[str, Any]) -> ResourceInputs:
         return self.inputs_model.model_validate(_without_provider(props))
@@ -264,7 +402,7 @@ class GpuProvider(ResourceProvider, Generic[InputsT]):
             CheckFailure(
                 field,
                 f"changing {field} replaces this {self.kind}, which deletes the data on it; "
-                f"keep the old value ({_show(olds.get(field))}), or set {ALLOW_REPLACEMENT}=true "
+                f"keep the old value ({show(olds.get(field))}), or set {ALLOW_REPLACEMENT}=true "
                 "for this update to confirm",
             )
             for field in sorted(guarded & set(self.changed_fields(olds, news)))
@@ -274,66 +412,24 @@ class GpuProvider(ResourceProvider, Generic[InputsT]):
         try:
             self.inputs_model.model_validate(values)
         except ValidationError as exc:
-            unknown = _unknown_paths(values)
-            return [
-                CheckFailure(
-                    property_path(err["loc"]) or self.kind, explain(err, self.inputs_model)
-                )
-                for err in exc.errors(include_url=False)
-                if not _under_unknown(tuple(err["loc"]), unknown)
-            ]
+            unknown = unknown_paths(values)
+            failures = []
+            for err in exc.errors(include_url=False):
+                loc = tuple(err["loc"])
+                if under_unknown(loc, unknown):
+                    continue
+                path = property_path(loc) or self.kind
+                reason = explain(err, self.inputs_model)
+                if hides_value(err, self.inputs_model) or (
+                    bool(loc) and looks_private(values.get(str(loc[0])))
+                ):
+                    # The engine prints a top-level property's value beside the failure.
+                    failures.append(CheckFailure("", f"{path}: {reason}"))
+                else:
+                    failures.append(CheckFailure(path, reason))
+            return failures
         return []
-
-
-def explain(err: ErrorDetails, model: type[BaseModel]) -> str:
-    """One pydantic error as a sentence a user can act on (never echoing a secret)."""
-    loc = tuple(err["loc"])
-    if err["type"] == "extra_forbidden":
-        name = str(loc[-1]) if loc else ""
-        fields = sorted(_fields_at(model, loc[:-1]))
-        close = difflib.get_close_matches(name, fields, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        return f"unknown input '{name}'{hint}; allowed: {', '.join(fields)}"
-    if err["type"] == "missing":
-        return "required input is missing"
-    message = err["msg"]
-    if message.startswith("Value error, "):
-        message = message[len("Value error, ") :]
-    secrets = model.secret_fields() if issubclass(model, ResourceInputs) else frozenset()
-    secret = bool(loc) and loc[0] in secrets
-    if err["type"] != "value_error" and "input" in err and not secret:
-        return f"{message} (got {_show(err['input'])})"
-    return message
-
-
-def _fields_at(model: Any, loc: tuple[int | str, ...]) -> set[str]:
-    """The field names of the model found at ``loc`` (nested models, lists, optionals)."""
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        info = getattr(model, "model_fields", {}).get(part)
-        annotation = getattr(info, "annotation", None)
-        candidates = [annotation, *getattr(annotation, "__args__", ())]
-        model = next(
-            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
-        )
-        if model is None:
-            return set()
-    return set(getattr(model, "model_fields", {}))
 
 
 def _without_provider(props: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in props.items() if k != PROVIDER_KEY}
-
-
-def _under_unknown(loc: tuple[int | str, ...], unknown: list[tuple[int | str, ...]]) -> bool:
-    if not unknown:
-        return False
-    if not loc:  # a rule over several fields: cannot be judged while any is unknown
-        return True
-    return any(loc[: len(path)] == path for path in unknown)
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."

@@ -10,6 +10,7 @@ import pulumi
 import pulumi.dynamic
 
 from pulumi_gpu.core.provider import GpuProvider
+from pulumi_gpu.core.ssh import parse_ssh
 
 
 class GpuResource(pulumi.dynamic.Resource):
@@ -22,9 +23,17 @@ class GpuResource(pulumi.dynamic.Resource):
 
     _secret_outputs: ClassVar[tuple[str, ...]] = ()
 
+    status: pulumi.Output[str]
+    """Where the object stands, the same words on every cloud: ``pending``, ``ready``,
+    ``stopped`` or ``failed`` (after a refresh; ``pulumi up`` then repairs it)."""
+    cloud_status: pulumi.Output[str]
+    """The cloud's own word for the object's state (e.g. ``RUNNING``, ``VERIFY_SUCCESS``)."""
+    account: pulumi.Output[str]
+    """Who made the object (the cloud's user, or a fingerprint of the key; never the key)."""
+
     def _register(
         self,
-        provider: GpuProvider[Any],
+        provider: GpuProvider[Any, Any],
         resource_name: str,
         inputs: Mapping[str, Any],
         opts: pulumi.ResourceOptions | None,
@@ -34,7 +43,7 @@ class GpuResource(pulumi.dynamic.Resource):
         for name in secret_inputs & set(props):
             # Encrypted in the state's inputs too, not only in its outputs.
             props[name] = pulumi.Output.secret(props[name])
-        for name in self._output_names():
+        for name in self.output_names():
             props.setdefault(name, None)
         secret = sorted(secret_inputs | set(self._secret_outputs))
         opts = pulumi.ResourceOptions.merge(
@@ -43,13 +52,50 @@ class GpuResource(pulumi.dynamic.Resource):
         super().__init__(provider, resource_name, props, opts)
 
     @classmethod
-    def _output_names(cls) -> list[str]:
+    def output_names(cls) -> list[str]:
+        """The outputs this resource class declares (its ``pulumi.Output`` annotations)."""
         names: list[str] = []
         for klass in reversed(cls.__mro__):
             for name, annotation in vars(klass).get("__annotations__", {}).items():
                 if "Output[" in str(annotation) and name not in names:
                     names.append(name)
         return names
+
+
+class Machine(GpuResource):
+    """A resource a person logs into: the same connection outputs on every cloud."""
+
+    ssh_command: pulumi.Output[str | None]
+    """Ready-to-run SSH command, e.g. ``ssh root@1.2.3.4 -p 40022``."""
+    ssh_host: pulumi.Output[str | None]
+    ssh_port: pulumi.Output[int | None]
+    ssh_user: pulumi.Output[str | None]
+    public_ip: pulumi.Output[str | None]
+    ports: pulumi.Output[dict[str, int]]
+    """Container port -> public port on ``public_ip`` / ``ssh_host``."""
+    cost_per_hour: pulumi.Output[float | None]
+    """USD per hour the cloud bills for it now (None where the cloud sets no price)."""
+
+
+def machine_outputs(
+    ssh_command: str | None,
+    *,
+    ports: Mapping[str, int] | Mapping[int, int] | None = None,
+    public_ip: str | None = None,
+    cost_per_hour: float | None = None,
+    default_user: str = "root",
+) -> dict[str, Any]:
+    """The :class:`Machine` outputs, with the SSH parts read from the command."""
+    target = parse_ssh(ssh_command)
+    return {
+        "ssh_command": ssh_command,
+        "ssh_host": target.host if target else None,
+        "ssh_port": target.port if target else None,
+        "ssh_user": (target.user or default_user) if target else None,
+        "public_ip": public_ip or (target.host if target else None),
+        "ports": {str(k): int(v) for k, v in (ports or {}).items()},
+        "cost_per_hour": cost_per_hour,
+    }
 
 
 def default_name(resource_name: str, *, max_length: int = 63) -> str:

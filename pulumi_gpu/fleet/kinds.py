@@ -8,13 +8,12 @@ with it and derives the JSON Schema from it. Inputs that hold another resource's
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, get_args, get_origin
 
 from pulumi_gpu import celium, gpudev, primeintellect, runpod
-from pulumi_gpu.core.provider import ResourceInputs
+from pulumi_gpu.core.inputs import ResourceInputs
 from pulumi_gpu.core.resource import GpuResource
 
 SECTIONS = ("templates", "disks", "pods", "jobs")
@@ -41,10 +40,6 @@ class Kind:
     section: str
     resource: type[GpuResource]
     inputs: type[ResourceInputs]
-    outputs: Mapping[str, str] = field(default_factory=dict)
-    """Which output attribute plays which role in the fleet's stack outputs: ``ssh`` (SSH
-    command), ``ports`` (container port -> public port), ``jupyter`` (URL), ``price``
-    (USD per hour)."""
 
     @property
     def title(self) -> str:
@@ -99,37 +94,17 @@ def _is_list(annotation: Any) -> bool:
     return any(_is_list(arg) for arg in get_args(annotation))
 
 
-_POD = {"ssh": "ssh_command", "ports": "ports", "price": "price_per_hour"}
-
 KINDS: tuple[Kind, ...] = (
     Kind("celium", "templates", celium.Template, celium.TemplateInputs),
     Kind("celium", "disks", celium.Volume, celium.VolumeInputs),
-    Kind("celium", "pods", celium.Pod, celium.PodInputs, _POD),
+    Kind("celium", "pods", celium.Pod, celium.PodInputs),
     Kind("gpudev", "disks", gpudev.Disk, gpudev.DiskInputs),
-    Kind(
-        "gpudev",
-        "jobs",
-        gpudev.Job,
-        gpudev.JobInputs,
-        {"ssh": "ssh_command", "jupyter": "jupyter_url"},
-    ),
+    Kind("gpudev", "jobs", gpudev.Job, gpudev.JobInputs),
     Kind("primeintellect", "disks", primeintellect.Disk, primeintellect.DiskInputs),
-    Kind(
-        "primeintellect",
-        "pods",
-        primeintellect.Pod,
-        primeintellect.PodInputs,
-        {**_POD, "jupyter": "jupyter_url"},
-    ),
+    Kind("primeintellect", "pods", primeintellect.Pod, primeintellect.PodInputs),
     Kind("runpod", "templates", runpod.Template, runpod.TemplateInputs),
     Kind("runpod", "disks", runpod.NetworkVolume, runpod.NetworkVolumeInputs),
-    Kind(
-        "runpod",
-        "pods",
-        runpod.Pod,
-        runpod.PodInputs,
-        {**_POD, "ports": "mapped_ports", "price": "cost_per_hour"},
-    ),
+    Kind("runpod", "pods", runpod.Pod, runpod.PodInputs),
 )
 """Every declarable kind; a cloud that lands adds its rows here."""
 

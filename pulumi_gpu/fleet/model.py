@@ -28,7 +28,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from pulumi_gpu.core.provider import explain, property_path
+from pulumi_gpu.core.inputs import explain, property_path
 from pulumi_gpu.fleet.kinds import SECTIONS, Kind, clouds, kinds_of, kinds_of_cloud
 from pulumi_gpu.fleet.source import Loc, Problem, Source, read_source
 

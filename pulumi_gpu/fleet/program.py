@@ -62,25 +62,29 @@ def _secret(
 
 
 def export(declared: dict[str, tuple[Entry, GpuResource]]) -> None:
-    """Export connection details, the total cost and an SSH config snippet."""
+    """Export connection details, the total cost and an SSH config snippet.
 
-    def role(name: str) -> dict[str, pulumi.Output[Any]]:
+    Every kind names these outputs the same way (``ssh_command``, ``ports``,
+    ``jupyter_url``, ``cost_per_hour``); an entry appears where its kind has one.
+    """
+
+    def each(output: str) -> dict[str, pulumi.Output[Any]]:
         return {
-            entry_name: getattr(resource, entry.kind.outputs[name])
-            for entry_name, (entry, resource) in declared.items()
-            if name in entry.kind.outputs
+            entry_name: getattr(resource, output)
+            for entry_name, (_, resource) in declared.items()
+            if output in type(resource).output_names()
         }
 
-    ssh = role("ssh")
+    ssh = each("ssh_command")
     pulumi.export("resources", {name: resource.id for name, (_, resource) in declared.items()})
     pulumi.export("ssh", ssh)
-    pulumi.export("ports", role("ports"))
-    jupyter = role("jupyter")
+    pulumi.export("ports", each("ports"))
+    jupyter = each("jupyter_url")
     if jupyter:
         pulumi.export("jupyter", jupyter)
     pulumi.export(
         "cost_per_hour",
-        pulumi.Output.all(*role("price").values()).apply(
+        pulumi.Output.all(*each("cost_per_hour").values()).apply(
             lambda values: round(sum(float(v or 0) for v in values), 4)
         ),
     )

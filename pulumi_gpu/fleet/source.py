@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from pulumi_gpu.core.provider import property_path
+from pulumi_gpu.core.inputs import property_path
 
 Loc = tuple[int | str, ...]
 

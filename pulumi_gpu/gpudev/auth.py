@@ -99,6 +99,8 @@ class ApiKeyAuth(httpx.Auth):
         self._lock = threading.Lock()
         self.logins = 0
         """How many times this process logged in (for tests and diagnostics)."""
+        self.username: str | None = None
+        """Who the last login was for (the service names it; not a secret)."""
 
     @property
     def can_renew(self) -> bool:
@@ -131,6 +133,7 @@ class ApiKeyAuth(httpx.Auth):
         assert self._login is not None
         issued = self._login()
         self._key = issued.api_key
+        self.username = issued.username or self.username
         self.logins += 1
         ttl = issued.ttl_hours * 3600.0 if issued.ttl_hours else None
         self._renew_at = self._clock() + RENEW_AT * ttl if ttl else None

@@ -14,14 +14,13 @@ truth (or the 500 when the job is there).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
 
-from pulumi_gpu.core.config import Setting, shared_client
+from pulumi_gpu.core.config import Setting, fingerprint, key_identity, shared_client
 from pulumi_gpu.core.errors import (
     ApiError,
     AuthenticationError,
@@ -63,10 +62,14 @@ class GpuDevClient(ApiClient):
         super().__init__(base_url, auth=auth, **kwargs)
         self.auth = auth
 
-    def _error(
-        self, response: httpx.Response, method: str, path: str, idempotent: bool
-    ) -> ApiError:
-        error = super()._error(response, method, path, idempotent)
+    def account(self) -> str:
+        """The user the AWS login was for; without one, the key's fingerprint."""
+        if self.auth is not None and self.auth.username:
+            return f"gpudev user {self.auth.username}"
+        return super().account()
+
+    def _error(self, response: httpx.Response, method: str, path: str) -> ApiError:
+        error = super()._error(response, method, path)
         if isinstance(error, AuthenticationError) and self.auth and not self.auth.can_renew:
             hint = (
                 "if the configured key (pulumi-gpu:gpudevApiKey / GPU_DEV_API_KEY) expired: "
@@ -80,7 +83,7 @@ class GpuDevClient(ApiClient):
 
     # health and info (no key)
     def health(self) -> Health:
-        return Health(**self.request("GET", "/health"))
+        return self.decode(Health, self.request("GET", "/health"))
 
     def info(self) -> dict[str, Any]:
         return dict(self.request("GET", "/"))
@@ -89,14 +92,18 @@ class GpuDevClient(ApiClient):
     def aws_login(self, credentials: AwsCredentials) -> IssuedKey:
         """Exchange AWS credentials for an API key (a new key per call: safe to retry)."""
         body = credentials.login_body()
-        return IssuedKey(**self.request("POST", "/v1/auth/aws-login", json=body, idempotent=True))
+        return self.decode(
+            IssuedKey, self.request("POST", "/v1/auth/aws-login", json=body, idempotent=True)
+        )
 
     def oidc_login(self, id_token: str) -> IssuedKey:
         body = {"id_token": id_token}
-        return IssuedKey(**self.request("POST", "/v1/auth/oidc-login", json=body, idempotent=True))
+        return self.decode(
+            IssuedKey, self.request("POST", "/v1/auth/oidc-login", json=body, idempotent=True)
+        )
 
     def rotate_key(self) -> IssuedKey:
-        return IssuedKey(**self.request("POST", "/v1/keys/rotate", idempotent=True))
+        return self.decode(IssuedKey, self.request("POST", "/v1/keys/rotate", idempotent=True))
 
     # jobs
     def submit_job(self, body: dict[str, Any]) -> JobSubmission:
@@ -104,10 +111,10 @@ class GpuDevClient(ApiClient):
         job (the processor treats a known reservation id as a retry), so it is retried."""
         keyed = bool((body.get("env_vars") or {}).get("RESERVATION_ID"))
         answer = self.request("POST", "/v1/jobs/submit", json=body, idempotent=keyed)
-        return JobSubmission(**answer)
+        return self.decode(JobSubmission, answer)
 
     def get_job(self, job_id: str) -> Job:
-        return Job(**self.request("GET", f"/v1/jobs/{_seg(job_id)}"))
+        return self.decode(Job, self.request("GET", f"/v1/jobs/{_seg(job_id)}"))
 
     def list_jobs(
         self, statuses: list[str] | None = None, *, limit: int = 50, offset: int = 0
@@ -115,7 +122,7 @@ class GpuDevClient(ApiClient):
         params: dict[str, Any] = {"limit": limit, "offset": offset}
         if statuses:
             params["status"] = ",".join(statuses)
-        return JobPage(**self.request("GET", "/v1/jobs", params=params))
+        return self.decode(JobPage, self.request("GET", "/v1/jobs", params=params))
 
     def iter_jobs(
         self, statuses: list[str] | None = None, *, page_size: int = 500
@@ -152,7 +159,9 @@ class GpuDevClient(ApiClient):
     ) -> JobAction:
         path = f"/v1/jobs/{_seg(job_id)}/{action}"
         try:
-            return JobAction(**self.request("POST", path, json=body, idempotent=idempotent))
+            return self.decode(
+                JobAction, self.request("POST", path, json=body, idempotent=idempotent)
+            )
         except ServerError as failure:
             try:
                 self.get_job(job_id)
@@ -170,12 +179,12 @@ class GpuDevClient(ApiClient):
     def gpu_availability(self) -> dict[str, GpuAvailability]:
         answer = self.request("GET", "/v1/gpu/availability")
         return {
-            name: GpuAvailability(**entry)
+            name: self.decode(GpuAvailability, entry)
             for name, entry in (answer.get("availability") or {}).items()
         }
 
     def cluster_status(self) -> ClusterStatus:
-        return ClusterStatus(**self.request("GET", "/v1/cluster/status"))
+        return self.decode(ClusterStatus, self.request("GET", "/v1/cluster/status"))
 
     # disks
     def create_disk(self, disk_name: str, size_gb: int | None = None) -> DiskOperation:
@@ -183,28 +192,28 @@ class GpuDevClient(ApiClient):
         body: dict[str, Any] = {"disk_name": disk_name}
         if size_gb is not None:
             body["size_gb"] = size_gb
-        return DiskOperation(**self.request("POST", "/v1/disks", json=body))
+        return self.decode(DiskOperation, self.request("POST", "/v1/disks", json=body))
 
     def list_disks(self) -> list[Disk]:
-        return [Disk(**d) for d in self.request("GET", "/v1/disks").get("disks") or []]
+        return self.decode_list(Disk, self.request("GET", "/v1/disks"), "disks")
 
     def get_disk(self, disk_name: str) -> Disk:
-        return Disk(**self.request("GET", f"/v1/disks/{_seg(disk_name)}"))
+        return self.decode(Disk, self.request("GET", f"/v1/disks/{_seg(disk_name)}"))
 
     def delete_disk(self, disk_name: str) -> DiskOperation:
         """Queue a soft delete (the service keeps the disk's data for 30 days)."""
-        return DiskOperation(**self.request("DELETE", f"/v1/disks/{_seg(disk_name)}"))
+        return self.decode(DiskOperation, self.request("DELETE", f"/v1/disks/{_seg(disk_name)}"))
 
     def get_disk_operation(self, disk_name: str, operation_id: str) -> DiskOperationStatus:
         path = f"/v1/disks/{_seg(disk_name)}/operations/{_seg(operation_id)}"
-        return DiskOperationStatus(**self.request("GET", path))
+        return self.decode(DiskOperationStatus, self.request("GET", path))
 
     def disk_content(self, disk_name: str) -> DiskContent:
-        return DiskContent(**self.request("GET", f"/v1/disks/{_seg(disk_name)}/content"))
+        return self.decode(DiskContent, self.request("GET", f"/v1/disks/{_seg(disk_name)}/content"))
 
     def rename_disk(self, disk_name: str, new_name: str) -> DiskRename:
         path = f"/v1/disks/{_seg(disk_name)}/rename"
-        return DiskRename(**self.request("POST", path, json={"new_name": new_name}))
+        return self.decode(DiskRename, self.request("POST", path, json={"new_name": new_name}))
 
 
 def _endpoint() -> str:
@@ -233,16 +242,17 @@ def gpudev_client() -> GpuDevClient:
     secret_parts = [api_key or ""]
     if aws is not None:
         secret_parts += [aws.access_key_id, aws.secret_access_key, aws.session_token or ""]
-    fingerprint = hashlib.sha256("\0".join(secret_parts).encode()).hexdigest()
+    digest = fingerprint(*secret_parts)
 
     def build() -> GpuDevClient:
         login = None
         if aws is not None:
             public = GpuDevClient(endpoint)
             login = _aws_login(public, aws)
-        return GpuDevClient(endpoint, auth=ApiKeyAuth(api_key=api_key, login=login))
+        auth = ApiKeyAuth(api_key=api_key, login=login)
+        return GpuDevClient(endpoint, auth=auth, identity=key_identity(digest))
 
-    return shared_client(("gpudev", endpoint, fingerprint), build)
+    return shared_client(("gpudev", endpoint, digest), build)
 
 
 def _aws_login(public: GpuDevClient, aws: AwsCredentials) -> Callable[[], IssuedKey]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
@@ -12,23 +13,18 @@ from pulumi_gpu.core.errors import (
     ConflictError,
     GpuCloudError,
     NotFoundError,
-    ResourceFailed,
     TransportError,
-    WaitTimeout,
 )
-from pulumi_gpu.core.lifecycle import cleanup_on_failure
+from pulumi_gpu.core.inputs import DESTROYS_DATA, LOCAL, UPDATES, ResourceInputs
 from pulumi_gpu.core.log import report
-from pulumi_gpu.core.provider import DESTROYS_DATA, GpuProvider, ResourceInputs
+from pulumi_gpu.core.phases import Observed, Phase
+from pulumi_gpu.core.provider import GpuProvider
 from pulumi_gpu.core.resource import GpuResource, default_name
-from pulumi_gpu.core.waiting import wait_for
 from pulumi_gpu.gpudev.client import GpuDevClient, gpudev_client
 from pulumi_gpu.gpudev.models import Disk as ApiDisk
-from pulumi_gpu.gpudev.models import DiskOperation, DiskOperationStatus, iso
+from pulumi_gpu.gpudev.models import DiskOperationStatus, iso
 
 __all__ = ["Disk", "DiskInputs"]
-
-LOST_CREATE_TIMEOUT = 60.0
-"""Seconds to look for the disk a create whose answer was lost may have made."""
 
 
 class DiskInputs(ResourceInputs):
@@ -46,6 +42,7 @@ class DiskInputs(ResourceInputs):
             "Disk name, unique among your disks: letters, digits, '-' and '_'. Jobs mount "
             "the disk by this name. Renames in place while no job uses the disk."
         ),
+        json_schema_extra=UPDATES,
     )
     size_gb: int | None = Field(
         None,
@@ -60,9 +57,13 @@ class DiskInputs(ResourceInputs):
     allow_replacement: bool = Field(
         False,
         description="Confirm an update that replaces the disk (and deletes its data).",
+        json_schema_extra=LOCAL,
     )
     wait_timeout: float = Field(
-        600, gt=0, description="Seconds to wait for the disk's create or delete to complete."
+        600,
+        gt=0,
+        description="Seconds to wait for the disk's create or delete to complete.",
+        json_schema_extra=LOCAL,
     )
 
 
@@ -86,25 +87,6 @@ def _live(client: GpuDevClient, name: str) -> ApiDisk | None:
     return None if disk.is_deleted else disk
 
 
-def _wait_operation(
-    client: GpuDevClient, op: DiskOperation, what: str, timeout: float
-) -> DiskOperationStatus | None:
-    def fetch() -> DiskOperationStatus | None:
-        try:
-            return client.get_disk_operation(op.disk_name, op.operation_id)
-        except NotFoundError:
-            return None  # the service has not taken the operation up yet
-
-    return wait_for(
-        what,
-        fetch,
-        status=lambda s: s.status if s else "queued",
-        ready=lambda s: s is not None and s.succeeded,
-        failure=lambda s: s.failure_reason() if s else None,
-        timeout=timeout,
-    )
-
-
 def _in_use_message(name: str, disk: ApiDisk, doing: str) -> str:
     return (
         f"gpudev disk {name} cannot be {doing} while job {disk.reservation_id} uses it. "
@@ -114,110 +96,91 @@ def _in_use_message(name: str, disk: ApiDisk, doing: str) -> str:
     )
 
 
-def _delete_and_wait(client: GpuDevClient, name: str, timeout: float) -> None:
-    """Soft-delete the disk and wait for the operation; a disk already gone is success."""
-    disk = _live(client, name)
-    if disk is None:
-        return
-    if disk.in_use:
-        raise GpuCloudError(_in_use_message(name, disk, "deleted"))
-    op = client.delete_disk(name)
-    _wait_operation(client, op, f"gpudev disk {name} deletion", timeout)
-
-
-class DiskProvider(GpuProvider[DiskInputs]):
+class DiskProvider(GpuProvider[DiskInputs, ApiDisk]):
     inputs_model = DiskInputs
     kind = "gpudev Disk"
     delete_before_replace = True
     """Names are unique per user: the old disk must go before a new one takes its name."""
+    visible_after = 60.0
+    """A disk is listed once the service has run its (queued) create operation."""
+    look_for_lost = 30.0
+    """A second create of the name would fail: look until the first one shows (the
+    service takes queued operations up every few seconds)."""
+    default_wait_timeout = 600.0
 
-    def create_resource(self, inputs: DiskInputs) -> tuple[str, dict[str, Any]]:
-        client = gpudev_client()
-        name = inputs.name
-        what = f"gpudev disk {name}"
-        existing = _live(client, name)
-        if existing is not None:
-            raise GpuCloudError(
-                f"{what}: you already have a disk named {name} (created "
-                f"{iso(existing.created_at)}); give this resource another name, or delete "
-                "that disk first"
-            )
-        try:
-            op = client.create_disk(name, inputs.size_gb)
-        except (ApiError, TransportError) as failure:
-            if not failure.outcome_unknown:
-                raise
-            return name, _outputs(self._adopt(client, name, what, failure))
-        report(f"{what}: creation queued (operation {op.operation_id})")
+    def client(self) -> GpuDevClient:
+        return gpudev_client()
 
-        def wait() -> ResourceFailed | None:
-            try:
-                _wait_operation(client, op, f"{what} creation", inputs.wait_timeout)
-            except ResourceFailed as refused:
-                return refused  # the service made nothing: nothing to clean up
-            return None
+    def find(self, inputs: DiskInputs) -> list[ApiDisk]:
+        disk = _live(self.client(), inputs.name)
+        return [disk] if disk is not None else []
 
-        # A timeout or a lost connection may leave a disk: it is deleted before raising.
-        refused = cleanup_on_failure(
-            what, name, wait=wait, delete=lambda: self._delete_made(client, op, inputs.wait_timeout)
+    def create_object(self, inputs: DiskInputs, token: str) -> ApiDisk:
+        op = self.client().create_disk(inputs.name, inputs.size_gb)
+        report(
+            f"{self.describe(inputs.model_dump())}: creation queued (operation {op.operation_id})"
         )
-        if refused is not None:
-            raise refused
+        pending = DiskOperationStatus(operation_id=op.operation_id, disk_name=inputs.name)
+        return ApiDisk(disk_name=inputs.name, creating=pending)
+
+    def object_id(self, obj: ApiDisk) -> str:
+        return obj.disk_name
+
+    def get(self, id_: str, state: Mapping[str, Any]) -> ApiDisk:
+        """By its current name (the id is the name it was created with)."""
+        return self.client().get_disk(str(state.get("name") or id_))
+
+    def watch(self, made: ApiDisk, state: Mapping[str, Any]) -> ApiDisk | None:
+        """While the create operation runs, its status; then the disk."""
+        creating = made.creating
+        if creating is None or creating.succeeded:
+            return self.fetch(made.disk_name, state)
+        try:
+            status = self.client().get_disk_operation(made.disk_name, creating.operation_id)
+        except NotFoundError:
+            return None  # not taken up yet (or lost: the wait tells after visible_after)
+        if status.succeeded:
+            return self.fetch(made.disk_name, state)
+        return made.model_copy(update={"creating": status})
+
+    def observe(self, obj: ApiDisk) -> Observed[ApiDisk]:
+        if obj.creating is not None:
+            reason = obj.creating.failure_reason()
+            phase = Phase.FAILED if reason else Phase.PENDING
+            return Observed(phase, "creating", reason, obj, f"operation {obj.creating.status}")
+        if obj.is_deleted:
+            return Observed(Phase.GONE, "marked for deletion", obj=obj)
+        return Observed(Phase.READY, "in use" if obj.in_use else "available", obj=obj)
+
+    def made(self, obj: ApiDisk) -> bool | None:
+        if obj.creating is None:
+            return True
+        return False if obj.creating.failure_reason() else None
+
+    def delete_object(self, id_: str, state: Mapping[str, Any]) -> None:
+        """Soft delete: the service keeps the disk 30 days, but it is gone for us."""
+        name = str(state.get("name") or id_)
+        client = self.client()
         disk = _live(client, name)
         if disk is None:
-            raise GpuCloudError(f"{what}: the creation completed but the disk is not listed")
-        return name, _outputs(disk)
+            raise NotFoundError("gpudev", "GET", f"/v1/disks/{name}", 404, "not found")
+        if disk.in_use:
+            raise GpuCloudError(_in_use_message(name, disk, "deleted"))
+        client.delete_disk(name)
 
-    @staticmethod
-    def _adopt(client: GpuDevClient, name: str, what: str, failure: GpuCloudError) -> ApiDisk:
-        """A create whose answer was lost: the name is unique, so the disk that appears is ours."""
-        report(f"{what}: the answer to the create was lost ({failure}); looking for the disk")
-        try:
-            disk = wait_for(
-                f"{what} (after a lost answer)",
-                lambda: _live(client, name),
-                status=lambda d: "listed" if d else "not listed",
-                ready=lambda d: d is not None,
-                timeout=LOST_CREATE_TIMEOUT,
-            )
-        except WaitTimeout:
-            raise GpuCloudError(
-                f"{what}: the create's answer was lost ({failure}) and no disk named {name} "
-                f"appeared within {LOST_CREATE_TIMEOUT:.0f} s; if it appears later, delete it "
-                "(`gpu-dev disk delete`) before running `pulumi up` again"
-            ) from None
-        assert disk is not None
-        return disk
+    def outputs(self, obj: ApiDisk, state: Mapping[str, Any]) -> dict[str, Any]:
+        return _outputs(obj)
 
-    @staticmethod
-    def _delete_made(client: GpuDevClient, op: DiskOperation, timeout: float) -> None:
-        """Delete the disk this create made, if it made one."""
-        try:
-            status = client.get_disk_operation(op.disk_name, op.operation_id)
-        except NotFoundError:
-            raise GpuCloudError(
-                f"the creation of disk {op.disk_name} is still queued at the service"
-            ) from None
-        if status.failure_reason() is None:
-            _delete_and_wait(client, op.disk_name, timeout)
+    def reflect(self, obj: ApiDisk, state: Mapping[str, Any]) -> dict[str, Any]:
+        return {"name": obj.disk_name}
 
-    def read_resource(self, id_: str, state: dict[str, Any]) -> dict[str, Any] | None:
-        disk = _live(gpudev_client(), str(state.get("name") or id_))
-        if disk is None:
-            return None
-        return {"name": disk.disk_name, **_outputs(disk)}
-
-    def update_resource(
-        self, id_: str, state: dict[str, Any], inputs: DiskInputs, changed: set[str]
-    ) -> dict[str, Any]:
-        client = gpudev_client()
+    def apply(
+        self, id_: str, state: Mapping[str, Any], inputs: DiskInputs, changed: set[str]
+    ) -> set[str]:
         old = str(state.get("name") or id_)
         if "name" in changed and inputs.name != old:
-            self._rename(client, old, inputs.name)
-        disk = _live(client, inputs.name)
-        if disk is None:
-            raise GpuCloudError(f"gpudev disk {inputs.name} is gone; run `pulumi refresh`")
-        return _outputs(disk)
+            self._rename(self.client(), old, inputs.name)
+        return changed & {"name"}
 
     @staticmethod
     def _rename(client: GpuDevClient, old: str, new: str) -> None:
@@ -248,11 +211,6 @@ class DiskProvider(GpuProvider[DiskInputs]):
             if _live(client, new) is None:
                 raise
         report(f"{what}: renamed to {new}")
-
-    def delete_resource(self, id_: str, state: dict[str, Any]) -> None:
-        _delete_and_wait(
-            gpudev_client(), str(state.get("name") or id_), float(state.get("wait_timeout") or 600)
-        )
 
 
 class Disk(GpuResource, module="gpudev", name="Disk"):

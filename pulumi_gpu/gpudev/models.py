@@ -10,6 +10,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pulumi_gpu.core.phases import Phase, StatusMap
+
 # Job statuses (pending | queued | preparing | creating_server | active | cancelled |
 # expired | failed | completed).
 PENDING = "pending"
@@ -23,22 +25,20 @@ COMPLETED = "completed"
 TERMINAL = frozenset({CANCELLED, EXPIRED, FAILED, COMPLETED})
 """Statuses a job never leaves: the reservation is over."""
 
-JOB_PHASE: dict[str, str] = {
-    PENDING: "waiting",
-    QUEUED: "waiting",
-    PREPARING: "starting",
-    "creating_server": "starting",
-    ACTIVE: "ready",
-    CANCELLED: "ended",
-    EXPIRED: "ended",
-    FAILED: "ended",
-    COMPLETED: "ended",
-}
-"""GPU Dev job status -> our phase; unknown statuses count as "starting" (not ready, not over)."""
-
-
-def job_phase(status: str) -> str:
-    return JOB_PHASE.get(status.lower(), "starting")
+JOB_PHASES = StatusMap(
+    {
+        PENDING: Phase.PENDING,
+        QUEUED: Phase.PENDING,
+        PREPARING: Phase.PENDING,
+        "creating_server": Phase.PENDING,
+        ACTIVE: Phase.READY,
+        FAILED: Phase.FAILED,
+        CANCELLED: Phase.GONE,
+        EXPIRED: Phase.GONE,
+        COMPLETED: Phase.GONE,
+    }
+)
+"""Job status -> phase: an ended reservation is gone (a failed one says why)."""
 
 
 # Disk operation statuses ("unknown" when the row has none).
@@ -135,9 +135,8 @@ class Job(_Response):
     current_detailed_status: str | None = None
     extension_error: str | None = None
 
-    @property
-    def phase(self) -> str:
-        return job_phase(self.status)
+    queue_note: str | None = Field(None, exclude=True)
+    """Where a queued job stands, when the service does not say (set by the provider)."""
 
     @property
     def ended(self) -> bool:
@@ -226,6 +225,9 @@ class Disk(_Response):
     is_backing_up: bool = False
     is_deleted: bool = False
     snapshot_count: int = 0
+    creating: DiskOperationStatus | None = Field(None, exclude=True)
+    """While this provider's create operation runs: its last status (the disk is not
+    listed until the operation completes)."""
 
 
 class DiskContent(_Response):

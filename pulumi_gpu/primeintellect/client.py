@@ -9,11 +9,10 @@ page. Collection paths carry the trailing slash the OpenAPI document declares.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from pulumi_gpu.core.config import Setting, shared_client
+from pulumi_gpu.core.config import Setting, fingerprint, key_identity, shared_client
 from pulumi_gpu.core.http import ApiClient, HeaderAuth
 from pulumi_gpu.primeintellect.models import (
     Disk,
@@ -69,7 +68,7 @@ class PrimeClient(ApiClient):
         """One page of ``/availability/gpus``: (offers, total count)."""
         params = query(page=page, page_size=page_size, **filters)
         body = self.request("GET", "/availability/gpus", params=params)
-        return [GpuOffer(**o) for o in body.get("items") or []], int(body.get("totalCount") or 0)
+        return self.decode_list(GpuOffer, body, "items"), int(body.get("totalCount") or 0)
 
     def gpu_availability(
         self,
@@ -122,7 +121,7 @@ class PrimeClient(ApiClient):
                 regions=list(regions) if regions else None,
             )
             body = self.request("GET", "/availability/disks", params=params)
-            items = [DiskOffer(**o) for o in body.get("items") or []]
+            items = self.decode_list(DiskOffer, body, "items")
             offers += items
             if not items or len(offers) >= int(body.get("totalCount") or 0):
                 return offers
@@ -131,18 +130,18 @@ class PrimeClient(ApiClient):
     # pods
     def list_pods_page(self, offset: int = 0, limit: int = PAGE_SIZE) -> tuple[list[Pod], int]:
         body = self.request("GET", "/pods/", params=query(offset=offset, limit=limit))
-        return [Pod(**p) for p in body.get("data") or []], int(body.get("total_count") or 0)
+        return self.decode_list(Pod, body, "data"), int(body.get("total_count") or 0)
 
     def list_pods(self) -> list[Pod]:
         """Every pod of the key's account (terminated pods are not listed)."""
         return _all_pages(self.list_pods_page)
 
     def get_pod(self, pod_id: str) -> Pod:
-        return Pod(**self.request("GET", f"/pods/{pod_id}"))
+        return self.decode(Pod, self.request("GET", f"/pods/{pod_id}"))
 
     def create_pod(self, body: dict[str, Any]) -> Pod:
         """``POST /pods/``; never retried blindly (a lost answer may have made a pod)."""
-        return Pod(**self.request("POST", "/pods/", json=body))
+        return self.decode(Pod, self.request("POST", "/pods/", json=body))
 
     def delete_pod(self, pod_id: str) -> str:
         """Start deleting; returns the status the API reports (e.g. DELETING)."""
@@ -152,7 +151,7 @@ class PrimeClient(ApiClient):
     def pod_statuses(self, pod_ids: Sequence[str]) -> dict[str, PodStatus]:
         """``/pods/status`` for many pods in one request; unknown ids are absent."""
         body = self.request("GET", "/pods/status", params=query(pod_ids=list(pod_ids)))
-        statuses = [PodStatus(**s) for s in (body or {}).get("data") or []]
+        statuses = self.decode_list(PodStatus, body or {"data": []}, "data")
         return {s.pod_id: s for s in statuses}
 
     def pod_history(
@@ -166,7 +165,7 @@ class PrimeClient(ApiClient):
         """One page of terminated pods: (entries, total count)."""
         params = query(sort_by=sort_by, sort_order=sort_order, offset=offset, limit=limit)
         body = self.request("GET", "/pods/history", params=params)
-        entries = [HistoryEntry(**e) for e in body.get("data") or []]
+        entries = self.decode_list(HistoryEntry, body, "data")
         return entries, int(body.get("total_count") or 0)
 
     def pod_logs(self, pod_id: str, tail: int | None = None) -> list[str]:
@@ -181,16 +180,16 @@ class PrimeClient(ApiClient):
     # disks
     def list_disks_page(self, offset: int = 0, limit: int = PAGE_SIZE) -> tuple[list[Disk], int]:
         body = self.request("GET", "/disks/", params=query(offset=offset, limit=limit))
-        return [Disk(**d) for d in body.get("data") or []], int(body.get("total_count") or 0)
+        return self.decode_list(Disk, body, "data"), int(body.get("total_count") or 0)
 
     def list_disks(self) -> list[Disk]:
         return _all_pages(self.list_disks_page)
 
     def get_disk(self, disk_id: str) -> Disk:
-        return Disk(**self.request("GET", f"/disks/{disk_id}"))
+        return self.decode(Disk, self.request("GET", f"/disks/{disk_id}"))
 
     def create_disk(self, body: dict[str, Any]) -> Disk:
-        return Disk(**self.request("POST", "/disks/", json=body))
+        return self.decode(Disk, self.request("POST", "/disks/", json=body))
 
     def rename_disk(self, disk_id: str, name: str) -> None:
         """``PATCH /disks/{id}`` (the answer's shape is unspecified; read the disk after)."""
@@ -214,9 +213,10 @@ def prime_client() -> PrimeClient:
     """The process's client for the configured endpoint and key."""
     endpoint = api_base(ENDPOINT.value() or DEFAULT_ENDPOINT)
     key = API_KEY.require("the Prime Intellect API key")
-    fingerprint = hashlib.sha256(key.encode()).hexdigest()
+    digest = fingerprint(key)
     return shared_client(
-        ("primeintellect", endpoint, fingerprint), lambda: PrimeClient(endpoint, key)
+        ("primeintellect", endpoint, digest),
+        lambda: PrimeClient(endpoint, key, identity=key_identity(digest)),
     )
 
 

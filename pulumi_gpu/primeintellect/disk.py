@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CheckFailure, CheckResult
+from pulumi.dynamic import CheckFailure
 from pydantic import Field
 
-from pulumi_gpu.core.errors import GpuCloudError, NotFoundError
-from pulumi_gpu.core.lifecycle import cleanup_on_failure, create_once
+from pulumi_gpu.core.errors import GpuCloudError
+from pulumi_gpu.core.inputs import DESTROYS_DATA, LOCAL, UPDATES, ResourceInputs, contains_unknown
 from pulumi_gpu.core.log import report
-from pulumi_gpu.core.provider import (
-    DESTROYS_DATA,
-    PROVIDER_KEY,
-    GpuProvider,
-    ResourceInputs,
-    contains_unknown,
-)
+from pulumi_gpu.core.phases import Observed, Phase
+from pulumi_gpu.core.provider import GpuProvider
 from pulumi_gpu.core.resource import GpuResource, default_name
-from pulumi_gpu.core.waiting import wait_for
 from pulumi_gpu.primeintellect.client import PrimeClient, prime_client, team
+from pulumi_gpu.primeintellect.models import DISK_PHASES, ProviderType
 from pulumi_gpu.primeintellect.models import Disk as ApiDisk
-from pulumi_gpu.primeintellect.models import ProviderType, disk_phase
 
 __all__ = ["Disk", "DiskInputs"]
 
@@ -37,7 +32,12 @@ class DiskInputs(ResourceInputs):
     refused at preview unless ``allow_replacement`` is true for that update.
     """
 
-    name: str = Field(min_length=1, max_length=255, description="Disk name; updates in place.")
+    name: str = Field(
+        min_length=1,
+        max_length=255,
+        description="Disk name; updates in place.",
+        json_schema_extra=UPDATES,
+    )
     size: int = Field(
         gt=0,
         description="Size in GB. Disks cannot be resized: a new size replaces (empties) the disk.",
@@ -63,16 +63,19 @@ class DiskInputs(ResourceInputs):
         description=(
             "Confirms, for one update, a change that replaces the disk and deletes its data."
         ),
+        json_schema_extra=LOCAL,
     )
     wait_timeout: float = Field(
-        600, gt=0, description="Seconds to wait until the disk is ACTIVE (and for deletion)."
+        600,
+        gt=0,
+        description="Seconds to wait until the disk is ACTIVE (and for deletion).",
+        json_schema_extra=LOCAL,
     )
 
 
 def _outputs(disk: ApiDisk) -> dict[str, Any]:
     return {
-        "status": disk.status,
-        "price_per_hour": disk.price_hr,
+        "cost_per_hour": disk.price_hr,
         "country": disk.country,
         "attached_pods": list(disk.pods),
     }
@@ -94,65 +97,30 @@ def _body(inputs: DiskInputs) -> dict[str, Any]:
     return body
 
 
-def _wait_active(client: PrimeClient, disk_id: str, what: str, timeout: float) -> ApiDisk:
-    return wait_for(
-        f"{what} ({disk_id})",
-        lambda: client.get_disk(disk_id),
-        status=lambda d: d.status,
-        ready=lambda d: disk_phase(d.status) == "ready",
-        failure=lambda d: (
-            f"Prime Intellect reports the disk {d.status}"
-            if disk_phase(d.status) in ("failed", "deleting", "gone")
-            else None
-        ),
-        timeout=timeout,
-    )
-
-
-def _delete_and_wait(client: PrimeClient, disk_id: str, timeout: float) -> None:
-    try:
-        client.delete_disk(disk_id)
-    except NotFoundError:
-        return
-
-    def fetch() -> ApiDisk | None:
-        try:
-            return client.get_disk(disk_id)
-        except NotFoundError:
-            return None
-
-    wait_for(
-        f"primeintellect disk {disk_id} deletion",
-        fetch,
-        status=lambda d: d.status if d else "gone",
-        ready=lambda d: d is None or disk_phase(d.status) == "gone",
-        timeout=timeout,
-    )
-
-
-class DiskProvider(GpuProvider[DiskInputs]):
+class DiskProvider(GpuProvider[DiskInputs, ApiDisk]):
     inputs_model = DiskInputs
     kind = "primeintellect Disk"
+    default_wait_timeout = 600.0
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        result = super().check(olds, news)
-        if result.failures:
-            return result
-        values = {k: v for k, v in news.items() if k != PROVIDER_KEY}
-        return CheckResult(result.inputs, self._location_failures(olds, values))
+    def client(self) -> PrimeClient:
+        return prime_client()
 
-    def _location_failures(
-        self, olds: dict[str, Any], values: dict[str, Any]
+    def check_inputs(
+        self, olds: Mapping[str, Any], values: Mapping[str, Any]
     ) -> list[CheckFailure]:
         """The location is known at preview: check that it sells disks of this size."""
         judged = ("size", *LOCATION_FIELDS)
-        if contains_unknown({f: values.get(f) for f in judged}):
+        chosen = {f: values.get(f) for f in judged}
+        if contains_unknown(chosen) or (olds and {f: olds.get(f) for f in judged} == chosen):
             return []
-        if olds and not set(self.changed_fields(olds, values)) & set(judged):
-            return []
-        inputs = DiskInputs.model_validate(values)
+        inputs = DiskInputs.model_validate(
+            {
+                **chosen,
+                "name": values.get("name") if isinstance(values.get("name"), str) else "disk",
+            }
+        )
         try:
-            offers = prime_client().disk_availability()
+            offers = self.client().disk_availability()
         except GpuCloudError as exc:
             report(f"primeintellect disk {inputs.name}: could not check the location: {exc}")
             return []
@@ -188,50 +156,46 @@ class DiskProvider(GpuProvider[DiskInputs]):
             )
         ]
 
-    def create_resource(self, inputs: DiskInputs) -> tuple[str, dict[str, Any]]:
-        client = prime_client()
-        what = f"primeintellect disk {inputs.name}"
-        disk = create_once(
-            what,
-            lambda: client.create_disk(_body(inputs)),
-            existing=lambda: [d for d in client.list_disks() if d.name == inputs.name],
-            ident=lambda d: d.id,
-        )
-        ready = cleanup_on_failure(
-            what,
-            disk.id,
-            wait=lambda: _wait_active(client, disk.id, what, inputs.wait_timeout),
-            delete=lambda: _delete_and_wait(client, disk.id, inputs.wait_timeout),
-        )
-        return disk.id, _outputs(ready)
+    def find(self, inputs: DiskInputs) -> list[ApiDisk]:
+        return [d for d in self.client().list_disks() if d.name == inputs.name]
 
-    def read_resource(self, id_: str, state: dict[str, Any]) -> dict[str, Any] | None:
-        try:
-            disk = prime_client().get_disk(id_)
-        except NotFoundError:
-            return None
-        if disk_phase(disk.status) in ("deleting", "gone"):
-            return None
+    def create_object(self, inputs: DiskInputs, token: str) -> ApiDisk:
+        return self.client().create_disk(_body(inputs))
+
+    def object_id(self, obj: ApiDisk) -> str:
+        return obj.id
+
+    def get(self, id_: str, state: Mapping[str, Any]) -> ApiDisk:
+        return self.client().get_disk(id_)
+
+    def observe(self, obj: ApiDisk) -> Observed[ApiDisk]:
+        phase = DISK_PHASES(obj.status)
+        reason = f"Prime Intellect reports the disk {obj.status}" if phase is Phase.FAILED else None
+        return Observed(phase, obj.status, reason, obj)
+
+    def delete_object(self, id_: str, state: Mapping[str, Any]) -> None:
+        self.client().delete_disk(id_)
+
+    def outputs(self, obj: ApiDisk, state: Mapping[str, Any]) -> dict[str, Any]:
+        return _outputs(obj)
+
+    def reflect(self, obj: ApiDisk, state: Mapping[str, Any]) -> dict[str, Any]:
         live: dict[str, Any] = {
-            "name": disk.name or state.get("name"),
-            "size": disk.size or state.get("size"),
-            "provider": disk.provider_type or state.get("provider"),
-            "data_center_id": disk.data_center_id or state.get("data_center_id"),
+            "name": obj.name or state.get("name"),
+            "size": obj.size or state.get("size"),
+            "provider": obj.provider_type or state.get("provider"),
+            "data_center_id": obj.data_center_id or state.get("data_center_id"),
         }
-        if state.get("cloud_id") is not None and disk.cloud_id:
-            live["cloud_id"] = disk.cloud_id
-        return {**live, **_outputs(disk)}
+        if state.get("cloud_id") is not None and obj.cloud_id:
+            live["cloud_id"] = obj.cloud_id
+        return live
 
-    def update_resource(
-        self, id_: str, state: dict[str, Any], inputs: DiskInputs, changed: set[str]
-    ) -> dict[str, Any]:
-        client = prime_client()
+    def apply(
+        self, id_: str, state: Mapping[str, Any], inputs: DiskInputs, changed: set[str]
+    ) -> set[str]:
         if "name" in changed:
-            client.rename_disk(id_, inputs.name)
-        return _outputs(client.get_disk(id_))
-
-    def delete_resource(self, id_: str, state: dict[str, Any]) -> None:
-        _delete_and_wait(prime_client(), id_, float(state.get("wait_timeout") or 600))
+            self.client().rename_disk(id_, inputs.name)
+        return changed & {"name"}
 
 
 class Disk(GpuResource, module="primeintellect", name="Disk"):
@@ -253,9 +217,7 @@ class Disk(GpuResource, module="primeintellect", name="Disk"):
     """
 
     name: pulumi.Output[str]
-    status: pulumi.Output[str]
-    """PROVISIONING, ACTIVE, ... as Prime Intellect reports it."""
-    price_per_hour: pulumi.Output[float]
+    cost_per_hour: pulumi.Output[float]
     """USD per hour for the disk (billed whether or not a pod uses it)."""
     country: pulumi.Output[str]
     attached_pods: pulumi.Output[list[str]]

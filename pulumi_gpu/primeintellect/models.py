@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 from pulumi_gpu.core.errors import ApiError
+from pulumi_gpu.core.phases import Observed, Phase, StatusMap
 
 GpuType = Literal[
     "CPU_NODE",
@@ -139,38 +140,33 @@ INSTALL_DONE = frozenset({"FINISHED", "COMPLETE"})
 """``FINISHED`` in the OpenAPI enum; the older docs said ``COMPLETE``."""
 INSTALL_FAILED = frozenset({"ERROR", "FAILED"})
 
-POD_PHASE: dict[str, str] = {
-    "PROVISIONING": "starting",
-    "PENDING": "starting",
-    "ACTIVE": "running",
-    "STOPPED": "stopped",
-    "ERROR": "failed",
-    "DELETING": "deleting",
-    "TERMINATED": "gone",
-    "UNKNOWN": "starting",
-}
-"""Prime Intellect pod status -> our phase; statuses nobody listed count as "starting"."""
+POD_PHASES = StatusMap(
+    {
+        "PROVISIONING": Phase.PENDING,
+        "PENDING": Phase.PENDING,
+        "ACTIVE": Phase.READY,
+        "STOPPED": Phase.STOPPED,
+        "ERROR": Phase.FAILED,
+        "DELETING": Phase.DELETING,
+        "TERMINATED": Phase.GONE,
+        "UNKNOWN": Phase.PENDING,
+    }
+)
+"""Pod status -> phase (ACTIVE is ready only once installed, see ``PodStatus.observe``)."""
 
-
-def pod_phase(status: str | None) -> str:
-    return POD_PHASE.get((status or "").upper(), "starting")
-
-
-DISK_PHASE: dict[str, str] = {
-    "PROVISIONING": "starting",
-    "PENDING": "starting",
-    "ACTIVE": "ready",
-    "STOPPED": "ready",
-    "ERROR": "failed",
-    "DELETING": "deleting",
-    "TERMINATED": "gone",
-    "UNKNOWN": "starting",
-}
-"""Disk status -> our phase; unknown statuses count as "starting"."""
-
-
-def disk_phase(status: str | None) -> str:
-    return DISK_PHASE.get((status or "").upper(), "starting")
+DISK_PHASES = StatusMap(
+    {
+        "PROVISIONING": Phase.PENDING,
+        "PENDING": Phase.PENDING,
+        "ACTIVE": Phase.READY,
+        "STOPPED": Phase.READY,
+        "ERROR": Phase.FAILED,
+        "DELETING": Phase.DELETING,
+        "TERMINATED": Phase.GONE,
+        "UNKNOWN": Phase.PENDING,
+    }
+)
+"""Disk status -> phase (a disk of a stopped pod is still usable)."""
 
 
 _CAPACITY_WORDS = (
@@ -353,35 +349,28 @@ class PodStatus(_Response):
     def _node(cls, value: Any) -> Any:
         return _first(value)
 
-    @property
-    def ready(self) -> bool:
-        """Active, image installed, and an SSH connection to use."""
-        return (
-            self.status == ACTIVE
-            and (self.installation_status or "").upper() in INSTALL_DONE
-            and bool(self.ssh_connection)
-        )
-
-    def failure_reason(self) -> str | None:
-        """Why the pod will not become ready, or None while it still may."""
+    def observe(self) -> Observed[Any]:
+        """Ready when ACTIVE, the image installed, and an SSH connection to use."""
         installation = (self.installation_status or "").upper()
-        if self.status == ERROR or installation in INSTALL_FAILED:
-            return self.installation_failure or "the pod failed without a reason"
-        if self.status in (DELETING, TERMINATED):
-            return "the pod was deleted before it was ready"
-        return None
+        phase = POD_PHASES(self.status)
+        if installation in INSTALL_FAILED:
+            phase = Phase.FAILED
+        elif phase is Phase.READY and (installation not in INSTALL_DONE or not self.ssh_connection):
+            phase = Phase.PENDING
+        reason = None
+        if phase is Phase.FAILED:
+            reason = self.installation_failure or "the pod failed without a reason"
+        return Observed(phase, self.status, reason, note=self.installation())
 
-    def describe(self) -> str:
-        """'PROVISIONING', 'ACTIVE, installing 40%', 'ACTIVE, installation FINISHED'."""
+    def installation(self) -> str | None:
+        """'installing 40%', 'installation FINISHED' while ACTIVE; None otherwise."""
         installation = (self.installation_status or "").upper()
-        if self.status == ACTIVE and installation and installation not in INSTALL_DONE:
-            progress = self.installation_progress
-            return (
-                f"ACTIVE, installing {progress}%" if progress is not None else "ACTIVE, installing"
-            )
-        if self.status == ACTIVE and installation in INSTALL_DONE:
-            return f"ACTIVE, installation {installation}"
-        return self.status
+        if self.status != ACTIVE or not installation:
+            return None
+        if installation in INSTALL_DONE:
+            return f"installation {installation}"
+        progress = self.installation_progress
+        return f"installing {progress}%" if progress is not None else "installing"
 
 
 class InstanceResources(BaseModel):
@@ -435,6 +424,8 @@ class Pod(_Response):
     attached_resources: list[AttachedResource] = Field(default_factory=list)
     auto_restart: bool | None = None
     created_at: str | None = None
+    chosen: GpuOffer | None = Field(None, exclude=True)
+    """The offer this pod was created from (set by the creator, not the API)."""
 
     @field_validator("ssh_connection", "ip", mode="before")
     @classmethod

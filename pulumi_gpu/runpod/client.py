@@ -9,11 +9,10 @@ by the shared request choke point.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from pulumi_gpu.core.config import Setting, shared_client
+from pulumi_gpu.core.config import Setting, fingerprint, key_identity, shared_client
 from pulumi_gpu.core.http import ApiClient, HeaderAuth
 from pulumi_gpu.runpod.models import GpuType, NetworkVolume, Pod, Template
 
@@ -33,42 +32,44 @@ class RunPodClient(ApiClient):
 
     # pods
     def list_pods(self) -> list[Pod]:
-        return [Pod(**p) for p in self.request("GET", "/pods")["pods"]]
+        return self.decode_list(Pod, self.request("GET", "/pods"), "pods")
 
     def get_pod(self, pod_id: str) -> Pod:
-        return Pod(**self.request("GET", f"/pods/{pod_id}"))
+        return self.decode(Pod, self.request("GET", f"/pods/{pod_id}"))
 
     def create_pod(self, body: dict[str, Any]) -> Pod:
         """``POST /pods``: never retried blindly (a lost answer may still have made a pod)."""
-        return Pod(**self.request("POST", "/pods", json=body))
+        return self.decode(Pod, self.request("POST", "/pods", json=body))
 
     def update_pod(self, pod_id: str, changes: dict[str, Any]) -> Pod:
         """``PATCH /pods/{id}`` with absolute values only, so retrying it is safe."""
-        return Pod(**self.request("PATCH", f"/pods/{pod_id}", json=changes, idempotent=True))
+        return self.decode(
+            Pod, self.request("PATCH", f"/pods/{pod_id}", json=changes, idempotent=True)
+        )
 
     def pod_action(self, pod_id: str, action: str) -> Pod | None:
         """``POST /pods/{id}/action``: the pod after start/stop/restart, None after terminate."""
         if action not in POD_ACTIONS:
             raise ValueError(f"unknown pod action {action!r}; allowed: {', '.join(POD_ACTIONS)}")
         body = self.request("POST", f"/pods/{pod_id}/action", json={"action": action})
-        return Pod(**body) if body else None
+        return self.decode(Pod, body) if body else None
 
     def delete_pod(self, pod_id: str) -> None:
         self.request("DELETE", f"/pods/{pod_id}")
 
     # templates
     def list_templates(self) -> list[Template]:
-        return [Template(**t) for t in self.request("GET", "/templates")["templates"]]
+        return self.decode_list(Template, self.request("GET", "/templates"), "templates")
 
     def get_template(self, template_id: str) -> Template:
-        return Template(**self.request("GET", f"/templates/{template_id}"))
+        return self.decode(Template, self.request("GET", f"/templates/{template_id}"))
 
     def create_template(self, body: dict[str, Any]) -> Template:
-        return Template(**self.request("POST", "/templates", json=body))
+        return self.decode(Template, self.request("POST", "/templates", json=body))
 
     def update_template(self, template_id: str, changes: dict[str, Any]) -> Template:
         path = f"/templates/{template_id}"
-        return Template(**self.request("PATCH", path, json=changes, idempotent=True))
+        return self.decode(Template, self.request("PATCH", path, json=changes, idempotent=True))
 
     def delete_template(self, template_id: str) -> None:
         self.request("DELETE", f"/templates/{template_id}")
@@ -76,17 +77,19 @@ class RunPodClient(ApiClient):
     # network volumes
     def list_network_volumes(self) -> list[NetworkVolume]:
         answer = self.request("GET", "/network-volumes")
-        return [NetworkVolume(**v) for v in answer["networkVolumes"]]
+        return self.decode_list(NetworkVolume, answer, "networkVolumes")
 
     def get_network_volume(self, volume_id: str) -> NetworkVolume:
-        return NetworkVolume(**self.request("GET", f"/network-volumes/{volume_id}"))
+        return self.decode(NetworkVolume, self.request("GET", f"/network-volumes/{volume_id}"))
 
     def create_network_volume(self, body: dict[str, Any]) -> NetworkVolume:
-        return NetworkVolume(**self.request("POST", "/network-volumes", json=body))
+        return self.decode(NetworkVolume, self.request("POST", "/network-volumes", json=body))
 
     def update_network_volume(self, volume_id: str, changes: dict[str, Any]) -> NetworkVolume:
         path = f"/network-volumes/{volume_id}"
-        return NetworkVolume(**self.request("PATCH", path, json=changes, idempotent=True))
+        return self.decode(
+            NetworkVolume, self.request("PATCH", path, json=changes, idempotent=True)
+        )
 
     def delete_network_volume(self, volume_id: str) -> None:
         self.request("DELETE", f"/network-volumes/{volume_id}")
@@ -113,7 +116,9 @@ class RunPodClient(ApiClient):
                 params["countryCodes"] = ",".join(country_codes)
             if min_cuda_version is not None:
                 params["minCudaVersion"] = min_cuda_version
-        return [GpuType(**g) for g in self.request("GET", "/catalog/gpus", params=params)["gpus"]]
+        return self.decode_list(
+            GpuType, self.request("GET", "/catalog/gpus", params=params), "gpus"
+        )
 
     # account
     def list_ssh_keys(self) -> list[str]:
@@ -124,5 +129,8 @@ def runpod_client() -> RunPodClient:
     """The process's client for the configured endpoint and key."""
     endpoint = ENDPOINT.value() or DEFAULT_ENDPOINT
     key = API_KEY.require("the RunPod API key")
-    fingerprint = hashlib.sha256(key.encode()).hexdigest()
-    return shared_client(("runpod", endpoint, fingerprint), lambda: RunPodClient(endpoint, key))
+    digest = fingerprint(key)
+    return shared_client(
+        ("runpod", endpoint, digest),
+        lambda: RunPodClient(endpoint, key, identity=key_identity(digest)),
+    )

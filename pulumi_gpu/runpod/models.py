@@ -12,6 +12,8 @@ from typing import Any
 from pydantic import AliasGenerator, BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
+from pulumi_gpu.core.phases import Observed, Phase, StatusMap
+
 
 class _Response(BaseModel):
     model_config = ConfigDict(
@@ -29,30 +31,20 @@ EXITED = "EXITED"
 ERROR = "ERROR"
 TERMINATED = "TERMINATED"
 
-POD_PHASE: dict[str, str] = {
-    PROVISIONING: "starting",
-    STARTING: "starting",
-    RUNNING: "running",
-    EXITED: "stopped",
-    ERROR: "failed",
-    TERMINATED: "gone",
-}
-"""RunPod pod status -> our phase; unknown statuses count as "starting"."""
-
-DESIRED_STATUS: dict[str, str] = {"starting": "running", "running": "running"}
-"""Phase -> the ``desired_status`` it satisfies; every other phase reads as "stopped"."""
+POD_PHASES = StatusMap(
+    {
+        PROVISIONING: Phase.PENDING,
+        STARTING: Phase.PENDING,
+        RUNNING: Phase.READY,
+        EXITED: Phase.STOPPED,
+        ERROR: Phase.FAILED,
+        TERMINATED: Phase.GONE,
+    }
+)
+"""RunPod pod status -> phase (RUNNING is ready only when reachable, see ``Pod.observe``)."""
 
 INJECTED_ENV = ("PUBLIC_KEY", "JUPYTER_PASSWORD")
 """Variables RunPod adds to a pod's environment for ``startSsh`` / ``startJupyter``."""
-
-
-def pod_phase(status: str) -> str:
-    return POD_PHASE.get(status.upper(), "starting")
-
-
-def desired_status_of(status: str) -> str:
-    """The ``desired_status`` a pod in this status is in: "running" or "stopped"."""
-    return DESIRED_STATUS.get(pod_phase(status), "stopped")
 
 
 def proxy_url(pod_id: str, port: int) -> str:
@@ -143,10 +135,6 @@ class Pod(_Response):
     def _env(cls, value: Any) -> Any:
         return value if isinstance(value, dict) else {}
 
-    @property
-    def phase(self) -> str:
-        return pod_phase(self.status)
-
     def exposed(self, protocol: str) -> list[int]:
         """Container ports exposed with ``protocol`` ("tcp" or "http")."""
         found = []
@@ -185,12 +173,20 @@ class Pod(_Response):
         """RUNNING with its runtime reported, every TCP port mapped, and SSH details."""
         return not self.unreachable()
 
-    def describe(self) -> str:
-        """Status for progress lines: 'RUNNING (waiting for 22/tcp)'."""
+    def observe(self) -> Observed[Pod]:
+        """Ready when RUNNING with every TCP port mapped and SSH details present."""
+        phase = POD_PHASES(self.status)
         missing = self.unreachable()
-        if self.status == RUNNING and missing:
-            return f"RUNNING (waiting for {', '.join(missing)})"
-        return self.status or "unknown"
+        if phase is Phase.READY and missing:
+            note = f"waiting for {', '.join(missing)}"
+            return Observed(Phase.PENDING, self.status, obj=self, note=note)
+        reason = None
+        if phase is Phase.FAILED:
+            reason = (
+                "the container is in an unrecoverable error state; its logs are on RunPod "
+                f"(GET /v2/pods/{self.id}/logs)"
+            )
+        return Observed(phase, self.status or "unknown", reason, self)
 
 
 class TemplateMounts(_Response):
@@ -283,14 +279,14 @@ class GpuType(_Response):
 _PORT = re.compile(r"^(?P<port>\d{1,5})/(?P<kind>http|tcp)$")
 
 
-def check_ports(ports: list[str]) -> None:
+def check_ports(ports: list[str], field: str = "exposed_ports") -> None:
     """Raise ValueError unless every entry is '<1-65535>/http' or '/tcp', each port once."""
     numbers = []
     for index, entry in enumerate(ports):
         match = _PORT.match(entry)
         if match is None or not 1 <= int(match["port"]) <= 65535:
             raise ValueError(
-                f"ports[{index}] is {entry!r}; expected '<port>/http' or '<port>/tcp' with a "
+                f"{field}[{index}] is {entry!r}; expected '<port>/http' or '<port>/tcp' with a "
                 "port from 1 to 65535, e.g. '8888/http' or '22/tcp'"
             )
         numbers.append(int(match["port"]))

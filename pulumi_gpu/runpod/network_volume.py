@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import pulumi
 from pulumi.dynamic import CheckFailure
 from pydantic import Field
 
-from pulumi_gpu.core.errors import GpuCloudError, InvalidRequestError, NotFoundError
-from pulumi_gpu.core.lifecycle import create_once
-from pulumi_gpu.core.provider import (
-    ALLOW_REPLACEMENT,
-    DESTROYS_DATA,
-    Change,
-    GpuProvider,
-    ResourceInputs,
-)
+from pulumi_gpu.core.errors import GpuCloudError, InvalidRequestError
+from pulumi_gpu.core.inputs import DESTROYS_DATA, LOCAL, UPDATES, ResourceInputs
+from pulumi_gpu.core.phases import Observed, Phase
+from pulumi_gpu.core.provider import GpuProvider
 from pulumi_gpu.core.resource import GpuResource, default_name
 from pulumi_gpu.runpod.client import RunPodClient, runpod_client
 from pulumi_gpu.runpod.models import NetworkVolume as ApiVolume
@@ -35,9 +31,17 @@ class NetworkVolumeInputs(ResourceInputs):
     ``pulumi preview`` refuses such a change unless ``allow_replacement`` is set.
     """
 
-    name: str = Field(min_length=1, max_length=191, description="Volume name; updates in place.")
+    name: str = Field(
+        min_length=1,
+        max_length=191,
+        description="Volume name; updates in place.",
+        json_schema_extra=UPDATES,
+    )
     size_gb: int = Field(
-        ge=10, le=4096, description="Size in GB (10 to 4096); grows in place, never shrinks."
+        ge=10,
+        le=4096,
+        description="Size in GB (10 to 4096); grows in place, never shrinks.",
+        json_schema_extra=UPDATES,
     )
     data_center_id: str = Field(
         min_length=1,
@@ -62,16 +66,8 @@ class NetworkVolumeInputs(ResourceInputs):
             "Confirms that a change of data_center_id or type may replace the volume, "
             "deleting the data on it. Without it such a change fails at preview."
         ),
+        json_schema_extra=LOCAL,
     )
-
-
-def _outputs(volume: ApiVolume) -> dict[str, Any]:
-    return {
-        "name": volume.name,
-        "size_gb": volume.size,
-        "data_center_id": volume.data_center,
-        "type": volume.type,
-    }
 
 
 def _in_use_error(client: RunPodClient, volume_id: str, exc: InvalidRequestError) -> Exception:
@@ -91,9 +87,12 @@ def _in_use_error(client: RunPodClient, volume_id: str, exc: InvalidRequestError
     )
 
 
-class NetworkVolumeProvider(GpuProvider[NetworkVolumeInputs]):
+class NetworkVolumeProvider(GpuProvider[NetworkVolumeInputs, ApiVolume]):
     inputs_model = NetworkVolumeInputs
     kind = "runpod NetworkVolume"
+
+    def client(self) -> RunPodClient:
+        return runpod_client()
 
     def check_change(
         self, old: NetworkVolumeInputs, new: NetworkVolumeInputs
@@ -109,38 +108,46 @@ class NetworkVolumeProvider(GpuProvider[NetworkVolumeInputs]):
             )
         ]
 
-    def change_kind(self, field: str, olds: dict[str, Any], news: dict[str, Any]) -> Change:
-        if field == ALLOW_REPLACEMENT:
-            return Change.NONE  # a confirmation, not a property of the volume
-        return super().change_kind(field, olds, news)
+    def find(self, inputs: NetworkVolumeInputs) -> list[ApiVolume]:
+        return [v for v in self.client().list_network_volumes() if v.name == inputs.name]
 
-    def create_resource(self, inputs: NetworkVolumeInputs) -> tuple[str, dict[str, Any]]:
-        client = runpod_client()
+    def create_object(self, inputs: NetworkVolumeInputs, token: str) -> ApiVolume:
         body = {
             "name": inputs.name,
             "size": inputs.size_gb,
             "dataCenter": inputs.data_center_id,
             "type": inputs.type,
         }
-        volume = create_once(
-            f"runpod network volume {inputs.name}",
-            lambda: client.create_network_volume(body),
-            existing=lambda: [v for v in client.list_network_volumes() if v.name == inputs.name],
-            ident=lambda v: v.id,
-        )
-        return volume.id, _outputs(volume)
+        return self.client().create_network_volume(body)
 
-    def read_resource(self, id_: str, state: dict[str, Any]) -> dict[str, Any] | None:
+    def object_id(self, obj: ApiVolume) -> str:
+        return obj.id
+
+    def get(self, id_: str, state: Mapping[str, Any]) -> ApiVolume:
+        return self.client().get_network_volume(id_)
+
+    def observe(self, obj: ApiVolume) -> Observed[ApiVolume]:
+        return Observed(Phase.READY, "available", obj=obj)  # volumes have no status
+
+    def delete_object(self, id_: str, state: Mapping[str, Any]) -> None:
+        client = self.client()
         try:
-            volume = runpod_client().get_network_volume(id_)
-        except NotFoundError:
-            return None
-        return _outputs(volume)
+            client.delete_network_volume(id_)
+        except InvalidRequestError as exc:
+            raise _in_use_error(client, id_, exc) from exc
 
-    def update_resource(
-        self, id_: str, state: dict[str, Any], inputs: NetworkVolumeInputs, changed: set[str]
-    ) -> dict[str, Any]:
-        client = runpod_client()
+    def outputs(self, obj: ApiVolume, state: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "name": obj.name,
+            "size_gb": obj.size,
+            "data_center_id": obj.data_center,
+            "type": obj.type,
+        }
+
+    def apply(
+        self, id_: str, state: Mapping[str, Any], inputs: NetworkVolumeInputs, changed: set[str]
+    ) -> set[str]:
+        client = self.client()
         live = client.get_network_volume(id_)
         if inputs.size_gb < live.size:
             raise GpuCloudError(
@@ -152,17 +159,9 @@ class NetworkVolumeProvider(GpuProvider[NetworkVolumeInputs]):
             changes["name"] = inputs.name
         if inputs.size_gb != live.size:
             changes["size"] = inputs.size_gb
-        volume = client.update_network_volume(id_, changes) if changes else live
-        return _outputs(volume)
-
-    def delete_resource(self, id_: str, state: dict[str, Any]) -> None:
-        client = runpod_client()
-        try:
-            client.delete_network_volume(id_)
-        except NotFoundError:
-            return
-        except InvalidRequestError as exc:
-            raise _in_use_error(client, id_, exc) from exc
+        if changes:
+            client.update_network_volume(id_, changes)
+        return changed & {"name", "size_gb"}
 
 
 class NetworkVolume(GpuResource, module="runpod", name="NetworkVolume"):

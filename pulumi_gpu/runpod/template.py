@@ -9,10 +9,10 @@ from typing import Any, Literal
 import pulumi
 from pydantic import Field, ValidationInfo, field_validator
 
-from pulumi_gpu.core.checks import check_env_names
-from pulumi_gpu.core.errors import GpuCloudError, InvalidRequestError, NotFoundError
-from pulumi_gpu.core.lifecycle import create_once
-from pulumi_gpu.core.provider import SECRET, Change, GpuProvider, ResourceInputs
+from pulumi_gpu.core.errors import GpuCloudError, InvalidRequestError
+from pulumi_gpu.core.inputs import UPDATES, EnvVars, ResourceInputs
+from pulumi_gpu.core.phases import Observed, Phase
+from pulumi_gpu.core.provider import Change, GpuProvider
 from pulumi_gpu.core.resource import GpuResource, default_name
 from pulumi_gpu.runpod.client import RunPodClient, runpod_client
 from pulumi_gpu.runpod.models import Template as ApiTemplate
@@ -38,24 +38,33 @@ class TemplateInputs(ResourceInputs):
         min_length=1,
         max_length=191,
         description="Template name, unique in the account; updates in place.",
+        json_schema_extra=UPDATES,
     )
     image: str = Field(
         min_length=1,
         description="Container image, e.g. 'runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel'.",
+        json_schema_extra=UPDATES,
     )
-    args: str = Field("", description="Arguments passed to the container entrypoint.")
-    env: dict[str, str] = Field(
+    args: str = Field(
+        "", description="Arguments passed to the container entrypoint.", json_schema_extra=UPDATES
+    )
+    env: EnvVars = Field(
         default_factory=dict,
         description="Environment variables of the container; kept secret in the state.",
-        json_schema_extra=SECRET,
+        json_schema_extra=UPDATES,
     )
-    ports: list[str] = Field(
+    exposed_ports: list[str] = Field(
         default_factory=lambda: ["22/tcp"],
         description="Exposed ports as '<port>/http' or '<port>/tcp', e.g. ['8888/http', '22/tcp'].",
         examples=[["8888/http", "22/tcp"]],
+        json_schema_extra=UPDATES,
     )
     container_disk_gb: int = Field(
-        50, ge=1, le=10000, description="Container disk in GB, wiped on every restart."
+        50,
+        ge=1,
+        le=10000,
+        description="Container disk in GB, wiped on every restart.",
+        json_schema_extra=UPDATES,
     )
     volume_gb: int | None = Field(
         None,
@@ -65,33 +74,36 @@ class TemplateInputs(ResourceInputs):
             "Size in GB of the persistent volume pods from this template get on their machine "
             "(none by default). Removing it replaces the template."
         ),
+        json_schema_extra=UPDATES,
     )
     volume_mount_path: str | None = Field(
         None,
         pattern=r"^/",
         description="Where that volume is mounted (default /workspace); needs volume_gb.",
+        json_schema_extra=UPDATES,
     )
     category: Category = Field(
-        "NVIDIA", description="NVIDIA, AMD or CPU: how the console groups the template."
+        "NVIDIA",
+        description="NVIDIA, AMD or CPU: how the console groups the template.",
+        json_schema_extra=UPDATES,
     )
     start_ssh: bool = Field(
-        True, description="Pods from this template get SSH access set up with the account's keys."
+        True,
+        description="Pods from this template get SSH access set up with the account's keys.",
+        json_schema_extra=UPDATES,
     )
     start_jupyter: bool = Field(
-        False, description="Pods from this template start JupyterLab with a generated password."
+        False,
+        description="Pods from this template start JupyterLab with a generated password.",
+        json_schema_extra=UPDATES,
     )
     allowed_cuda_versions: list[str] = Field(
         default_factory=list,
         description="CUDA versions ('major.minor') GPU pods from it may get; empty: any.",
+        json_schema_extra=UPDATES,
     )
 
-    @field_validator("env")
-    @classmethod
-    def _env(cls, value: dict[str, str]) -> dict[str, str]:
-        check_env_names(value)
-        return value
-
-    @field_validator("ports")
+    @field_validator("exposed_ports")
     @classmethod
     def _ports(cls, value: list[str]) -> list[str]:
         check_ports(value)
@@ -119,7 +131,7 @@ class TemplateInputs(ResourceInputs):
             "image": self.image,
             "args": self.args,
             "env": self.env,
-            "ports": self.ports,
+            "ports": self.exposed_ports,
             "disk": self.container_disk_gb,
             "category": self.category,
             "startSsh": self.start_ssh,
@@ -137,7 +149,7 @@ _API_KEYS = {
     "image": ("image",),
     "args": ("args",),
     "env": ("env",),
-    "ports": ("ports",),
+    "exposed_ports": ("ports",),
     "container_disk_gb": ("disk",),
     "volume_gb": ("mounts",),
     "volume_mount_path": ("mounts",),
@@ -157,7 +169,7 @@ def reflected(template: ApiTemplate, state: Mapping[str, Any]) -> dict[str, Any]
         "image": template.image,
         "args": template.args,
         "env": template.env,
-        "ports": template.ports,
+        "exposed_ports": template.ports,
         "container_disk_gb": template.disk,
         "volume_gb": persistent.size if persistent else None,
         "category": template.category,
@@ -182,9 +194,12 @@ def _in_use_error(client: RunPodClient, template_id: str, exc: InvalidRequestErr
     )
 
 
-class TemplateProvider(GpuProvider[TemplateInputs]):
+class TemplateProvider(GpuProvider[TemplateInputs, ApiTemplate]):
     inputs_model = TemplateInputs
     kind = "runpod Template"
+
+    def client(self) -> RunPodClient:
+        return runpod_client()
 
     def change_kind(self, field: str, olds: dict[str, Any], news: dict[str, Any]) -> Change:
         if field == "volume_gb" and news.get(field) is None:
@@ -196,41 +211,41 @@ class TemplateProvider(GpuProvider[TemplateInputs]):
             return Change.NONE if same else Change.UPDATE
         return super().change_kind(field, olds, news)
 
-    def create_resource(self, inputs: TemplateInputs) -> tuple[str, dict[str, Any]]:
-        client = runpod_client()
-        template = create_once(
-            f"runpod template {inputs.name}",
-            lambda: client.create_template(inputs.body()),
-            existing=lambda: [t for t in client.list_templates() if t.name == inputs.name],
-            ident=lambda t: t.id,
-        )
-        return template.id, {}
+    def find(self, inputs: TemplateInputs) -> list[ApiTemplate]:
+        return [t for t in self.client().list_templates() if t.name == inputs.name]
 
-    def read_resource(self, id_: str, state: dict[str, Any]) -> dict[str, Any] | None:
-        try:
-            template = runpod_client().get_template(id_)
-        except NotFoundError:
-            return None
-        return reflected(template, state)
+    def create_object(self, inputs: TemplateInputs, token: str) -> ApiTemplate:
+        return self.client().create_template(inputs.body())
 
-    def update_resource(
-        self, id_: str, state: dict[str, Any], inputs: TemplateInputs, changed: set[str]
-    ) -> dict[str, Any]:
-        body = inputs.body()
-        keys = {key for field in changed for key in _API_KEYS.get(field, ())}
-        changes = {k: v for k, v in body.items() if k in keys}
-        if changes:
-            runpod_client().update_template(id_, changes)
-        return {}
+    def object_id(self, obj: ApiTemplate) -> str:
+        return obj.id
 
-    def delete_resource(self, id_: str, state: dict[str, Any]) -> None:
-        client = runpod_client()
+    def get(self, id_: str, state: Mapping[str, Any]) -> ApiTemplate:
+        return self.client().get_template(id_)
+
+    def observe(self, obj: ApiTemplate) -> Observed[ApiTemplate]:
+        return Observed(Phase.READY, "available", obj=obj)  # templates have no status
+
+    def delete_object(self, id_: str, state: Mapping[str, Any]) -> None:
+        client = self.client()
         try:
             client.delete_template(id_)
-        except NotFoundError:
-            return
         except InvalidRequestError as exc:
             raise _in_use_error(client, id_, exc) from exc
+
+    def outputs(self, obj: ApiTemplate, state: Mapping[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def reflect(self, obj: ApiTemplate, state: Mapping[str, Any]) -> dict[str, Any]:
+        return reflected(obj, state)
+
+    def apply(
+        self, id_: str, state: Mapping[str, Any], inputs: TemplateInputs, changed: set[str]
+    ) -> set[str]:
+        body = inputs.body()
+        keys = {key for field in changed for key in _API_KEYS[field]}
+        self.client().update_template(id_, {k: v for k, v in body.items() if k in keys})
+        return changed
 
 
 class Template(GpuResource, module="runpod", name="Template"):
@@ -247,7 +262,7 @@ class Template(GpuResource, module="runpod", name="Template"):
         template = runpod.Template(
             "vllm",
             image="vllm/vllm-openai:v0.6.3",
-            ports=["8000/http", "22/tcp"],
+            exposed_ports=["8000/http", "22/tcp"],
             env={"HF_HUB_ENABLE_HF_TRANSFER": "1"},
             container_disk_gb=80,
         )
@@ -266,7 +281,7 @@ class Template(GpuResource, module="runpod", name="Template"):
         image: pulumi.Input[str],
         args: pulumi.Input[str] | None = None,
         env: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
-        ports: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
+        exposed_ports: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
         container_disk_gb: pulumi.Input[int] | None = None,
         volume_gb: pulumi.Input[int] | None = None,
         volume_mount_path: pulumi.Input[str] | None = None,
@@ -286,7 +301,7 @@ class Template(GpuResource, module="runpod", name="Template"):
                 "image": image,
                 "args": args,
                 "env": env,
-                "ports": ports,
+                "exposed_ports": exposed_ports,
                 "container_disk_gb": container_disk_gb,
                 "volume_gb": volume_gb,
                 "volume_mount_path": volume_mount_path,

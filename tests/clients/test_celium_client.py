@@ -10,6 +10,7 @@ import pytest
 from pulumi_gpu.celium.client import CeliumClient, celium_client
 from pulumi_gpu.core.config import use_stack_config
 from pulumi_gpu.core.errors import AuthenticationError, ConfigurationError, NotFoundError
+from pulumi_gpu.core.phases import Phase
 from pulumi_gpu.emulator import Emulator, EmulatorServer
 
 SSH = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB/6vi7VtlHAbDYurbV/k70dQql4m7GcdCuBtYMCu/t8 me"]
@@ -46,7 +47,11 @@ def test_round_trip_of_every_kind(client: CeliumClient, served: EmulatorServer) 
     pod = client.rent(executor.id, body)
     served.emulator.clock.advance(600)
     ready = client.get_pod(pod.id)
-    assert ready.ready and ready.gpu_count == 2 and ready.ports_mapping["22"] > 0
+    assert (
+        ready.observe().phase is Phase.READY
+        and ready.gpu_count == 2
+        and ready.ports_mapping["22"] > 0
+    )
     assert client.rename_pod(pod.id, "q").pod_name == "q"
     client.delete_pod(pod.id)
     served.emulator.clock.advance(60)

@@ -1,5 +1,6 @@
-"""GPU Dev providers' lifecycle hooks against the emulated API, without the engine: queue
-reporting, failures, cleanup, extension, and the disk rules, at emulator speed 600."""
+"""GPU Dev providers against the emulated API, called as the engine calls them (without
+the engine): queue reporting, failures, cleanup, extension, and the disk rules, at
+emulator speed 600."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ import pytest
 from pulumi_gpu.core import config
 from pulumi_gpu.core.config import use_stack_config
 from pulumi_gpu.core.errors import GpuCloudError, ResourceFailed, WaitTimeout
+from pulumi_gpu.core.provider import PROVIDER_KEY
 from pulumi_gpu.emulator import Emulator, EmulatorServer
 from pulumi_gpu.emulator.gpudev.backend import GpuDevBackend
-from pulumi_gpu.gpudev.disk import DiskInputs, DiskProvider
-from pulumi_gpu.gpudev.job import JobInputs, JobProvider
+from pulumi_gpu.gpudev.client import gpudev_client
+from pulumi_gpu.gpudev.disk import DiskProvider
+from pulumi_gpu.gpudev.job import JobProvider
 
 USER = "emulator-user"
 
@@ -41,8 +44,18 @@ def backend(emu: Emulator) -> GpuDevBackend:
     return emu.gpudev
 
 
+def job(**inputs: Any) -> dict[str, Any]:
+    return {"name": "dev", "gpu_type": "a100", **inputs, PROVIDER_KEY: "p"}
+
+
 def create_job(**inputs: Any) -> tuple[str, dict[str, Any]]:
-    return JobProvider().create_resource(JobInputs(**{"gpu_type": "a100", **inputs}))
+    result = JobProvider().create(job(**inputs))
+    return result.id, result.outs
+
+
+def create_disk(name: str, **inputs: Any) -> tuple[str, dict[str, Any]]:
+    result = DiskProvider().create({"name": name, **inputs, PROVIDER_KEY: "p"})
+    return result.id, result.outs
 
 
 def block_all_a100(emu: Emulator) -> str:
@@ -70,7 +83,7 @@ def test_queue_position_is_reported(emu: Emulator, capsys: pytest.CaptureFixture
     watcher = cancel_when_queued(emu, block_all_a100(emu))
     job_id, outputs = create_job(gpu_count=8)
     watcher.join()
-    assert outputs["status"] == "active" and outputs["ssh_command"]
+    assert outputs["cloud_status"] == "active" and outputs["ssh_command"]
     assert backend(emu).job(job_id).history == ["pending", "queued", "preparing", "active"]
     assert "queued (position 1)" in capsys.readouterr().err
 
@@ -92,7 +105,7 @@ def test_failure_reason_or_its_absence(emu: Emulator) -> None:
     backend(emu).settings.strict_job_detail = True
     backend(emu).fail_next_jobs.append("hidden")
     with pytest.raises(ResourceFailed, match="does not say why"):
-        create_job()
+        create_job(name="dev-2")
     assert emu.leftovers()["gpudev"]["jobs"] == []
 
 
@@ -107,70 +120,76 @@ def test_timeout_cancels_the_job_it_waited_for(emu: Emulator) -> None:
 def test_extension_is_idempotent_and_reflected(emu: Emulator) -> None:
     provider = JobProvider()
     job_id, state = create_job(duration_hours=2)
-    state = {**JobInputs(gpu_type="a100", duration_hours=2).model_dump(), **state}
-    longer = JobInputs(gpu_type="a100", duration_hours=5)
-    first = provider.update_resource(job_id, state, longer, {"duration_hours"})
-    again = provider.update_resource(job_id, state, longer, {"duration_hours"})
+    first = provider.update(job_id, state, job(duration_hours=5)).outs
+    again = provider.update(job_id, state, job(duration_hours=5)).outs
     assert first["expires_at"] == again["expires_at"], "a repeated update extends once"
     launched = backend(emu).job(job_id).launched_at
     assert backend(emu).job(job_id).expires_at == pytest.approx(launched + 5 * 3600)
-    read = provider.read_resource(job_id, {**state, **first})
-    assert read is not None and read["duration_hours"] == 5
+    read = provider.read(job_id, first).outs
+    assert (read["duration_hours"], read["reserved_hours"]) == (5, 5)
+
+
+def test_an_extension_made_elsewhere_is_kept(emu: Emulator) -> None:
+    provider = JobProvider()
+    job_id, state = create_job(duration_hours=2)
+    gpudev_client().extend_job(job_id, 3)  # as `gpu-dev extend` would
+    emu.clock.advance(30)
+    read = provider.read(job_id, state).outs
+    assert (read["duration_hours"], read["reserved_hours"]) == (2, 5)
+    diff = provider.diff(job_id, read, job(duration_hours=2))
+    assert not diff.changes, "the next up must not cancel an extended job"
 
 
 def test_extension_that_fails_the_job_is_reported(emu: Emulator) -> None:
     job_id, state = create_job()
-    state = {**JobInputs(gpu_type="a100").model_dump(), **state}
     backend(emu).settings.extend_version_gate_bug = True
     with pytest.raises(ResourceFailed, match="the job is failed"):
-        JobProvider().update_resource(
-            job_id, state, JobInputs(gpu_type="a100", duration_hours=3), {"duration_hours"}
-        )
+        JobProvider().update(job_id, state, job(duration_hours=3))
     with pytest.raises(GpuCloudError, match="run `pulumi refresh`"):
-        JobProvider().update_resource(
-            job_id, state, JobInputs(gpu_type="a100", jupyter=True), {"jupyter"}
-        )
-    assert JobProvider().read_resource(job_id, state) is None, "a failed job is gone"
+        JobProvider().update(job_id, state, job(jupyter=True))
+    read = JobProvider().read(job_id, state)
+    assert read.outs["status"] == "failed", "refresh keeps a failed job, and up replaces it"
+    assert JobProvider().diff(job_id, read.outs, job()).replaces == ["status"]
 
 
 def test_delete_cancels_and_tolerates_gone_jobs(emu: Emulator) -> None:
     provider = JobProvider()
     job_id, state = create_job()
-    provider.delete_resource(job_id, state)
+    provider.delete(job_id, state)
     assert backend(emu).job(job_id).status == "cancelled"
-    provider.delete_resource(job_id, state)  # already over: nothing to do
-    provider.delete_resource("never-existed", state)
+    provider.delete(job_id, state)  # already over: nothing to do
+    provider.delete("00000000-0000-0000-0000-000000000000", state)
     cancels = emu.requests.find("gpudev", "POST", "/v1/jobs/*/cancel")
     assert len(cancels) == 1
 
 
 def test_disk_create_adopts_after_a_lost_answer(emu: Emulator) -> None:
     emu.faults.add(cloud="gpudev", method="POST", path="/v1/disks", after_action=True, drop=True)
-    name, outputs = DiskProvider().create_resource(DiskInputs(name="data", size_gb=50))
+    name, outputs = create_disk("data", size_gb=50)
     assert name == "data" and outputs["recorded_size_gb"] == 50
     assert len(emu.requests.find("gpudev", "POST", "/v1/disks")) == 1, "never created twice"
-    with pytest.raises(GpuCloudError, match="you already have a disk named data"):
-        DiskProvider().create_resource(DiskInputs(name="data"))
 
 
 def test_disk_rename_and_delete_rules(emu: Emulator) -> None:
     provider = DiskProvider()
-    provider.create_resource(DiskInputs(name="a"))
-    _, state = provider.create_resource(DiskInputs(name="b"))
-    state = {**DiskInputs(name="b").model_dump(), **state}
+    create_disk("a")
+    _, state = create_disk("b")
+
+    def disk(name: str) -> dict[str, Any]:
+        return {"name": name, PROVIDER_KEY: "p"}
+
     with pytest.raises(GpuCloudError, match="you already have a disk named a"):
-        provider.update_resource("b", state, DiskInputs(name="a"), {"name"})
-    job_id, _ = create_job(disk_name="b")
+        provider.update("b", state, disk("a"))
+    job_id, job_state = create_job(disk_name="b")
     with pytest.raises(GpuCloudError, match=f"while job {job_id} uses it"):
-        provider.update_resource("b", state, DiskInputs(name="c"), {"name"})
+        provider.update("b", state, disk("c"))
     with pytest.raises(GpuCloudError, match="cannot be deleted while job"):
-        provider.delete_resource("b", state)
-    JobProvider().delete_resource(job_id, {})
-    renamed = provider.update_resource("b", state, DiskInputs(name="c"), {"name"})
+        provider.delete("b", state)
+    JobProvider().delete(job_id, job_state)
+    renamed = provider.update("b", state, disk("c")).outs
     assert renamed["in_use"] is False and renamed["snapshot_count"] == 1
-    state = {**state, "name": "c", **renamed}
-    assert provider.read_resource("b", state) == {"name": "c", **renamed}
-    provider.delete_resource("b", state)
-    assert provider.read_resource("b", state) is None, "a soft-deleted disk is gone"
-    provider.delete_resource("b", state)  # already gone
+    assert provider.read("b", renamed).outs["name"] == "c"
+    provider.delete("b", renamed)
+    assert provider.read("b", renamed).id is None, "a soft-deleted disk is gone"
+    provider.delete("b", renamed)  # already gone
     assert backend(emu).disk(USER, "c").is_deleted

@@ -21,6 +21,7 @@ from pulumi_gpu.core.errors import (
     TransportError,
 )
 from pulumi_gpu.core.http import RetryPolicy
+from pulumi_gpu.core.phases import Phase
 from pulumi_gpu.emulator import Emulator, EmulatorServer
 from pulumi_gpu.primeintellect import client as client_module
 from pulumi_gpu.primeintellect import get_availability, get_disk_availability
@@ -127,7 +128,7 @@ def test_round_trip_of_every_endpoint(
     )
     emu.clock.advance(600)
     statuses = client.pod_statuses([pod.id, "missing"])
-    assert list(statuses) == [pod.id] and statuses[pod.id].ready
+    assert list(statuses) == [pod.id] and statuses[pod.id].observe().phase is Phase.READY
     ready = client.get_pod(pod.id)
     assert ready.ssh_connection and ready.ip and ready.price_hr
     assert {m.used_by for m in ready.prime_port_mapping} == {"SSH", "JUPYTER_NOTEBOOK"}

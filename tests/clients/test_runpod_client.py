@@ -18,6 +18,7 @@ from pulumi_gpu.core.errors import (
     ServerError,
 )
 from pulumi_gpu.core.http import RetryPolicy
+from pulumi_gpu.core.phases import Phase
 from pulumi_gpu.emulator import Emulator, EmulatorServer
 from pulumi_gpu.runpod import get_gpu_types
 from pulumi_gpu.runpod.client import RunPodClient, runpod_client
@@ -88,10 +89,14 @@ def test_every_endpoint_round_trip_matches_the_spec(served: EmulatorServer, emu:
         "startSsh": True,
     }
     pod = client.create_pod(body)
-    assert pod.status == "PROVISIONING" and not pod.ready
+    assert pod.status == "PROVISIONING" and pod.observe().phase is not Phase.READY
     emu.clock.advance(600)
     ready = client.get_pod(pod.id)
-    assert ready.ready and ready.public_ports[22] > 0 and ready.env["PUBLIC_KEY"] == SSH
+    assert (
+        ready.observe().phase is Phase.READY
+        and ready.public_ports[22] > 0
+        and ready.env["PUBLIC_KEY"] == SSH
+    )
     assert ready.ssh.direct is not None and ready.public_ip == ready.ssh.direct.host
     assert ready.mounts.network[0].volume_id == volume.id
     assert client.update_pod(pod.id, {"name": "q"}).name == "q"
@@ -272,5 +277,6 @@ def test_a_lost_stop_answer_is_checked_before_sending_again(
         status=502,
         after_action=took_effect,
     )
-    assert act(client, client.get_pod(pod.id), "stop").status == "EXITED"
+    act(client, pod.id, "stop")
+    assert client.get_pod(pod.id).status == "EXITED"
     assert len(emu.requests.find("runpod", "POST", "/v2/pods/*/action")) == sent

@@ -33,7 +33,7 @@ def test_quickstart_lifecycle(cloud_stack, emulator: Emulator) -> None:
     assert stack.preview().ops() == {}, "an unchanged program must preview no changes"
 
     # A selector the rented machine still satisfies changes nothing.
-    stack.set_config("maxPricePerHour", str(outputs["price_per_hour"] + 0.5))
+    stack.set_config("maxPricePerHour", str(outputs["cost_per_hour"] + 0.5))
     assert stack.preview().ops() == {}
 
     # Renaming the pod is an in-place update of the same pod.
@@ -153,3 +153,24 @@ def test_destroy_after_an_out_of_band_delete(cloud_stack, emulator: Emulator) ->
     emulator.celium.remove_pod(pod_id)
     assert stack.destroy().ops() == {"pod": "delete", "vllm": "delete"}
     assert emulator.is_empty()
+
+
+def test_a_replacement_rents_the_machine_its_predecessor_frees(
+    cloud_stack, emulator: Emulator
+) -> None:
+    """The old pod holds the machine the new one wants (the cheapest match, or a pinned
+    executor): it is deleted first, and the replacement rents that same machine."""
+    stack = cloud_stack("celium-quickstart", config={"sshPublicKey": SSH_KEY, "gpuModel": "4090"})
+    stack.up()
+    rented = stack.resources()["pod"]["outputs"]["rented_executor_id"]
+
+    stack.set_config("imageTag", "v2")  # a new template, so a new pod
+    assert stack.up().ops() == {"vllm": "replace", "pod": "replace"}
+    assert stack.resources()["pod"]["outputs"]["rented_executor_id"] == rented, "not dearer"
+
+    stack.set_config("executorId", rented)
+    assert stack.preview().ops() == {}, "pinning the machine it runs on changes nothing"
+    stack.set_config("imageTag", "v3")
+    assert stack.up().ops() == {"vllm": "replace", "pod": "replace"}
+    (pod_id,) = _pods(emulator)
+    assert emulator.celium.get_pod(CELIUM_KEY, pod_id)["executor"]["id"] == rented

@@ -68,8 +68,8 @@ def test_example_fleet_lifecycle(fleet_stack, emulator: Emulator) -> None:
     pods = emulator.leftovers()["celium"]["pods"]
     live = [emulator.celium.get_pod("celium-emulator-key", p) for p in pods]
     state = stack.resources()
-    others = (
-        state["notebook"]["outputs"]["cost_per_hour"] + state["h100"]["outputs"]["price_per_hour"]
+    others = sum(
+        state[name]["outputs"]["cost_per_hour"] for name in ("notebook", "h100", "scratch")
     )
     expected_cost = sum(p["price"] for p in live) + others
     assert outputs["cost_per_hour"] == pytest.approx(expected_cost, abs=1e-3)

@@ -47,14 +47,14 @@ def test_h100_example_lifecycle(cloud_stack, emulator: Emulator) -> None:
     assert outputs["offer"]["gpu_type"] == "H100_80GB"
     assert outputs["offer"]["data_center_id"] == "CANADA-1"
     assert outputs["offer"]["provider"] == "hyperstack"
-    assert outputs["price_per_hour"] == live["priceHr"] <= 5
+    assert outputs["cost_per_hour"] == live["priceHr"] <= 5
     assert [a["id"] for a in live["attachedResources"]] == [disk_id]
     assert outputs.get("jupyter") is None, "no Jupyter password was given"
 
     assert stack.preview().ops() == {}, "an unchanged program must preview no changes"
 
     # A max price the running pod still satisfies changes nothing.
-    stack.set_config("maxPricePerHour", str(outputs["price_per_hour"] + 1))
+    stack.set_config("maxPricePerHour", str(outputs["cost_per_hour"] + 1))
     assert stack.preview().ops() == {}
 
     # Renaming the disk is an in-place update of the same disk.
@@ -231,3 +231,17 @@ def test_many_pod_waits_share_one_status_request(cloud_stack, emulator: Emulator
 
     stack.destroy()
     assert emulator.is_empty()
+
+
+def test_a_replacement_with_no_offer_is_refused_at_preview(cloud_stack, emulator: Emulator) -> None:
+    """The pod holds a disk, so its replacement deletes it first: with no offer in stock
+    for the new inputs, nothing would run afterwards. Preview refuses; the pod stays."""
+    stack = cloud_stack("primeintellect-h100")
+    stack.up()
+    (pod_id,) = _pods(emulator)
+    stack.set_config("maxPricePerHour", "0.05")
+    refused = stack.preview(expect_failure=True).text()
+    assert "cannot be replaced (max_price_per_hour changed)" in refused
+    assert "leaving nothing running" in refused and "cheapest 1x H100_80GB" in refused
+    assert stack.up(expect_failure=True).ok is False
+    assert _pods(emulator) == [pod_id], "the running pod was not touched"

@@ -31,7 +31,7 @@ def test_pod_lifecycle_with_stop_start_replace_and_drift(cloud_stack, emulator: 
     outputs = stack.outputs()
     (pod_id,) = _pods(emulator)
     pod = _pod(emulator, pod_id)
-    assert pod["status"] == "RUNNING" and outputs["status"] == "RUNNING"
+    assert pod["status"] == "RUNNING" and outputs["status"] == "ready"
     direct = pod["ssh"]["direct"]
     assert outputs["ssh"] == f"ssh root@{direct['host']} -p {direct['port']}"
     assert outputs["ports"] == {"22": direct["port"]}
@@ -56,7 +56,7 @@ def test_pod_lifecycle_with_stop_start_replace_and_drift(cloud_stack, emulator: 
     assert _pods(emulator) == [pod_id]
     assert _pod(emulator, pod_id)["status"] == "EXITED"
     stopped = stack.outputs()
-    assert stopped["status"] == "EXITED" and stopped["cost_per_hour"] == 0
+    assert stopped["status"] == "stopped" and stopped["cost_per_hour"] == 0
     assert stopped.get("ssh") is None, "no SSH while stopped"
     assert stack.preview().ops() == {}
 
@@ -78,7 +78,7 @@ def test_pod_lifecycle_with_stop_start_replace_and_drift(cloud_stack, emulator: 
     # Stopped behind Pulumi's back: refresh records it, and up starts it again.
     emulator.runpod.stop_pod(new_id)
     stack.refresh()
-    assert stack.resources()["trainer"]["outputs"]["desired_status"] == "stopped"
+    assert stack.resources()["trainer"]["outputs"]["status"] == "stopped"
     assert stack.preview().ops() == {"trainer": "update"}
     assert stack.up().ops() == {"trainer": "update"}
     assert _pod(emulator, new_id)["status"] == "RUNNING"

@@ -15,12 +15,14 @@ import pytest
 from pulumi_gpu.core.config import use_stack_config
 from pulumi_gpu.core.errors import GpuCloudError, InvalidRequestError, ResourceFailed
 from pulumi_gpu.core.http import RetryPolicy
+from pulumi_gpu.core.lifecycle import poller_of
 from pulumi_gpu.core.provider import PROVIDER_KEY
 from pulumi_gpu.emulator import Emulator, EmulatorServer
 from pulumi_gpu.emulator.primeintellect.backend import PodFailure
 from pulumi_gpu.primeintellect.client import prime_client
-from pulumi_gpu.primeintellect.disk import DiskInputs, DiskProvider
-from pulumi_gpu.primeintellect.pod import PodInputs, PodProvider, status_poller
+from pulumi_gpu.primeintellect.disk import DiskProvider
+from pulumi_gpu.primeintellect.pod import PodInputs, PodProvider
+from tests.support.checks import by_field
 
 POLL = 0.05
 SPEED = 600.0
@@ -45,8 +47,14 @@ def emu(served: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emu
     served.emulator.reset()
 
 
-def pod_inputs(**fields: Any) -> PodInputs:
-    return PodInputs.model_validate({"name": "trainer", "gpu_type": "A6000_48GB", **fields})
+def pod_inputs(**fields: Any) -> dict[str, Any]:
+    return {"name": "trainer", "gpu_type": "A6000_48GB", **fields}
+
+
+def create(provider: Any, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The engine's Create, as the dynamic-provider server calls it."""
+    result = provider.create({**props, PROVIDER_KEY: "p"})
+    return result.id, result.outs
 
 
 def statuses(emu: Emulator) -> list[Any]:
@@ -58,11 +66,11 @@ def test_concurrent_waits_cost_one_status_request_per_interval(emu: Emulator) ->
     emu.primeintellect.set_capacity(100, gpu_type="A6000_48GB")
     provider = PodProvider()
 
-    def create(index: int) -> tuple[str, dict[str, Any]]:
-        return provider.create_resource(pod_inputs(name=f"pod-{index}"))
+    def make(index: int) -> tuple[str, dict[str, Any]]:
+        return create(provider, pod_inputs(name=f"pod-{index}"))
 
     with ThreadPoolExecutor(count) as pool:
-        created = list(pool.map(create, range(count)))
+        created = list(pool.map(make, range(count)))
     assert all(out["ssh_command"].startswith("ssh root@") for _, out in created)
     assert emu.primeintellect.waits.max_overlap() == count
 
@@ -72,38 +80,39 @@ def test_concurrent_waits_cost_one_status_request_per_interval(emu: Emulator) ->
     # per-pod polling would be about 32 times that.
     assert len(polls) <= window / POLL * 1.5 + 3, (len(polls), window / POLL)
     assert max(r.query.count("pod_ids=") for r in polls) == count
-    assert not status_poller(prime_client()).polling or _stops(prime_client())
+    assert not poller_of(provider).polling or _stops(provider)
 
     with ThreadPoolExecutor(count) as pool:
-        list(pool.map(lambda made: provider.delete_resource(made[0], made[1]), created))
+        list(pool.map(lambda made: provider.delete(made[0], made[1]), created))
     assert emu.primeintellect.leftovers() == {"pods": [], "disks": []}
     deleting = statuses(emu)[len(polls) :]
     assert len(deleting) < count, "deletions are waited on together too"
 
 
-def _stops(client: Any) -> bool:
+def _stops(provider: Any) -> bool:
     import time
 
     deadline = time.monotonic() + 2
-    while status_poller(client).polling and time.monotonic() < deadline:
+    while poller_of(provider).polling and time.monotonic() < deadline:
         time.sleep(0.01)
-    return not status_poller(client).polling
+    return not poller_of(provider).polling
 
 
 def test_outputs_record_the_offer_and_the_connection(emu: Emulator) -> None:
     emu.primeintellect.set_capacity(10, gpu_type="A6000_48GB")
-    pod_id, out = PodProvider().create_resource(
-        pod_inputs(jupyter_password="pw", security="secure_cloud", max_price_per_hour=3)
+    pod_id, out = create(
+        PodProvider(),
+        pod_inputs(jupyter_password="pw", security="secure_cloud", max_price_per_hour=3),
     )
     live = emu.primeintellect.get_pod("prime-emulator-key", pod_id)
     assert out["ssh_command"] == f"ssh {live['sshConnection']}"
     assert out["ssh_port"] == int(live["sshConnection"].rsplit(" ", 1)[1])
     assert out["ports"]["8888"] > 0
     assert out["jupyter_url"] == f"http://{live['ip']}:{out['ports']['8888']}/"
-    assert "pw" not in str(out)
+    assert "pw" not in str({k: v for k, v in out.items() if k != "jupyter_password"})
     offer = out["offer"]
     assert (offer["gpu_type"], offer["security"]) == ("A6000_48GB", "secure_cloud")
-    assert offer["price_per_hour"] == out["price_per_hour"] == live["priceHr"] <= 3
+    assert offer["price_per_hour"] == out["cost_per_hour"] == live["priceHr"] <= 3
     cheapest = min(
         (
             o
@@ -122,7 +131,7 @@ def test_installation_error_deletes_the_pod_and_says_why(emu: Emulator) -> None:
     emu.primeintellect.set_capacity(10, gpu_type="A6000_48GB")
     emu.primeintellect.fail_next_pods.append(PodFailure("CUDA driver mismatch"))
     with pytest.raises(ResourceFailed) as failed:
-        PodProvider().create_resource(pod_inputs())
+        create(PodProvider(), pod_inputs())
     message = str(failed.value)
     assert "failed with status ERROR: CUDA driver mismatch" in message
     assert "last log lines:" in message and "Installation failed" in message
@@ -138,7 +147,7 @@ def test_a_failed_read_after_the_wait_leaks_nothing(emu: Emulator) -> None:
     emu.faults.add(cloud="primeintellect", method="GET", path=one_pod, status=500, times=-1)
     try:
         with pytest.raises(GpuCloudError, match="500"):
-            PodProvider().create_resource(pod_inputs())
+            create(PodProvider(), pod_inputs())
     finally:
         client.retry = patience
     assert emu.primeintellect.leftovers()["pods"] == [], "the ready pod was deleted"
@@ -148,7 +157,7 @@ def test_a_lost_create_answer_adopts_the_pod(emu: Emulator) -> None:
     emu.primeintellect.set_capacity(10, gpu_type="A6000_48GB")
     emu.faults.add(cloud="primeintellect", method="POST", path="/api/v1/pods/", drop=True,
                    after_action=True)  # fmt: skip
-    pod_id, _ = PodProvider().create_resource(pod_inputs())
+    pod_id, _ = create(PodProvider(), pod_inputs())
     assert emu.primeintellect.leftovers()["pods"] == [pod_id]
     assert len(emu.requests.find("primeintellect", "POST", "/api/v1/pods/")) == 1
 
@@ -157,9 +166,9 @@ def test_capacity_taken_meanwhile_moves_to_the_next_offer(emu: Emulator) -> None
     emu.primeintellect.set_capacity(10, gpu_type="A6000_48GB")
     emu.faults.add(cloud="primeintellect", method="POST", path="/api/v1/pods/", status=400,
                    body={"detail": "No capacity: out of stock"})  # fmt: skip
-    wanted = PodInputs.model_validate({"name": "t", "gpu_type": "A6000_48GB"}).offer_query()
+    wanted = PodInputs.model_validate(pod_inputs()).offer_query()
     ranked = wanted.search(prime_client())
-    _, out = PodProvider().create_resource(pod_inputs())
+    _, out = create(PodProvider(), pod_inputs())
     assert out["offer"]["cloud_id"] == ranked[1].cloud_id
     assert out["offer"]["data_center_id"] == ranked[1].data_center
 
@@ -168,30 +177,28 @@ def test_other_refusals_are_not_retried_elsewhere(emu: Emulator) -> None:
     emu.primeintellect.set_capacity(10, gpu_type="A6000_48GB")
     emu.primeintellect.balances["prime-emulator-key"] = 0
     with pytest.raises(GpuCloudError, match="402: Insufficient balance"):
-        PodProvider().create_resource(pod_inputs())
+        create(PodProvider(), pod_inputs())
     assert len(emu.requests.find("primeintellect", "POST", "/api/v1/pods/")) == 1
 
 
 def test_no_matching_offer_names_the_cheapest_alternatives(emu: Emulator) -> None:
     emu.primeintellect.set_capacity(10, gpu_type="H100_80GB", gpu_count=1)
     with pytest.raises(GpuCloudError) as none:
-        PodProvider().create_resource(pod_inputs(gpu_type="H100_80GB", max_price_per_hour=0.1))
+        create(PodProvider(), pod_inputs(gpu_type="H100_80GB", max_price_per_hour=0.1))
     assert "no Prime Intellect offer in stock matches" in str(none.value)
     assert "cheapest 1x H100_80GB in stock now:" in str(none.value)
 
 
 def test_read_reflects_the_pod_and_notices_it_is_gone(emu: Emulator) -> None:
     emu.primeintellect.set_capacity(10, gpu_type="A6000_48GB")
-    inputs = pod_inputs(disk_size=150)
-    pod_id, out = PodProvider().create_resource(inputs)
-    state = {**inputs.model_dump(), **out}
-    live = PodProvider().read_resource(pod_id, state)
-    assert live is not None
+    pod_id, state = create(PodProvider(), pod_inputs(disk_size=150))
+    live = PodProvider().read(pod_id, state).outs
     assert (live["name"], live["gpu_type"], live["disk_size"]) == ("trainer", "A6000_48GB", 150)
-    assert live["status"] == "ACTIVE" and "socket" not in live, "unset inputs stay unset"
+    assert live["status"] == "ready" and live["cloud_status"].startswith("ACTIVE")
+    assert "socket" not in live, "unset inputs stay unset"
     emu.primeintellect.remove_pod(pod_id)
-    assert PodProvider().read_resource(pod_id, state) is None
-    PodProvider().delete_resource(pod_id, state)  # already gone: success
+    assert PodProvider().read(pod_id, state).id is None
+    PodProvider().delete(pod_id, state)  # already gone: success
 
 
 def test_explicit_offers_are_checked_against_the_listing(emu: Emulator) -> None:
@@ -208,7 +215,7 @@ def test_explicit_offers_are_checked_against_the_listing(emu: Emulator) -> None:
     }
 
     def failures(**change: Any) -> dict[str, str]:
-        return {f.property: f.reason for f in PodProvider().check({}, {**news, **change}).failures}
+        return by_field(PodProvider().check({}, {**news, **change}).failures)
 
     assert failures() == {}
     fixed = failures(vcpus=lam.vcpu.default + 2, image="flux")
@@ -230,32 +237,28 @@ def test_disk_lifecycle_and_location_checks(emu: Emulator) -> None:
 
     def failures(**change: Any) -> dict[str, str]:
         news = {**base, **change, PROVIDER_KEY: "p"}
-        return {f.property: f.reason for f in provider.check({}, news).failures}
+        return by_field(provider.check({}, news).failures)
 
     assert failures() == {}
     assert "allowed: CANADA-1" in failures(data_center_id="MARS-1")["data_center_id"]
     assert "lambdalabs sells no disks" in failures(provider="lambdalabs")["data_center_id"]
     assert failures(size=99999)["size"].endswith("allows: 10 to 16000 GB")
 
-    inputs = DiskInputs.model_validate(base)
-    disk_id, out = provider.create_resource(inputs)
-    assert out["status"] == "ACTIVE" and out["country"] == "CA" and out["price_per_hour"] > 0
-    state = {**inputs.model_dump(), **out}
-    renamed = DiskInputs.model_validate({**base, "name": "renamed"})
-    provider.update_resource(disk_id, state, renamed, {"name"})
+    disk_id, state = create(provider, base)
+    assert state["status"] == "ready" and state["cloud_status"] == "ACTIVE"
+    assert state["country"] == "CA" and state["cost_per_hour"] > 0
+    provider.update(disk_id, state, {**base, "name": "renamed", PROVIDER_KEY: "p"})
     assert emu.primeintellect.get_disk("prime-emulator-key", disk_id)["name"] == "renamed"
     emu.primeintellect.rename_disk("prime-emulator-key", disk_id, "changed-in-console")
-    live = provider.read_resource(disk_id, state)
-    assert live is not None and live["name"] == "changed-in-console", "refresh shows drift"
+    live = provider.read(disk_id, state).outs
+    assert live["name"] == "changed-in-console", "refresh shows drift"
 
     emu.primeintellect.set_capacity(5, gpu_type="L40S_48GB")
-    pod_id, pod = PodProvider().create_resource(
-        pod_inputs(gpu_type="L40S_48GB", disk_ids=[disk_id])
-    )
+    pod_id, pod = create(PodProvider(), pod_inputs(gpu_type="L40S_48GB", disk_ids=[disk_id]))
     assert (pod["offer"]["provider"], pod["offer"]["data_center_id"]) == ("hyperstack", "CANADA-1")
     with pytest.raises(InvalidRequestError, match="attached to pods"):
-        provider.delete_resource(disk_id, state)
-    PodProvider().delete_resource(pod_id, pod)
-    provider.delete_resource(disk_id, state)
+        provider.delete(disk_id, state)
+    PodProvider().delete(pod_id, pod)
+    provider.delete(disk_id, state)
     assert emu.primeintellect.leftovers() == {"pods": [], "disks": []}
-    assert provider.read_resource(disk_id, state) is None
+    assert provider.read(disk_id, state).id is None

@@ -20,24 +20,32 @@ import pytest
 from google.protobuf import struct_pb2
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-from tests.support.barrier_provider import BarrierProvider
+from tests.support.barrier_provider import BarrierProvider, ChangedSdkProvider
 
 PARTIES = 16
 
 
 @pytest.fixture
-def provider_server(tmp_path) -> provider_pb2_grpc.ResourceProviderStub:
+def provider_process(tmp_path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "BARRIER_DIR": str(tmp_path)}
     process = subprocess.Popen(
-        [sys.executable, "-u", "-m", "pulumi.dynamic"], stdout=subprocess.PIPE, env=env
+        [sys.executable, "-u", "-m", "pulumi.dynamic"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
     )
-    assert process.stdout is not None
-    port = int(process.stdout.readline())
+    yield process
+    process.kill()
+    process.wait()
+
+
+@pytest.fixture
+def provider_server(provider_process) -> provider_pb2_grpc.ResourceProviderStub:
+    assert provider_process.stdout is not None
+    port = int(provider_process.stdout.readline())
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
     yield provider_pb2_grpc.ResourceProviderStub(channel)
     channel.close()
-    process.kill()
-    process.wait()
 
 
 def test_sixteen_creates_run_at_once(provider_server, tmp_path) -> None:
@@ -56,3 +64,18 @@ def test_sixteen_creates_run_at_once(provider_server, tmp_path) -> None:
     with ThreadPoolExecutor(PARTIES) as pool:
         ids = list(pool.map(create, range(PARTIES)))
     assert sorted(ids) == sorted(f"box-{i}" for i in range(PARTIES))
+
+
+def test_an_sdk_of_another_shape_warns_and_goes_on(provider_server, provider_process) -> None:
+    """Raising the limit is a speed-up: if it cannot be done, operations still work."""
+    serialized = base64.b64encode(dill.dumps(ChangedSdkProvider())).decode()
+    provider_server.Configure(provider_pb2.ConfigureRequest(args=struct_pb2.Struct()))
+    props = struct_pb2.Struct()
+    props.update({"__provider": serialized, "index": 0, "parties": 1})
+    response = provider_server.Create(
+        provider_pb2.CreateRequest(urn="urn:pulumi:s::p::t::r0", properties=props), timeout=60
+    )
+    assert response.id == "box-0"
+    provider_process.kill()
+    _, stderr = provider_process.communicate()
+    assert b"warning: pulumi-gpu cannot raise" in stderr and b"four at a time" in stderr

@@ -24,3 +24,13 @@ class BarrierProvider(ResourceProvider):
                 _barrier = threading.Barrier(int(props["parties"]), timeout=20)
         _barrier.wait()  # raises BrokenBarrierError if fewer run at once
         return CreateResult(f"box-{int(props['index'])}", {})
+
+
+class ChangedSdkProvider(BarrierProvider):
+    """As if a future SDK changed the server's shape: the limit cannot be found."""
+
+    def configure(self, req: ConfigureRequest) -> None:
+        import grpc
+
+        grpc._server._Server = None  # type: ignore[attr-defined]
+        super().configure(req)

@@ -10,6 +10,7 @@ from pulumi_gpu.celium.pod import ExecutorSelector, PodProvider
 from pulumi_gpu.celium.template import TemplateProvider
 from pulumi_gpu.celium.volume import VolumeProvider
 from pulumi_gpu.core.provider import PROVIDER_KEY
+from tests.support.checks import by_field
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB/6vi7VtlHAbDYurbV/k70dQql4m7GcdCuBtYMCu/t8 me"
 POD = {
@@ -23,7 +24,7 @@ TEMPLATE = {"name": "t", "docker_image": "pytorch/pytorch"}
 
 def failures(provider: Any, news: dict[str, Any]) -> dict[str, str]:
     result = provider.check({}, {**news, PROVIDER_KEY: "p"})
-    return {f.property: f.reason for f in result.failures}
+    return by_field(result.failures)
 
 
 @pytest.mark.parametrize(
@@ -76,7 +77,7 @@ RENTED = {
     "rented_executor_id": "e-1",
     "gpu_name": "NVIDIA A100-SXM4-80GB",
     "gpu_count": 8,
-    "price_per_hour": 9.6,
+    "cost_per_hour": 9.6,
     "location": {"country": "Germany", "country_code": "DE", "city": "Frankfurt"},
 }
 

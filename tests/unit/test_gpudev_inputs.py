@@ -7,18 +7,21 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
+from pulumi_gpu.core.phases import Phase
 from pulumi_gpu.core.provider import PROVIDER_KEY
 from pulumi_gpu.gpudev.disk import DiskProvider
-from pulumi_gpu.gpudev.job import JobInputs, JobProvider, _submit_body
-from pulumi_gpu.gpudev.models import GPU_TYPES, Job, iso, job_phase
+from pulumi_gpu.gpudev.job import JobInputs, JobProvider
+from pulumi_gpu.gpudev.job_inputs import submit_body
+from pulumi_gpu.gpudev.models import GPU_TYPES, JOB_PHASES, Job, iso
+from tests.support.checks import by_field
 
-JOB = {"gpu_type": "h100", "gpu_count": 8, "duration_hours": 4}
+JOB = {"name": "dev", "gpu_type": "h100", "gpu_count": 8, "duration_hours": 4}
 DISK = {"name": "data", "size_gb": 100}
 
 
 def failures(provider: Any, news: dict[str, Any], olds: dict[str, Any] | None = None) -> dict:
     result = provider.check(olds or {}, {**news, PROVIDER_KEY: "p"})
-    return {f.property: f.reason for f in result.failures}
+    return by_field(result.failures)
 
 
 @pytest.mark.parametrize(
@@ -57,7 +60,7 @@ def test_job_mistakes(change: dict[str, Any], field: str, words: str) -> None:
     [("a100", 16), ("h100", 1), ("t4", 4), ("t4-small", 1), ("cpu-arm", 0), ("b200", 2)],
 )
 def test_valid_counts(gpu_type: str, count: int) -> None:
-    assert failures(JobProvider(), {"gpu_type": gpu_type, "gpu_count": count}) == {}
+    assert failures(JobProvider(), {"name": "dev", "gpu_type": gpu_type, "gpu_count": count}) == {}
 
 
 def test_secret_env_values_are_not_shown() -> None:
@@ -129,6 +132,7 @@ def test_extension_past_48_hours_is_refused_at_preview() -> None:
 
 def test_submit_body_carries_the_scheduling_inputs_in_env_vars() -> None:
     inputs = JobInputs(
+        name="dev",
         gpu_type="h100",
         gpu_count=2,
         duration_hours=3,
@@ -136,22 +140,23 @@ def test_submit_body_carries_the_scheduling_inputs_in_env_vars() -> None:
         github_user="octocat",
         jupyter=True,
     )
-    body = _submit_body(inputs, "r-1")
+    body = submit_body(inputs, "r-1")
     assert body == {
         "instance_type": "p5.48xlarge",
         "duration_hours": 3,
         "env_vars": {
             "WANDB_API_KEY": "k",
             "RESERVATION_ID": "r-1",
+            "POD_NAME": "dev",
             "GPU_TYPE": "h100",
             "GPU_COUNT": "2",
             "JUPYTER_ENABLED": "true",
             "GITHUB_USER": "octocat",
         },
     }
-    custom = JobInputs(gpu_type="a100", instance_type="p4de.24xlarge", disk_name="d")
-    assert _submit_body(custom, "r-2")["instance_type"] == "p4de.24xlarge"
-    assert _submit_body(custom, "r-2")["disk_name"] == "d"
+    custom = JobInputs(name="dev", gpu_type="a100", instance_type="p4de.24xlarge", disk_name="d")
+    assert submit_body(custom, "r-2")["instance_type"] == "p4de.24xlarge"
+    assert submit_body(custom, "r-2")["disk_name"] == "d"
 
 
 def test_disk_policy() -> None:
@@ -168,9 +173,10 @@ def test_disk_policy() -> None:
 
 
 def test_status_map_and_models() -> None:
-    assert job_phase("queued") == "waiting" and job_phase("ACTIVE") == "ready"
-    assert job_phase("creating_server") == "starting"
-    assert job_phase("something-new") == "starting", "unknown statuses are neither ready nor over"
+    assert JOB_PHASES("queued") is Phase.PENDING and JOB_PHASES("ACTIVE") is Phase.READY
+    assert JOB_PHASES("creating_server") is Phase.PENDING
+    assert JOB_PHASES("failed") is Phase.FAILED and JOB_PHASES("expired") is Phase.GONE
+    assert JOB_PHASES("something-new") is Phase.PENDING, "unknown: neither ready nor over"
     job = Job.model_validate(
         {
             "job_id": "j",

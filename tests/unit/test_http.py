@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
+from pydantic import BaseModel
 
 from pulumi_gpu.core.errors import (
+    ApiError,
     AuthenticationError,
     InvalidRequestError,
+    MalformedAnswer,
     NotFoundError,
     RateLimitedError,
     ServerError,
@@ -17,6 +22,7 @@ from pulumi_gpu.core.http import (
     ApiClient,
     HeaderAuth,
     RetryPolicy,
+    deadline,
     error_message,
     parse_rate_limit,
     parse_retry_after,
@@ -183,3 +189,67 @@ def test_header_parsers() -> None:
     assert parse_retry_after("soon") is None
     assert parse_rate_limit('"minute";r=3;t=12') is None
     assert parse_rate_limit('"minute";r=0;t=12, "day";r=0;t=100') == 100
+
+
+def test_a_keyed_post_is_retried_but_keeps_its_outcome_unknown() -> None:
+    """Retriable is not the same as harmless: after every retry, the server may have acted."""
+    script = Script(*[httpx.Response(503) for _ in range(3)])
+    with pytest.raises(ServerError) as caught:
+        client(script, attempts=3).request("POST", "/jobs", idempotent=True)
+    assert caught.value.outcome_unknown and len(script.requests) == 3
+    reads = Script(*[httpx.Response(503) for _ in range(3)])
+    with pytest.raises(ServerError) as read:
+        client(reads, attempts=3).request("GET", "/jobs")
+    assert not read.value.outcome_unknown, "a read changes nothing"
+
+
+def test_the_rate_limit_wait_is_capped_and_said() -> None:
+    sleeps: list[float] = []
+    script = Script(
+        httpx.Response(200, json={}, headers={"RateLimit": '"day";r=0;t=86400'}),
+        httpx.Response(200, json={}),
+    )
+    api = client(script, sleeps)
+    api.request("GET", "/a")
+    api.request("GET", "/b")
+    assert sleeps == [pytest.approx(RetryPolicy().max_rate_limit_wait, abs=1)]
+
+
+def test_no_retry_starts_after_the_wait_it_serves_is_over() -> None:
+    sleeps: list[float] = []
+    script = Script(
+        httpx.Response(503, headers={"Retry-After": "30"}), httpx.Response(200, json={})
+    )
+    with deadline(time.monotonic() + 5), pytest.raises(ServerError):
+        client(script, sleeps).request("GET", "/pods/1")
+    assert sleeps == [] and len(script.requests) == 1
+
+
+def test_redirects_stay_on_the_api_host() -> None:
+    same = Script(
+        httpx.Response(307, headers={"Location": "https://api.example/v1/things/"}),
+        httpx.Response(200, json={"ok": 1}),
+    )
+    assert client(same).request("GET", "/things") == {"ok": 1}
+    assert same.requests[1].headers["X-API-KEY"] == SECRET
+
+    away = Script(httpx.Response(302, headers={"Location": "https://evil.example/steal?x=1"}))
+    with pytest.raises(ApiError, match="another host") as caught:
+        client(away).request("GET", "/things")
+    assert len(away.requests) == 1, "the credential must not be sent to another host"
+    assert "steal" not in str(caught.value)
+
+
+def test_a_malformed_answer_names_fields_but_never_values() -> None:
+    class Thing(BaseModel):
+        id: str
+        port: int
+
+    script = Script(httpx.Response(200, json={"id": "x", "port": "secret-token-123"}))
+    api = client(script)
+    with pytest.raises(MalformedAnswer) as caught:
+        api.decode(Thing, api.request("GET", "/things/x"))
+    assert "port" in str(caught.value)
+    assert "secret-token-123" not in str(caught.value)
+    with pytest.raises(MalformedAnswer):
+        api.decode_list(Thing, {"items": "not a list"}, "items")

@@ -10,17 +10,15 @@ from pulumi.output import Unknown
 
 from pulumi_gpu.core.config import use_stack_config
 from pulumi_gpu.core.errors import ApiError
+from pulumi_gpu.core.phases import Phase
 from pulumi_gpu.core.provider import PROVIDER_KEY
 from pulumi_gpu.primeintellect.client import api_base, query
 from pulumi_gpu.primeintellect.disk import DiskProvider
 from pulumi_gpu.primeintellect.lookups import OfferQuery
-from pulumi_gpu.primeintellect.models import (
-    GpuOffer,
-    PodStatus,
-    is_capacity_error,
-    pod_phase,
-)
-from pulumi_gpu.primeintellect.pod import PodInputs, PodProvider, _create_body, _default_pod_name
+from pulumi_gpu.primeintellect.models import POD_PHASES, GpuOffer, PodStatus, is_capacity_error
+from pulumi_gpu.primeintellect.offers import create_body as _create_body
+from pulumi_gpu.primeintellect.pod import PodInputs, PodProvider, _default_pod_name
+from tests.support.checks import by_field
 
 POD = {"name": "trainer", "gpu_type": "H100_80GB"}
 DISK = {"name": "data", "size": 100, "provider": "hyperstack", "data_center_id": "CANADA-1"}
@@ -80,7 +78,7 @@ def no_credentials(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def failures(provider: Any, news: dict[str, Any], olds: dict[str, Any] | None = None) -> dict:
     result = provider.check(olds or {}, {**news, PROVIDER_KEY: "p"})
-    return {f.property: f.reason for f in result.failures}
+    return by_field(result.failures)
 
 
 # -- check: mistakes named at preview -------------------------------------------------
@@ -234,7 +232,7 @@ def test_pods_with_disks_are_replaced_delete_first() -> None:
     ("change", "changes", "replaces"),
     [
         ({"name": "renamed"}, True, []),
-        ({"allow_replacement": True}, True, []),
+        ({"allow_replacement": True}, False, []),
         ({"wait_timeout": 30}, True, []),
         ({"size": 200, "allow_replacement": True}, True, ["size"]),
         ({"provider": "runpod", "allow_replacement": True}, True, ["provider"]),
@@ -334,38 +332,38 @@ def test_team_is_sent_when_configured() -> None:
 
 
 def test_status_map_has_a_safe_default() -> None:
-    assert pod_phase("ACTIVE") == "running"
-    assert pod_phase("SOMETHING_NEW") == "starting"
-    assert pod_phase(None) == "starting"
+    assert POD_PHASES("ACTIVE") is Phase.READY
+    assert POD_PHASES("SOMETHING_NEW") is Phase.PENDING
+    assert POD_PHASES(None) is Phase.PENDING
 
 
 @pytest.mark.parametrize(
-    ("answer", "ready", "failure", "shown"),
+    ("answer", "phase", "failure", "shown"),
     [
-        ({"status": "PROVISIONING", "installationStatus": "PENDING"}, False, None, "PROVISIONING"),
+        ({"status": "PROVISIONING", "installationStatus": "PENDING"}, "pending", None,
+         "PROVISIONING"),
         ({"status": "ACTIVE", "installationStatus": "ACTIVE", "installationProgress": 40},
-         False, None, "ACTIVE, installing 40%"),
+         "pending", None, "ACTIVE (installing 40%)"),
         ({"status": "ACTIVE", "installationStatus": "FINISHED", "sshConnection": None},
-         False, None, "ACTIVE, installation FINISHED"),
+         "pending", None, "ACTIVE (installation FINISHED)"),
         ({"status": "ACTIVE", "installationStatus": "FINISHED",
           "sshConnection": ["root@1.2.3.4 -p 22", None]},
-         True, None, "ACTIVE, installation FINISHED"),
+         "ready", None, "ACTIVE (installation FINISHED)"),
         ({"status": "ACTIVE", "installationStatus": "COMPLETE", "sshConnection": "root@h -p 2"},
-         True, None, "ACTIVE, installation COMPLETE"),
+         "ready", None, "ACTIVE (installation COMPLETE)"),
         ({"status": "ERROR", "installationStatus": "ERROR", "installationFailure": "pull failed"},
-         False, "pull failed", "ERROR"),
+         "failed", "pull failed", "ERROR"),
         ({"status": "ACTIVE", "installationStatus": "ERROR"},
-         False, "the pod failed without a reason", "ACTIVE, installing"),
-        ({"status": "TERMINATED"}, False, "the pod was deleted before it was ready", "TERMINATED"),
+         "failed", "the pod failed without a reason", "ACTIVE (installing)"),
+        ({"status": "STOPPED"}, "stopped", None, "STOPPED"),
+        ({"status": "TERMINATED"}, "gone", None, "TERMINATED"),
     ],
 )  # fmt: skip
 def test_pod_status_readiness_and_failure(
-    answer: dict, ready: bool, failure: Any, shown: str
+    answer: dict, phase: str, failure: Any, shown: str
 ) -> None:
-    status = PodStatus(podId="p", providerType="runpod", **answer)
-    assert status.ready is ready
-    assert status.failure_reason() == failure
-    assert status.describe() == shown
+    seen = PodStatus(podId="p", providerType="runpod", **answer).observe()
+    assert (seen.phase.value, seen.reason, seen.text) == (phase, failure, shown)
 
 
 def test_capacity_errors_are_recognised() -> None:

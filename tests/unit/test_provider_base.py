@@ -8,15 +8,17 @@ import pytest
 from pulumi.output import Unknown
 from pydantic import BaseModel, ConfigDict, Field
 
-from pulumi_gpu.core.provider import (
+from pulumi_gpu.core.inputs import (
     DESTROYS_DATA,
-    PROVIDER_KEY,
+    LOCAL,
     REPLACES,
     SECRET,
-    GpuProvider,
+    UPDATES,
     ResourceInputs,
     property_path,
 )
+from pulumi_gpu.core.provider import PROVIDER_KEY, GpuProvider
+from tests.support.checks import by_field
 
 
 class Limits(BaseModel):
@@ -25,17 +27,17 @@ class Limits(BaseModel):
 
 
 class DemoInputs(ResourceInputs):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, json_schema_extra=UPDATES)
     gpu: Literal["A100", "H100"] = Field(json_schema_extra=REPLACES)
-    ports: list[int] = Field(default_factory=list)
-    limits: Limits = Field(default_factory=Limits)
-    size: int = 10
+    ports: list[int] = Field(default_factory=list, json_schema_extra=UPDATES)
+    limits: Limits = Field(default_factory=Limits, json_schema_extra=UPDATES)
+    size: int = Field(10, json_schema_extra=UPDATES)
     region: str = Field("eu", json_schema_extra=DESTROYS_DATA)
-    allow_replacement: bool = False
-    password: str | None = Field(None, min_length=8, json_schema_extra=SECRET)
+    allow_replacement: bool = Field(False, json_schema_extra=LOCAL)
+    password: str | None = Field(None, min_length=8, json_schema_extra={**SECRET, **UPDATES})
 
 
-class DemoProvider(GpuProvider[DemoInputs]):
+class DemoProvider(GpuProvider[DemoInputs, Any]):
     inputs_model = DemoInputs
     kind = "demo Thing"
 
@@ -46,7 +48,7 @@ VALID = {"name": "a", "gpu": "A100", PROVIDER_KEY: "serialized"}
 
 def failures(news: dict[str, Any], olds: dict[str, Any] | None = None) -> dict[str, str]:
     result = provider.check(olds or {}, news)
-    return {f.property: f.reason for f in result.failures}
+    return by_field(result.failures)
 
 
 def test_valid_inputs_pass_and_come_back_unchanged() -> None:

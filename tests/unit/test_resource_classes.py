@@ -22,12 +22,13 @@ def resource_classes() -> list[type[GpuResource]]:
     pending = list(GpuResource.__subclasses__())
     while pending:
         cls = pending.pop()
-        found.append(cls)
+        if cls._resource_type_name != "dynamic:Resource":  # not a base such as Machine
+            found.append(cls)
         pending += cls.__subclasses__()
     return sorted(found, key=lambda c: c._resource_type_name)
 
 
-def provider_of(cls: type[GpuResource]) -> type[GpuProvider[Any]]:
+def provider_of(cls: type[GpuResource]) -> type[GpuProvider[Any, Any]]:
     """By convention the provider of resource X is XProvider, in the same module."""
     provider = getattr(inspect.getmodule(cls), f"{cls.__name__}Provider", None)
     assert provider is not None, f"{cls.__module__} has no {cls.__name__}Provider"

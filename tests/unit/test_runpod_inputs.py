@@ -8,12 +8,14 @@ import dill
 import pytest
 from pulumi.output import Unknown
 
+from pulumi_gpu.core.phases import Phase
 from pulumi_gpu.core.provider import PROVIDER_KEY
+from pulumi_gpu.runpod.models import POD_PHASES
 from pulumi_gpu.runpod.models import Pod as ApiPod
-from pulumi_gpu.runpod.models import desired_status_of, pod_phase
 from pulumi_gpu.runpod.network_volume import NetworkVolumeProvider
 from pulumi_gpu.runpod.pod import PodInputs, PodProvider, outputs, reflected
 from pulumi_gpu.runpod.template import TemplateInputs, TemplateProvider
+from tests.support.checks import by_field
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB/6vi7VtlHAbDYurbV/k70dQql4m7GcdCuBtYMCu/t8 me"
 POD: dict[str, Any] = {"name": "p", "gpu_type": "NVIDIA GeForce RTX 4090", "image": "runpod/base"}
@@ -25,20 +27,20 @@ def failures(
     provider: Any, news: dict[str, Any], olds: dict[str, Any] | None = None
 ) -> dict[str, str]:
     result = provider.check(olds or {}, {**news, PROVIDER_KEY: "p"})
-    return {f.property: f.reason for f in result.failures}
+    return by_field(result.failures)
 
 
 @pytest.mark.parametrize(
     ("change", "field", "words"),
     [
         (
-            {"ports": ["8888"]},
-            "ports",
-            "ports[0] is '8888'; expected '<port>/http' or '<port>/tcp'",
+            {"exposed_ports": ["8888"]},
+            "exposed_ports",
+            "exposed_ports[0] is '8888'; expected '<port>/http' or '<port>/tcp'",
         ),
-        ({"ports": ["22/udp"]}, "ports", "expected '<port>/http' or '<port>/tcp'"),
-        ({"ports": ["70000/tcp"]}, "ports", "from 1 to 65535"),
-        ({"ports": ["22/tcp", "22/http"]}, "ports", "repeated: [22]"),
+        ({"exposed_ports": ["22/udp"]}, "exposed_ports", "expected '<port>/http' or '<port>/tcp'"),
+        ({"exposed_ports": ["70000/tcp"]}, "exposed_ports", "from 1 to 65535"),
+        ({"exposed_ports": ["22/tcp", "22/http"]}, "exposed_ports", "repeated: [22]"),
         (
             {"cpu_flavor": "cpu5c"},
             "runpod Pod",
@@ -129,7 +131,7 @@ STATE = {**POD, "data_center_id": "US-KS-2", "status": "RUNNING"}
         ({"name": "q"}, (True, [])),
         ({"image": "runpod/other"}, (True, [])),
         ({"env": {"A": "1"}}, (True, [])),
-        ({"ports": ["8888/http"]}, (True, [])),
+        ({"exposed_ports": ["8888/http"]}, (True, [])),
         ({"ssh_public_keys": [KEY]}, (True, [])),
         ({"container_disk_gb": 80}, (True, [])),
         ({"wait_timeout": 60}, (True, [])),
@@ -246,27 +248,29 @@ def test_outputs_of_a_running_and_a_stopped_pod() -> None:
         "root",
     )
     assert running["ssh_proxy_command"] == "ssh abc-1@ssh.runpod.io"
-    assert running["mapped_ports"] == {"22": 40022} and running["public_ip"] == "1.2.3.4"
+    assert running["ports"] == {"22": 40022} and running["public_ip"] == "1.2.3.4"
     assert running["http_urls"] == {"8888": "https://abc-8888.proxy.runpod.net"}
     assert running["compute"] == "1x NVIDIA GeForce RTX 4090"
     assert running["jupyter_password"] == "pw"
     stopped = outputs(api_pod("EXITED", runtime=None, cost=0.0))
     assert stopped["ssh_command"] is None and stopped["ssh_proxy_command"] is None
-    assert stopped["http_urls"] == {} and stopped["mapped_ports"] == {}
+    assert stopped["http_urls"] == {} and stopped["ports"] == {}
     assert stopped["cost_per_hour"] == 0.0
 
 
 def test_readiness_needs_every_tcp_port_and_direct_ssh() -> None:
-    assert api_pod().ready
+    assert api_pod().observe().phase is Phase.READY
     waiting = api_pod(
         runtime={"ports": [{"private": 22, "public": None, "type": "tcp"}]},
         ssh={"proxy": None, "direct": None},
-    )
-    assert not waiting.ready
-    assert waiting.describe() == "RUNNING (waiting for 22/tcp, direct SSH)"
-    assert not api_pod("STARTING").ready and api_pod("STARTING").describe() == "STARTING"
+    ).observe()
+    assert waiting.phase is Phase.PENDING
+    assert waiting.text == "RUNNING (waiting for 22/tcp, direct SSH)"
+    starting = api_pod("STARTING").observe()
+    assert (starting.phase, starting.status) == (Phase.PENDING, "STARTING")
     proxy_only = api_pod(ports=["8888/http"], ssh={"proxy": None, "direct": None})
-    assert proxy_only.ready, "no TCP port asked: RUNNING with a runtime is enough"
+    assert proxy_only.observe().phase is Phase.READY, "no TCP port asked: a runtime is enough"
+    assert "logs are on RunPod" in (api_pod("ERROR").observe().reason or "")
 
 
 def test_read_reflects_only_what_the_program_set() -> None:
@@ -279,30 +283,29 @@ def test_read_reflects_only_what_the_program_set() -> None:
     live = reflected(api_pod("EXITED"), {**state, "volume_mount_path": "/workspace"})
     assert live == {
         "name": "p",
-        "desired_status": "stopped",
         "image": "runpod/base",
         "env": {"A": "1"},
         "ssh_public_keys": [KEY],
         "volume_mount_path": "/w",
     }
-    assert "ports" not in live and "args" not in live, "left to RunPod or the template"
-    assert set(reflected(api_pod(), {"name": "p"})) == {"name", "desired_status", "env"}
+    assert "exposed_ports" not in live and "args" not in live, "left to RunPod or the template"
+    assert set(reflected(api_pod(), {"name": "p"})) == {"name", "env"}
 
 
 @pytest.mark.parametrize(
-    ("status", "phase", "desired"),
+    ("status", "phase"),
     [
-        ("PROVISIONING", "starting", "running"),
-        ("STARTING", "starting", "running"),
-        ("RUNNING", "running", "running"),
-        ("EXITED", "stopped", "stopped"),
-        ("ERROR", "failed", "stopped"),
-        ("TERMINATED", "gone", "stopped"),
-        ("SOMETHING_NEW", "starting", "running"),
+        ("PROVISIONING", "pending"),
+        ("STARTING", "pending"),
+        ("RUNNING", "ready"),
+        ("EXITED", "stopped"),
+        ("ERROR", "failed"),
+        ("TERMINATED", "gone"),
+        ("SOMETHING_NEW", "pending"),
     ],
 )
-def test_status_map(status: str, phase: str, desired: str) -> None:
-    assert (pod_phase(status), desired_status_of(status)) == (phase, desired)
+def test_status_map(status: str, phase: str) -> None:
+    assert POD_PHASES(status).value == phase
 
 
 def test_volume_grows_in_place_and_refuses_to_shrink() -> None:
@@ -342,7 +345,7 @@ def test_template_updates_in_place_except_dropping_its_volume() -> None:
     for change in (
         {"image": "x/y"},
         {"env": {"A": "1"}},
-        {"ports": ["8888/http"]},
+        {"exposed_ports": ["8888/http"]},
         {"category": "AMD"},
         {"start_jupyter": True},
         {"volume_gb": 40},
@@ -355,7 +358,8 @@ def test_template_updates_in_place_except_dropping_its_volume() -> None:
     assert diff(provider, base, same_path) == (False, []), "unset means /workspace"
     found = failures(provider, {**TEMPLATE, "volume_mount_path": "/w"})
     assert found == {"volume_mount_path": "volume_mount_path needs volume_gb"}
-    assert "expected '<port>/http'" in failures(provider, {**TEMPLATE, "ports": ["x"]})["ports"]
+    bad = failures(provider, {**TEMPLATE, "exposed_ports": ["x"]})
+    assert "expected '<port>/http'" in bad["exposed_ports"]
     assert (
         "'NVIDIA', 'AMD' or 'CPU'"
         in failures(provider, {**TEMPLATE, "category": "TPU"})["category"]

@@ -9,7 +9,7 @@ pods = [
         f"pod-{index}",
         gpu_type=offers[0].id,
         image="runpod/base:0.6.2-cuda12.4.1",
-        ports=["22/tcp"],
+        exposed_ports=["22/tcp"],
     )
     for index in range(config.require_int("pods"))
 ]

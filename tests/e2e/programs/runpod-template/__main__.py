@@ -6,7 +6,7 @@ config = pulumi.Config()
 template = runpod.Template(
     "base",
     image=config.get("image") or "runpod/base:0.6.2-cuda12.4.1",
-    ports=["22/tcp", "8888/http"],
+    exposed_ports=["22/tcp", "8888/http"],
     env={"MODE": config.get("mode") or "train"},
     container_disk_gb=config.get_int("disk") or 40,
     volume_gb=20,

@@ -1,0 +1,237 @@
+"""A resource's inputs: one pydantic model per kind, and what each field's change does.
+
+Every input field is declared with exactly one update policy in its
+``json_schema_extra`` (a test fails for an undeclared field):
+
+- :data:`REPLACES` (or :data:`DESTROYS_DATA`, or :func:`references`): a change replaces
+  the cloud object;
+- :data:`UPDATES`: the cloud changes it in place (the kind's ``apply`` must report it);
+- :data:`LOCAL`: it changes only how pulumi-gpu works (a timeout, a confirmation).
+
+Secrets are a type, not a habit: :data:`EnvVars` and :data:`Secret` fields (and any field
+marked :data:`SECRET`) are encrypted in the state, may come from ``{config:}``/``{env:}``
+in a fleet file, and are never echoed by a check failure.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from typing import Annotated, Any, get_args
+
+from pulumi.output import Unknown
+from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic_core import ErrorDetails
+
+from pulumi_gpu.core.checks import check_env_names
+
+REPLACES: dict[str, Any] = {"replaceOnChange": True}
+"""``Field(json_schema_extra=REPLACES)``: changing this input replaces the resource."""
+
+UPDATES: dict[str, Any] = {"updateInPlace": True}
+"""``Field(json_schema_extra=UPDATES)``: the cloud applies a change of this input in place."""
+
+LOCAL: dict[str, Any] = {"local": True}
+"""``Field(json_schema_extra=LOCAL)``: this input only tunes pulumi-gpu (no cloud change)."""
+
+SECRET: dict[str, Any] = {"secret": True}
+"""Merge into ``json_schema_extra``: this input is a secret (kept encrypted in state)."""
+
+DESTROYS_DATA: dict[str, Any] = {"replaceOnChange": True, "destroysData": True}
+"""``Field(json_schema_extra=DESTROYS_DATA)``: changing this input replaces a resource that
+holds data, which deletes the data. Such a change is refused at preview unless the
+inputs also set ``allow_replacement=True`` (the model must declare that field)."""
+
+POLICIES = ("replaceOnChange", "updateInPlace", "local")
+ALLOW_REPLACEMENT = "allow_replacement"
+
+
+class _SecretValue:
+    """Annotation metadata: values of this type are secrets."""
+
+    def __repr__(self) -> str:
+        return "SecretValue"
+
+
+SECRET_VALUE = _SecretValue()
+
+
+def _env_names(value: dict[str, str]) -> dict[str, str]:
+    check_env_names(value)
+    return value
+
+
+EnvVars = Annotated[dict[str, str], SECRET_VALUE, AfterValidator(_env_names)]
+"""Environment variables: names checked, values secret (they often hold tokens)."""
+
+Secret = Annotated[str, SECRET_VALUE]
+"""A password or token: encrypted in the state, never echoed."""
+
+
+def references(section: str, *, output: str = "id", replaces: bool = True) -> dict[str, Any]:
+    """``Field(json_schema_extra=references("templates"))``: this input holds the id (or
+    the ``output``, e.g. "name") of another resource of the same cloud; in a fleet file
+    it may name a ``section`` entry instead (``template: vllm`` for ``template_id``)."""
+    policy = REPLACES if replaces else UPDATES
+    return {"references": section, "referenceOutput": output, **policy}
+
+
+class ResourceInputs(BaseModel):
+    """Base of a resource's inputs. Unknown fields are errors: they catch typos."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @classmethod
+    def marked(cls, marker: str) -> frozenset[str]:
+        """Names of the fields whose ``json_schema_extra`` sets ``marker``."""
+        return frozenset(
+            name
+            for name, info in cls.model_fields.items()
+            if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get(marker)
+        )
+
+    @classmethod
+    def replace_fields(cls) -> frozenset[str]:
+        """Fields whose change replaces the resource."""
+        return cls.marked("replaceOnChange")
+
+    @classmethod
+    def local_fields(cls) -> frozenset[str]:
+        """Fields that only tune pulumi-gpu: a change needs no call to the cloud."""
+        return cls.marked("local")
+
+    @classmethod
+    def data_fields(cls) -> frozenset[str]:
+        """Fields whose change replaces the resource and deletes its data."""
+        return cls.marked("destroysData")
+
+    @classmethod
+    def secret_fields(cls) -> frozenset[str]:
+        """Fields holding secrets: marked :data:`SECRET` or typed :data:`EnvVars`/:data:`Secret`."""
+        typed = {
+            name
+            for name, info in cls.model_fields.items()
+            if any(m is SECRET_VALUE for m in info.metadata) or _secret_type(info.annotation)
+        }
+        return cls.marked("secret") | typed
+
+    @classmethod
+    def undeclared_fields(cls) -> list[str]:
+        """Fields without exactly one update policy (each must have one)."""
+        return [
+            name
+            for name, info in cls.model_fields.items()
+            if sum(
+                bool(isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get(p))
+                for p in POLICIES
+            )
+            != 1
+        ]
+
+
+def _secret_type(annotation: Any) -> bool:
+    """True if a type is, or wraps (``Secret | None``), a secret type."""
+    if any(m is SECRET_VALUE for m in getattr(annotation, "__metadata__", ())):
+        return True
+    return any(_secret_type(arg) for arg in get_args(annotation))
+
+
+def contains_unknown(value: Any) -> bool:
+    """True if a preview value is, or holds, a value not known until apply."""
+    if isinstance(value, Unknown):
+        return True
+    if isinstance(value, Mapping):
+        return any(contains_unknown(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(contains_unknown(v) for v in value)
+    return False
+
+
+def looks_private(value: Any) -> bool:
+    """True if a value is, or holds, something that looks like a private key."""
+    if isinstance(value, str):
+        return "PRIVATE KEY" in value or "PuTTY-User-Key-File" in value
+    if isinstance(value, Mapping):
+        return any(looks_private(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(looks_private(v) for v in value)
+    return False
+
+
+def property_path(loc: tuple[int | str, ...]) -> str:
+    """('ports', 1, 'x') -> 'ports[1].x', the form Pulumi shows for a property."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def unknown_paths(value: Any, prefix: tuple[int | str, ...] = ()) -> list[tuple[int | str, ...]]:
+    """Where a preview value holds values not known until apply."""
+    if isinstance(value, Unknown):
+        return [prefix]
+    if isinstance(value, Mapping):
+        return [p for k, v in value.items() for p in unknown_paths(v, (*prefix, k))]
+    if isinstance(value, (list, tuple)):
+        return [p for i, v in enumerate(value) for p in unknown_paths(v, (*prefix, i))]
+    return []
+
+
+def under_unknown(loc: tuple[int | str, ...], unknown: list[tuple[int | str, ...]]) -> bool:
+    """True if an error at ``loc`` cannot be judged because a value there is unknown."""
+    if not unknown:
+        return False
+    if not loc:  # a rule over several fields: cannot be judged while any is unknown
+        return True
+    return any(loc[: len(path)] == path for path in unknown)
+
+
+def explain(err: ErrorDetails, model: type[BaseModel]) -> str:
+    """One pydantic error as a sentence a user can act on (never echoing a secret)."""
+    loc = tuple(err["loc"])
+    if err["type"] == "extra_forbidden":
+        name = str(loc[-1]) if loc else ""
+        fields = sorted(_fields_at(model, loc[:-1]))
+        close = difflib.get_close_matches(name, fields, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return f"unknown input '{name}'{hint}; allowed: {', '.join(fields)}"
+    if err["type"] == "missing":
+        return "required input is missing"
+    message = err["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    if err["type"] != "value_error" and "input" in err and not hides_value(err, model):
+        return f"{message} (got {show(err['input'])})"
+    return message
+
+
+def hides_value(err: ErrorDetails, model: type[BaseModel]) -> bool:
+    """True if the value behind an error must not be shown: a secret or a private key."""
+    loc = tuple(err["loc"])
+    secrets = model.secret_fields() if issubclass(model, ResourceInputs) else frozenset()
+    return (bool(loc) and loc[0] in secrets) or looks_private(err.get("input"))
+
+
+def _fields_at(model: Any, loc: tuple[int | str, ...]) -> set[str]:
+    """The field names of the model found at ``loc`` (nested models, lists, optionals)."""
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        info = getattr(model, "model_fields", {}).get(part)
+        annotation = getattr(info, "annotation", None)
+        candidates = [annotation, *getattr(annotation, "__args__", ())]
+        model = next(
+            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
+        )
+        if model is None:
+            return set()
+    return set(getattr(model, "model_fields", {}))
+
+
+def show(value: Any) -> str:
+    """A value as a short ``repr`` for messages."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
