@@ -194,28 +194,6 @@ class JobInputs(ResourceInputs):
         return value
 
 
-def _submit_body(inputs: JobInputs, reservation_id: str) -> dict[str, Any]:
-    env = {
-        **inputs.env_vars,
-        "RESERVATION_ID": reservation_id,
-        "GPU_TYPE": inputs.gpu_type,
-        "GPU_COUNT": str(inputs.gpu_count),
-        "JUPYTER_ENABLED": "true" if inputs.jupyter else "false",
-    }
-    if inputs.github_user:
-        env["GITHUB_USER"] = inputs.github_user
-    body: dict[str, Any] = {
-        "image": inputs.image,
-        "instance_type": inputs.instance_type or GPU_TYPES[inputs.gpu_type].instance_type,
-        "duration_hours": inputs.duration_hours,
-        "disk_name": inputs.disk_name,
-        "disk_size_gb": inputs.disk_size_gb,
-        "env_vars": env,
-        "command": inputs.command,
-    }
-    return {k: v for k, v in body.items() if v is not None}
-
-
 def submit_body(inputs: JobInputs, reservation_id: str) -> dict[str, Any]:
     """The ``POST /v1/jobs/submit`` request; the service reads its settings from env_vars."""
     env = {

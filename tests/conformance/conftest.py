@@ -1,0 +1,53 @@
+"""Fixtures of the conformance suite: its own (restartable) emulator, fleets, the tally."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pulumi_gpu.emulator import Emulator, EmulatorServer
+from tests.conformance.harness import TALLY, Fleet
+from tests.conformance.subjects import Subject, subjects
+from tests.support.stack import ProgramStack
+
+SPEED = 60.0
+
+
+def new_emulator() -> Emulator:
+    emulator = Emulator(speed=SPEED)
+    emulator.primeintellect.set_capacity(20, gpu_type="A6000_48GB")
+    return emulator
+
+
+@pytest.fixture(scope="module")
+def conformance_server() -> Iterator[EmulatorServer]:
+    with EmulatorServer(new_emulator()) as server:
+        yield server
+
+
+@pytest.fixture
+def fleet(
+    conformance_server: EmulatorServer,
+    program_stack: Callable[..., ProgramStack],
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> Callable[..., Fleet]:
+    """Factory: fleet(fault, only=...) -> a Fleet of every subject on a fresh emulator."""
+
+    def make(fault: str, *, only: Callable[[Subject], bool] = lambda _: True) -> Fleet:
+        conformance_server.restart(new_emulator())
+        chosen = [s for s in subjects() if only(s)]
+        for subject in subjects():
+            if subject not in chosen:
+                TALLY.not_applicable.setdefault((fault, subject.kind.title), "n/a")
+        return Fleet(program_stack, conformance_server, chosen, fault, work=tmp_path)
+
+    return make
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if TALLY.runs:
+        terminalreporter.write_line(TALLY.line())

@@ -1,0 +1,227 @@
+"""Every kind through the same faults, end to end: the promises hold for all of them.
+
+Each test declares one object of every kind (a fleet), inflicts one fault on all of them
+at once, and judges by outside evidence: the emulator's objects (no duplicates, no
+orphans), its request log and the stack export (no secrets). The suite prints
+``conformance: K kinds x F faults, N runs, ...`` at the end (see conftest).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+
+from tests.conformance.conftest import new_emulator
+from tests.conformance.harness import PRIVATE_KEY, Fleet, kill_engine
+from tests.conformance.subjects import Subject, undescribed
+from tests.support.stack import OpResult
+
+pytestmark = pytest.mark.e2e
+
+Make = Callable[..., Fleet]
+
+
+def test_every_kind_is_described() -> None:
+    assert undescribed() == [], "give each new kind a subject in tests/conformance/subjects.py"
+
+
+def _waits(subject: Subject) -> bool:
+    return subject.waits
+
+
+def _all_exist(fleet: Fleet, of: list[Subject]) -> Callable[[], bool]:
+    return lambda: all(fleet.live(s) for s in of)
+
+
+def test_lost_create_answer(fleet: Make) -> None:
+    """Every create acts, and every answer to it is lost (also after retries)."""
+    run = fleet("lost create answer")
+    for s in run.subjects:
+        method, path = s.create
+        run.emulator.faults.add(
+            cloud=s.cloud, method=method, path=path, status=500, after_action=True, times=-1
+        )
+    run.run("up")
+    run.judge_all()
+    run.emulator.faults.clear()
+    run.run("destroy")
+    run.judge_all(expect=lambda _: 0)
+    run.scan_secrets()
+
+
+def test_server_error_before_acting(fleet: Make) -> None:
+    """One 5xx to each create, with nothing made: look, then create again."""
+    run = fleet("5xx before acting")
+    for s in run.subjects:
+        method, path = s.create
+        run.emulator.faults.add(cloud=s.cloud, method=method, path=path, status=503)
+    run.run("up")
+    run.judge_all()
+    for s in run.subjects:
+        sent = run.emulator.requests.find(s.cloud, *s.create)
+        assert len(sent) == 2, f"{s.kind.title}: {len(sent)} creates sent"
+    run.scan_secrets()
+
+
+def test_rate_limit_storm(fleet: Make) -> None:
+    """Every cloud answers 429 (with Retry-After) to its next requests."""
+    run = fleet("429 storm")
+    for cloud in {s.cloud for s in run.subjects}:
+        run.emulator.faults.add(cloud=cloud, status=429, retry_after=1, times=4)
+    run.run("up")
+    run.judge_all()
+    run.scan_secrets()
+
+
+def test_failure_during_the_wait(fleet: Make) -> None:
+    """Each new object fails while pulumi waits for it: nothing may be left billing."""
+    run = fleet("failure during the wait", only=_waits)
+    for s in run.subjects:
+        run.emulator.clouds[s.cloud].fail_next(s.objects, f"conformance: {s.name} broke")
+    result = run.run("up", expect_failure=True)
+    assert set(result.failed_resources) == {s.name for s in run.subjects}
+    for s in run.subjects:
+        assert not s.says_why or f"conformance: {s.name} broke" in result.text(), s.kind.title
+    assert "Traceback" not in result.text()
+    run.judge_all(expect=lambda _: 0)
+    assert run.held() == {}
+    run.scan_secrets()
+
+
+def test_killed_mid_wait_then_up(fleet: Make) -> None:
+    """`pulumi` and its plugins killed (SIGKILL) while objects boot; `cancel`, `up`
+    again: every object is adopted, none rented twice; `destroy` leaves nothing."""
+    run = fleet("killed mid-wait, then cancel + up")
+    run.emulator.clock.set_speed(1)
+    run.up_killed(once=_all_exist(run, [s for s in run.subjects if s.waits]), plugins=True)
+    run.emulator.clock.set_speed(120)
+    run.cancel()
+    run.run("up")
+    run.judge_all()
+    run.run("destroy")
+    run.judge_all(expect=lambda _: 0)
+    run.scan_secrets()
+
+
+def test_engine_killed_then_destroy(fleet: Make) -> None:
+    """`pulumi` killed while objects boot, its provider left running: the provider
+    deletes what it can no longer record; `cancel` + `destroy` leave nothing."""
+    run = fleet("engine killed mid-wait, then destroy")
+    waiting = [s for s in run.subjects if s.waits]
+    run.emulator.clock.set_speed(1)
+    run.up_killed(once=_all_exist(run, waiting), plugins=False)
+    run.emulator.clock.set_speed(120)
+    try:
+        deadline = time.monotonic() + 90
+        while any(run.live(s) for s in waiting) and time.monotonic() < deadline:
+            time.sleep(0.5)
+    finally:
+        kill_engine(run.stack, plugins=True)  # the orphaned provider process
+    run.cancel()
+    run.run("destroy")
+    run.judge_all(expect=lambda _: 0)
+    run.scan_secrets()
+
+
+def test_deleted_outside_then_refresh_and_up(fleet: Make) -> None:
+    run = fleet("out-of-band delete, then refresh + up")
+    run.run("up")
+    before = run.held()
+    for s in run.subjects:
+        run.emulator.clouds[s.cloud].vanish(s.objects, before[s.name])
+    run.run("refresh")
+    assert run.held() == {}, "refresh drops what its own account no longer has"
+    run.run("up")
+    run.judge_all()
+    run.scan_secrets()
+
+
+def test_stopped_outside_then_refresh_and_up(fleet: Make) -> None:
+    run = fleet("out-of-band stop, then refresh + up", only=lambda s: s.stops)
+    run.run("up")
+    for s in run.subjects:
+        run.emulator.clouds[s.cloud].stop(s.objects, run.held()[s.name])
+    run.run("refresh")
+    states = {n: r["outputs"]["status"] for n, r in run.stack.resources().items()}
+    assert set(states.values()) == {"stopped"}, states
+    ops = run.run("up").ops()
+    assert set(ops.values()) <= {"update", "replace"} and len(ops) == len(run.subjects), ops
+    run.judge_all()
+    assert {r["outputs"]["status"] for r in run.stack.resources().values()} == {"ready"}
+    run.scan_secrets()
+
+
+def test_failed_outside_then_refresh_and_up(fleet: Make) -> None:
+    run = fleet("out-of-band failure, then refresh + up", only=lambda s: s.fails)
+    run.run("up")
+    broken = run.held()
+    for s in run.subjects:
+        run.emulator.clouds[s.cloud].fail(s.objects, broken[s.name], "conformance: broke later")
+    run.run("refresh")
+    states = {n: r["outputs"]["status"] for n, r in run.stack.resources().items()}
+    assert set(states.values()) == {"failed"}, states
+    assert run.run("up").ops() == dict.fromkeys(broken, "replace")
+    run.judge_all()
+    assert all(run.held()[n] != old for n, old in broken.items())
+    run.scan_secrets()
+
+
+def test_refresh_with_another_accounts_key(fleet: Make) -> None:
+    """Every object looks missing to another account: refresh must not forget them.
+    (`--run-program`: the providers take the keys now configured, not those recorded.)"""
+    run = fleet("refresh with another account's key")
+    run.run("up")
+    held = run.held()
+    for key, value in run.emulator.other_account().items():
+        run.stack.set_config(key, value, secret=True)
+    result = run.run("refresh", expect_failure=True, run_program=True)
+    assert "Traceback" not in result.text()
+    assert run.held() == held, "the state keeps every resource"
+    for key, value in run.secrets.items():
+        run.stack.set_config(key, value, secret=True)
+    run.run("refresh", run_program=True)
+    run.judge_all()
+    run.scan_secrets()
+
+
+def test_emulator_restarted_mid_wait(fleet: Make) -> None:
+    """The clouds forget everything while pulumi waits: each wait ends promptly."""
+    run = fleet("cloud restarted mid-wait", only=_waits)
+    run.emulator.clock.set_speed(1)
+    results: list[OpResult] = []
+    thread = threading.Thread(target=lambda: results.append(run.run("up", expect_failure=True)))
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not all(run.live(s) for s in run.subjects) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(2)  # let every wait see its object once
+    run.server.restart(new_emulator())
+    restarted = time.monotonic()
+    thread.join(timeout=300)
+    took = time.monotonic() - restarted
+    assert results, "the update did not end"
+    assert took < 30, f"the waits took {took:.0f} s to notice"
+    assert results[0].text().count("no longer exists") >= len(run.subjects)
+    run.judge_all(expect=lambda _: 0)
+    run.scan_secrets()
+
+
+def test_bad_input_is_refused_at_preview(fleet: Make) -> None:
+    run = fleet("bad input at preview")
+    changes = {s.name: {"bogus_input": 1} for s in run.subjects}
+    for s in run.subjects:
+        if "ssh_public_keys" in s.entry:
+            changes[s.name]["ssh_public_keys"] = [PRIVATE_KEY]
+    run.stack.write_file("fleet.yaml", run.fleet_file(**changes))
+    result = run.run("preview", expect_failure=True)
+    text = result.text()
+    for s in run.subjects:
+        assert f"{s.kind.section}.{s.name}.bogus_input" in text, s.kind.title
+    assert "Traceback" not in text
+    writes = [r for r in run.emulator.requests.find() if r.method != "GET"]
+    assert writes == [], "nothing may reach a cloud"
+    run.judge_all(expect=lambda _: 0)
+    run.scan_secrets()
