@@ -148,7 +148,7 @@ def _left_behind(provider: GpuProvider[Any, ObjT], inputs: Any, what: str) -> Ob
         return None
     report(
         f"{what}: adopting {provider.object_id(live[0])}, made by an earlier run that did "
-        "not finish (it is not rented twice)"
+        "not finish (it is not made twice)"
     )
     return _hold(provider, live[0])
 

@@ -131,6 +131,7 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         lifecycle.claims.hold(self.kind, id_)
+        olds, news = _without_provider(olds), _without_provider(news)
         replaces: list[str] = []
         changed = False
         for field in self.changed_fields(olds, news):
