@@ -31,7 +31,9 @@ def _emulator(args: argparse.Namespace) -> int:
         print(f"  pulumi config set --secret {key} {value}")
     print(f"Controls: {base}/_emulator/docs", flush=True)
     quiet_injected_drops()
-    uvicorn.run(emulator.app(), host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(
+        emulator.app(), host=args.host, port=args.port, log_level="warning", date_header=False
+    )
     return 0
 
 

@@ -1,9 +1,10 @@
-"""Celium (Lium, Bittensor subnet 51): templates, pods, volumes and executor lookups.
+"""Celium (Lium, Bittensor subnet 51): templates, pods, jobs, volumes and executor lookups.
 
 Configuration: ``pulumi-gpu:celiumApiKey`` (secret) or ``CELIUM_API_KEY``; endpoint
 ``pulumi-gpu:celiumEndpoint`` or ``CELIUM_API_URL`` (default ``https://lium.io/api``).
 """
 
+from pulumi_gpu.celium.job import Job, JobInputs
 from pulumi_gpu.celium.lookups import Executor, get_executors
 from pulumi_gpu.celium.pod import ExecutorSelector, ExecutorSelectorArgs, Pod, PodInputs
 from pulumi_gpu.celium.template import Template, TemplateInputs
@@ -13,6 +14,8 @@ __all__ = [
     "Executor",
     "ExecutorSelector",
     "ExecutorSelectorArgs",
+    "Job",
+    "JobInputs",
     "Pod",
     "PodInputs",
     "Template",

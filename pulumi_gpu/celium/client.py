@@ -70,6 +70,18 @@ class CeliumClient(ApiClient):
     def delete_pod(self, pod_id: str) -> None:
         self.request("DELETE", f"/pods/{pod_id}")
 
+    def schedule_removal(self, pod_id: str, at: str) -> None:
+        """``POST /pods/{id}/schedule-removal``: Celium removes the pod at ``at`` (ISO 8601,
+        UTC) by itself; an absolute time, so sending it again is safe."""
+        body = {"removal_scheduled_at": at}
+        self.request("POST", f"/pods/{pod_id}/schedule-removal", json=body, idempotent=True)
+
+    def pod_logs(self, pod_id: str, *, tail: int = 100) -> list[str]:
+        """``GET /pods/{id}/logs``: the container's last ``tail`` lines."""
+        params = {"tail": tail, "follow": "false"}
+        body = self.request("GET", f"/pods/{pod_id}/logs", params=params, text=True)
+        return str(body or "").splitlines()
+
     # volumes
     def list_volumes(self) -> list[Volume]:
         return self.decode_list(Volume, self.request("GET", "/volumes"))

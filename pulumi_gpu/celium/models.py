@@ -113,6 +113,10 @@ class Pod(_Response):
     price: float | None = None
     executor: PodExecutor = Field(default_factory=PodExecutor)
     executor_status: ExecutorStatus | None = None
+    created_at: str | None = None
+    """When it was rented, by Celium's clock (naive ISO time, UTC)."""
+    removal_scheduled_at: str | None = None
+    """When Celium removes the pod by itself (naive ISO time, UTC), if scheduled."""
     rented_from: Executor | None = Field(None, exclude=True)
     """The listed executor this pod was rented from (set by the renter, not the API: the
     pod's own answer does not say where the machine is)."""

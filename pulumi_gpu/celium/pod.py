@@ -27,7 +27,7 @@ from pulumi_gpu.core.provider import Change, GpuProvider, Replacement
 from pulumi_gpu.core.resource import Machine, default_name, machine_outputs
 from pulumi_gpu.core.ssh import check_public_keys
 
-__all__ = ["ExecutorSelector", "ExecutorSelectorArgs", "Pod", "PodInputs"]
+__all__ = ["ExecutorSelector", "ExecutorSelectorArgs", "Pod", "PodInputs", "RentInputs"]
 
 RENT_ATTEMPTS = 3
 """Executors tried, cheapest first, when another renter takes one first."""
@@ -82,26 +82,10 @@ class ExecutorSelectorArgs(TypedDict, total=False):
     location: pulumi.Input[str]
 
 
-class PodInputs(ResourceInputs):
-    """Inputs of a Celium pod.
+class RentInputs(ResourceInputs):
+    """What every rented Celium executor takes, a Pod's or a Job's: the machine (by id
+    or by selector), who may log in, and the volume mounted."""
 
-    The executor is given by id or chosen by ``selector`` at create time (the cheapest
-    match, recorded in the outputs). A changed selector that the rented executor still
-    satisfies changes nothing; otherwise, like a new template, SSH keys or volume, it
-    replaces the pod. The name updates in place.
-    """
-
-    name: str = Field(
-        min_length=1,
-        max_length=128,
-        description="Pod name; updates in place.",
-        json_schema_extra=UPDATES,
-    )
-    template_id: str = Field(
-        min_length=1,
-        description="Id of a verified template (e.g. a celium.Template's id).",
-        json_schema_extra=references("templates"),
-    )
     ssh_public_keys: list[str] = Field(
         min_length=1,
         description="OpenSSH public keys allowed to log in, e.g. 'ssh-ed25519 AAAA... me'.",
@@ -130,12 +114,6 @@ class PodInputs(ResourceInputs):
         description="Id of a celium.Volume to mount; the volume outlives the pod.",
         json_schema_extra=references("disks"),
     )
-    wait_timeout: float = Field(
-        900,
-        gt=0,
-        description="Seconds to wait for RUNNING (and for deletion).",
-        json_schema_extra=LOCAL,
-    )
 
     @field_validator("ssh_public_keys")
     @classmethod
@@ -143,10 +121,38 @@ class PodInputs(ResourceInputs):
         return check_public_keys(keys)
 
     @model_validator(mode="after")
-    def _one_executor(self) -> PodInputs:
+    def _one_executor(self) -> RentInputs:
         if (self.executor_id is None) == (self.selector is None):
             raise ValueError("give exactly one of executor_id and selector")
         return self
+
+
+class PodInputs(RentInputs):
+    """Inputs of a Celium pod.
+
+    The executor is given by id or chosen by ``selector`` at create time (the cheapest
+    match, recorded in the outputs). A changed selector that the rented executor still
+    satisfies changes nothing; otherwise, like a new template, SSH keys or volume, it
+    replaces the pod. The name updates in place.
+    """
+
+    name: str = Field(
+        min_length=1,
+        max_length=128,
+        description="Pod name; updates in place.",
+        json_schema_extra=UPDATES,
+    )
+    template_id: str = Field(
+        min_length=1,
+        description="Id of a verified template (e.g. a celium.Template's id).",
+        json_schema_extra=references("templates"),
+    )
+    wait_timeout: float = Field(
+        900,
+        gt=0,
+        description="Seconds to wait for RUNNING (and for deletion).",
+        json_schema_extra=LOCAL,
+    )
 
 
 def _executor_record(executor: Executor) -> dict[str, Any]:

@@ -159,7 +159,8 @@ _REFLECTED = (
 )
 
 
-def _body(inputs: TemplateInputs) -> dict[str, Any]:
+def template_body(inputs: TemplateInputs) -> dict[str, Any]:
+    """The ``POST``/``PUT /templates`` body."""
     return inputs.model_dump(include=set(_REFLECTED))
 
 
@@ -174,7 +175,7 @@ class TemplateProvider(GpuProvider[TemplateInputs, ApiTemplate]):
         return [t for t in self.client().list_templates() if t.name == inputs.name]
 
     def create_object(self, inputs: TemplateInputs, token: str) -> ApiTemplate:
-        return self.client().create_template(_body(inputs))
+        return self.client().create_template(template_body(inputs))
 
     def object_id(self, obj: ApiTemplate) -> str:
         return obj.id
@@ -202,7 +203,7 @@ class TemplateProvider(GpuProvider[TemplateInputs, ApiTemplate]):
         self, id_: str, state: Mapping[str, Any], inputs: TemplateInputs, changed: set[str]
     ) -> set[str]:
         """PUT the whole definition, then wait for Celium's re-verification."""
-        template = self.client().replace_template(id_, _body(inputs))
+        template = self.client().replace_template(id_, template_body(inputs))
         what = f"{self.describe(inputs.model_dump())} (re-verification)"
         lifecycle.Watch(self, template, state, what).until(Phase.READY, timeout=inputs.wait_timeout)
         return changed

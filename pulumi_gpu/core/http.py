@@ -37,6 +37,7 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar, TypeVar
 
 import httpx
@@ -206,6 +207,7 @@ class ApiClient:
         self._sleep = sleep
         self._not_before = 0.0
         self._throttle_lock = threading.Lock()
+        self._clock_offset = 0.0
         self._http = httpx.Client(
             base_url=self.base_url,
             auth=auth,
@@ -234,8 +236,10 @@ class ApiClient:
         params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
         json: Any = None,
         idempotent: bool | None = None,
+        text: bool = False,
     ) -> Any:
-        """Send one API call and return its decoded JSON body (None when empty)."""
+        """Send one API call and return its decoded JSON body (None when empty), or with
+        ``text`` its body as text (logs, event streams)."""
         method = method.upper()
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
@@ -260,8 +264,9 @@ class ApiClient:
                     raise failure from exc
             else:
                 self._note_rate_limit(response)
+                self._note_clock(response)
                 if response.is_success:
-                    return self._decode(response, method, path)
+                    return response.text if text else self._decode(response, method, path)
                 failure = self._error(response, method, path)
                 status = response.status_code
                 if not (status == 429 or (idempotent and status >= 500 and status != 501)):
@@ -335,6 +340,19 @@ class ApiClient:
         if wait >= 1:
             report(f"{self.cloud} API: waiting {wait:.0f} s for the rate-limit window to reset")
         self._sleep(wait)
+
+    def cloud_now(self) -> float:
+        """Epoch seconds by the cloud's clock (its last answer's ``Date``, carried on by
+        ours): times the cloud sets, such as a scheduled removal, are on its clock."""
+        return time.time() + self._clock_offset
+
+    def _note_clock(self, response: httpx.Response) -> None:
+        try:
+            told = parsedate_to_datetime(response.headers.get("Date", ""))
+        except (TypeError, ValueError):
+            return
+        if told.tzinfo is not None:
+            self._clock_offset = told.timestamp() - time.time()
 
     def _note_rate_limit(self, response: httpx.Response) -> None:
         reset = parse_rate_limit(response.headers.get("RateLimit"))

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from pulumi_gpu.core.provider import GpuProvider
 
 ObjT = TypeVar("ObjT")
+RecordT = TypeVar("RecordT")
 
 CREATE_ATTEMPTS = 3
 """Creates sent, in all, when their answers are lost and nothing they made is found."""
@@ -194,8 +195,9 @@ class Watch(Generic[ObjT]):
         self._misses = 0
         self._born = time.monotonic()
 
-    def until(self, target: Phase, *, timeout: float) -> ObjT:
-        """Wait until the object is in ``target`` (READY or STOPPED) and return it.
+    def until(self, *targets: Phase, timeout: float) -> ObjT:
+        """Wait until the object is in one of ``targets`` (READY, STOPPED, ENDED) and
+        return it.
 
         Fails at once when it fails, vanishes (once seen, or ``visible_after`` seconds
         after it was asked for), or stops after it had moved while READY is wanted.
@@ -225,7 +227,7 @@ class Watch(Generic[ObjT]):
                 return seen.reason or f"the cloud reports {seen.status}"
             if seen.phase is Phase.DELETING:
                 return "it is being deleted (outside Pulumi?)"
-            if target is Phase.READY and seen.phase is Phase.STOPPED and moved:
+            if Phase.READY in targets and seen.phase is Phase.STOPPED and moved:
                 return "it stopped before it was ready (stopped outside Pulumi?)"
             moved = moved or seen.phase is not Phase.STOPPED
             return None
@@ -236,7 +238,7 @@ class Watch(Generic[ObjT]):
                 self.object_id,
                 look,
                 self.what,
-                ready=lambda s: s.phase is target,
+                ready=lambda s: s.phase in targets,
                 failure=failure,
                 timeout=timeout,
             )
@@ -245,7 +247,7 @@ class Watch(Generic[ObjT]):
         else:  # a batched look carries only the status
             found = provider.watch(self.current, self.state)
             if found is None:
-                raise GpuCloudError(f"{self.what} was {target.value} but could not be read")
+                raise GpuCloudError(f"{self.what} was {seen.status} but could not be read")
             self.current = found
         return self.current
 
@@ -292,13 +294,24 @@ class Watch(Generic[ObjT]):
         if made:
             delete_and_wait(provider, self.object_id, self.state, self.what)
 
-    def ready_or_discarded(self, inputs: Any, *, timeout: float) -> ObjT:
-        """A new object brought to the phase its inputs ask for; deleted if that fails
-        (Pulumi records nothing for a failed create: it would bill unseen)."""
+    def ready_or_discarded(
+        self, inputs: Any, *, timeout: float, record: Callable[[ObjT], RecordT]
+    ) -> RecordT:
+        """A new object brought to the phase its inputs ask for, and what ``record``
+        makes of it; the object is deleted if any of that fails (Pulumi records nothing
+        for a failed create: it would bill unseen).
+
+        A job is done once it runs, or ended well (ENDED), or only once it ended when
+        its inputs ask to wait for the end.
+        """
+        want = self.provider.desired_phase(inputs.model_dump())
         try:
-            self.until(Phase.READY, timeout=timeout)
-            self.current = self.provider.after_ready(self.current, inputs)
-            return self.converge(inputs, timeout=timeout)
+            first = (Phase.ENDED,) if want is Phase.ENDED else (Phase.READY, Phase.ENDED)
+            self.until(*first, timeout=timeout)
+            if self.provider.observe(self.current).phase is not Phase.ENDED:
+                self.current = self.provider.after_ready(self.current, inputs)
+                self.converge(inputs, timeout=timeout)
+            return record(self.current)
         except BaseException as failure:
             report(f"{self.what}: deleting it because it did not become ready")
             try:

@@ -25,6 +25,8 @@ class Phase(str, Enum):
     """Usable: a pod runs with SSH, a template is verified, a disk is attached-ready."""
     STOPPED = "stopped"
     """Exists but does not run (GPUs released); only a start or a new object helps."""
+    ENDED = "ended"
+    """Done by itself: a job's run is over (its record stays in the state)."""
     FAILED = "failed"
     """Will not become ready by itself; it may still exist and bill until deleted."""
     DELETING = "deleting"

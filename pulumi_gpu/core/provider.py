@@ -113,10 +113,10 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
         raise_worker_limit()
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        values = _without_provider(news)
+        values = without_provider(news)
         failures = self._validation_failures(values) + self._data_loss_failures(olds, values)
         if not failures and not contains_unknown(values) and olds:
-            old_values = _without_provider(olds)
+            old_values = without_provider(olds)
             if not contains_unknown(old_values):
                 try:
                     old = self.inputs_model.model_validate(old_values)
@@ -126,12 +126,12 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
                     new = self.inputs_model.model_validate(values)
                     failures += self.check_change(old, new)  # type: ignore[arg-type]
         if not failures:
-            failures += self.check_inputs(_without_provider(olds), values)
+            failures += self.check_inputs(without_provider(olds), values)
         return CheckResult(news, failures)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         lifecycle.claims.hold(self.kind, id_)
-        olds, news = _without_provider(olds), _without_provider(news)
+        olds, news = without_provider(olds), without_provider(news)
         replaces: list[str] = []
         changed = False
         for field in self.changed_fields(olds, news):
@@ -158,18 +158,21 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = self._inputs(props)
-        state = {**inputs.model_dump(), **_without_provider(props)}
+        state = {**inputs.model_dump(), **without_provider(props)}
         what = self.describe(state)
         made = lifecycle.obtain(self, inputs, what)
         state.update(self.creation_facts(made))
         watch = lifecycle.Watch(self, made, state, what)
-        done = watch.ready_or_discarded(inputs, timeout=self.wait_timeout(state))
-        outputs = self._outputs(done, state)
-        return CreateResult(watch.object_id, {**_without_provider(props), **outputs})
+        outputs = watch.ready_or_discarded(
+            inputs,
+            timeout=self.wait_timeout(state),
+            record=lambda done: self._recorded(watch.object_id, done, state),
+        )
+        return CreateResult(watch.object_id, {**without_provider(props), **outputs})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         lifecycle.claims.hold(self.kind, id_)
-        state = _without_provider(props)
+        state = without_provider(props)
         what = self.describe(state)
         try:
             obj = self.fetch(id_, state)
@@ -189,8 +192,8 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         lifecycle.claims.hold(self.kind, id_)
         inputs = self._inputs(news)
-        state = _without_provider(olds)
-        what = self.describe({**state, **_without_provider(news)})
+        state = without_provider(olds)
+        what = self.describe({**state, **without_provider(news)})
         cloud_side = (
             {
                 f
@@ -208,17 +211,17 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
                 "the change (a pulumi-gpu bug; nothing is silently ignored). The state keeps "
                 "the old values"
             )
-        state = {**state, **_without_provider(news)}  # e.g. a new name to find it by
+        state = {**state, **without_provider(news)}  # e.g. a new name to find it by
         obj = self.fetch(id_, state)
         if obj is None:
             raise GpuCloudError(f"{what} ({id_}) no longer exists; run `pulumi refresh`")
         watch = lifecycle.Watch(self, obj, state, what)
         obj = watch.converge(inputs, timeout=self.wait_timeout(state))
-        return UpdateResult({**_without_provider(news), **self._outputs(obj, state)})
+        return UpdateResult({**without_provider(news), **self._outputs(obj, state)})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         lifecycle.claims.hold(self.kind, id_)
-        state = _without_provider(props)
+        state = without_provider(props)
         lifecycle.delete_and_wait(self, id_, state, self.describe(state))
 
     # -- what a kind declares: its cloud object ---------------------------------------
@@ -367,6 +370,10 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
             "account": self.client().account(),
         }
 
+    def _recorded(self, id_: str, obj: ObjT, state: Mapping[str, Any]) -> dict[str, Any]:
+        """The outputs a create records for the object it made ready."""
+        return self._outputs(obj, state)
+
     def _repair(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Change:
         """What brings back an object that refresh found failed or in the wrong phase."""
         status = olds.get("status")
@@ -392,7 +399,7 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
             )
 
     def _inputs(self, props: dict[str, Any]) -> ResourceInputs:
-        return self.inputs_model.model_validate(_without_provider(props))
+        return self.inputs_model.model_validate(without_provider(props))
 
     def _data_loss_failures(self, olds: dict[str, Any], news: dict[str, Any]) -> list[CheckFailure]:
         """Refuse a change that would replace a data-holding resource, unless allowed."""
@@ -432,5 +439,5 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
         return []
 
 
-def _without_provider(props: Mapping[str, Any]) -> dict[str, Any]:
+def without_provider(props: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in props.items() if k != PROVIDER_KEY}

@@ -77,6 +77,28 @@ class Machine(GpuResource):
     """USD per hour the cloud bills for it now (None where the cloud sets no price)."""
 
 
+class JobRecord(Machine):
+    """A job: a run that ends by itself; after it ends the resource is its record.
+
+    ``status`` is the run's: queued, starting, running, succeeded, failed, expired or
+    cancelled. The machine outputs hold while it runs and are empty once it ended.
+    """
+
+    exit_code: pulumi.Output[int | None]
+    """The command's exit code, where the cloud lets it be known."""
+    started_at: pulumi.Output[str | None]
+    """When the command started (ISO 8601, UTC)."""
+    ended_at: pulumi.Output[str | None]
+    expires_at: pulumi.Output[str | None]
+    """When the time box ends the run."""
+    cost_so_far: pulumi.Output[float | None]
+    """USD the run has cost so far (its hourly price times the time it ran)."""
+    log_tail: pulumi.Output[str | None]
+    """The last lines of its log, kept after its compute is gone (where the cloud keeps logs)."""
+    released: pulumi.Output[bool]
+    """True once the run ended and its compute was released: the resource is a record."""
+
+
 def machine_outputs(
     ssh_command: str | None,
     *,

@@ -10,6 +10,7 @@
         emulator.celium.timings.boot = 5
         emulator.runpod.fail_next("pods", "CUDA error")   # the next pod goes to ERROR
         emulator.celium.vanish("pods", pod_id)            # deleted out of band
+        emulator.gpudev.run("jobs", job_id, seconds=5, exit_code=3)  # its command's run
         ...
         emulator.leftovers()          # what still exists, per cloud
 

@@ -3,8 +3,8 @@
 A request to ``/<cloud>/<the cloud's real path>`` goes through :class:`FaultsAndLog`
 (request log, injected faults) to that cloud's router. ``/_emulator`` holds the
 controls: reset, time, faults, the request log, each cloud's own controls, and those
-every cloud has (:func:`_cloud_controls`): out-of-band vanish, fail, stop and fail-next
-for any object kind, timings, wait records.
+every cloud has (:func:`_cloud_controls`): out-of-band vanish, fail, stop, run and
+fail-next for any object kind, timings, wait records.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from email.utils import formatdate
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pulumi_gpu.emulator.base import EmulatedCloud
@@ -79,6 +80,8 @@ class FaultsAndLog:
         async def logged_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 record.status = message["status"]
+                date = formatdate(self.emulator.clock.now(), usegmt=True).encode()
+                message = {**message, "headers": [*message.get("headers", []), (b"date", date)]}
             await send(message)
 
         await self.app(scope, receive, logged_send)
@@ -120,6 +123,17 @@ class _Advance(BaseModel):
 
 class _Speed(BaseModel):
     speed: float
+
+
+class _Run(BaseModel):
+    """A declared run of an object's command (see :meth:`EmulatedCloud.run`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seconds: float | None
+    """None: it never ends by itself."""
+    exit_code: int = 0
+    lines: list[str] = Field(default_factory=list)
 
 
 class _Failure(BaseModel):
@@ -208,6 +222,15 @@ def _cloud_controls() -> APIRouter:
         with _refusals_as_400():
             backend.vanish(kind, object_id)
         return {"removed": object_id}
+
+    @router.post("/{kind}/{object_id:path}/run")
+    async def run(backend: Cloud, kind: str, object_id: str, body: _Run) -> dict[str, str]:
+        """Declare how the object's current (or next) command run goes."""
+        with _refusals_as_400():
+            backend.run(
+                kind, object_id, seconds=body.seconds, exit_code=body.exit_code, lines=body.lines
+            )
+        return {"ran": object_id}
 
     @router.post("/{kind}/{object_id:path}/{control}")
     async def fail_or_stop(

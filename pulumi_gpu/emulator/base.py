@@ -5,13 +5,14 @@ from __future__ import annotations
 import importlib
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
 from pulumi_gpu.emulator.clock import SimClock
+from pulumi_gpu.emulator.commands import Script
 from pulumi_gpu.emulator.state import CloudError, WaitTracker
 
 
@@ -24,9 +25,9 @@ class EmulatedCloud(ABC):
     the way the real cloud does.
 
     Every cloud takes each of its object :meth:`kinds` through the same out-of-band
-    controls: :meth:`vanish`, :meth:`fail`, :meth:`stop` and :meth:`fail_next`. A cloud
-    implements ``vanish``, ``fail`` and ``stop`` for a kind as methods named
-    ``_<control>_<kind>`` (e.g. ``_fail_pods(object_id, reason)``), and keeps the
+    controls: :meth:`vanish`, :meth:`fail`, :meth:`stop`, :meth:`run` and :meth:`fail_next`.
+    A cloud implements ``vanish``, ``fail``, ``stop`` and ``run`` for a kind as methods
+    named ``_<control>_<kind>`` (e.g. ``_fail_pods(object_id, reason)``), and keeps the
     failures planned for the next objects of a kind in a list ``fail_next_<kind>`` that
     its create consumes. A kind without them has no such state (or no wait), and the
     control raises ``ValueError`` saying so. Controls run under the cloud's lock; an
@@ -105,6 +106,22 @@ class EmulatedCloud(ABC):
         """The object is stopped out of band (the cloud's stopped state)."""
         with self.lock:
             self._control("stop", kind, "have no stopped state")(object_id)
+
+    def run(
+        self,
+        kind: str,
+        object_id: str,
+        *,
+        seconds: float | None,
+        exit_code: int = 0,
+        lines: Sequence[str] = (),
+    ) -> None:
+        """The object's current (or else next) run of its command is replaced: it prints
+        ``lines`` at its start and ends ``seconds`` after it started (at once if that is
+        past; None: never) with ``exit_code``, which the object then shows as usual."""
+        script = Script.declared(seconds, exit_code, tuple(lines))
+        with self.lock:
+            self._control("run", kind, "run no command")(object_id, script)
 
     def fail_next(self, kind: str, reason: str) -> int:
         """The next object of ``kind`` created through the API fails during its wait

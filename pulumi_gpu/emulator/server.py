@@ -57,6 +57,7 @@ class EmulatorServer:
             port=self.port,
             log_level="warning",
             lifespan="off",
+            date_header=False,  # the app dates each answer by the simulated clock
             timeout_graceful_shutdown=self.GRACE,
         )
         server = uvicorn.Server(config)

@@ -47,6 +47,21 @@ class Timeline:
         self._status.append(status)
         self._extend(now, then)
 
+    def stretch(self, at: float, status: str) -> tuple[float, float | None] | None:
+        """(start, end) of ``status`` declared to begin at ``at`` (end None: nothing follows
+        it), or None when no such status is declared to begin then."""
+        low, high = bisect.bisect_left(self._at, at), bisect.bisect_right(self._at, at)
+        for index in range(low, high):
+            if self._status[index] == status:
+                return at, self._at[index + 1] if index + 1 < len(self._at) else None
+        return None
+
+    def replan(self, after: float, then: Iterable[tuple[float, str]]) -> None:
+        """Replace what is declared after ``after`` by ``then`` (absolute times)."""
+        keep = bisect.bisect_right(self._at, after)
+        del self._at[keep:], self._status[keep:]
+        self._extend(0.0, then)
+
     def upcoming(self, now: float) -> list[str]:
         """Statuses still to come."""
         return self._status[bisect.bisect_right(self._at, now) :]

@@ -98,6 +98,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("celium", "templates", celium.Template, celium.TemplateInputs),
     Kind("celium", "disks", celium.Volume, celium.VolumeInputs),
     Kind("celium", "pods", celium.Pod, celium.PodInputs),
+    Kind("celium", "jobs", celium.Job, celium.JobInputs),
     Kind("gpudev", "disks", gpudev.Disk, gpudev.DiskInputs),
     Kind("gpudev", "jobs", gpudev.Job, gpudev.JobInputs),
     Kind("primeintellect", "disks", primeintellect.Disk, primeintellect.DiskInputs),
@@ -105,8 +106,12 @@ KINDS: tuple[Kind, ...] = (
     Kind("runpod", "templates", runpod.Template, runpod.TemplateInputs),
     Kind("runpod", "disks", runpod.NetworkVolume, runpod.NetworkVolumeInputs),
     Kind("runpod", "pods", runpod.Pod, runpod.PodInputs),
+    Kind("runpod", "jobs", runpod.Job, runpod.JobInputs),
 )
 """Every declarable kind; a cloud that lands adds its rows here."""
+
+UNSUPPORTED = {("primeintellect", "jobs"): primeintellect.NO_JOBS}
+"""Kinds a cloud cannot offer, with the reason a fleet entry of them is refused."""
 
 
 def kinds_of(section: str) -> dict[str, Kind]:

@@ -29,7 +29,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from pulumi_gpu.core.inputs import explain, property_path
-from pulumi_gpu.fleet.kinds import SECTIONS, Kind, clouds, kinds_of, kinds_of_cloud
+from pulumi_gpu.fleet.kinds import SECTIONS, UNSUPPORTED, Kind, clouds, kinds_of, kinds_of_cloud
 from pulumi_gpu.fleet.source import Loc, Problem, Source, read_source
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,62}$")
@@ -214,7 +214,8 @@ def _entry(
             f"{section} exist on: {_list(sorted(kinds))}" if kinds else f"no cloud has {section}"
         )
         what = "is required" if cloud is None else f"'{cloud}' has no {section}"
-        report.add((*loc, "cloud"), f"cloud {what}; {hosts}")
+        why = UNSUPPORTED.get((str(cloud), section))
+        report.add((*loc, "cloud"), f"cloud {what}" + (f" ({why})" if why else "") + f"; {hosts}")
         return None, False
     kind = kinds[cloud]
     raw = {k: v for k, v in body.items() if k != "cloud"}

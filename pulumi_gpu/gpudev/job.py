@@ -11,12 +11,14 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckFailure
 
+from pulumi_gpu.core import jobs
 from pulumi_gpu.core.errors import ApiError, GpuCloudError, NotFoundError, TransportError
 from pulumi_gpu.core.inputs import contains_unknown
+from pulumi_gpu.core.jobs import Run, RunStatus
 from pulumi_gpu.core.log import report
-from pulumi_gpu.core.phases import Observed, Phase
-from pulumi_gpu.core.provider import Change, GpuProvider, Replacement
-from pulumi_gpu.core.resource import Machine, machine_outputs
+from pulumi_gpu.core.phases import Observed
+from pulumi_gpu.core.provider import Change, Replacement
+from pulumi_gpu.core.resource import JobRecord, machine_outputs
 from pulumi_gpu.core.waiting import wait_for
 from pulumi_gpu.gpudev.client import GpuDevClient, gpudev_client
 from pulumi_gpu.gpudev.job_inputs import GpuTypeName, JobInputs, job_name, submit_body
@@ -24,9 +26,9 @@ from pulumi_gpu.gpudev.models import (
     ACTIVE,
     CANCELLED,
     EXPIRED,
-    JOB_PHASES,
     MAX_TOTAL_HOURS,
     QUEUED,
+    RUN_STATUSES,
     iso,
 )
 from pulumi_gpu.gpudev.models import Job as ApiJob
@@ -113,7 +115,7 @@ def _queue_note(client: GpuDevClient, job: ApiJob) -> str | None:
     )
 
 
-class JobProvider(GpuProvider[JobInputs, ApiJob]):
+class JobProvider(jobs.JobProvider[ApiJob]):
     inputs_model = JobInputs
     kind = "gpudev Job"
     delete_before_replace = True
@@ -204,12 +206,20 @@ class JobProvider(GpuProvider[JobInputs, ApiJob]):
             return job.model_copy(update={"queue_note": _queue_note(self.client(), job)})
         return job
 
-    def observe(self, obj: ApiJob) -> Observed[ApiJob]:
+    def run(self, obj: ApiJob) -> Run:
         if obj.status == "submitted":
-            return Observed(
-                Phase.PENDING, "submitted", obj=obj, note="waiting for the reservation processor"
-            )
-        return Observed(JOB_PHASES(obj.status), obj.status, _failure(obj), obj, _note(obj))
+            return Run(RunStatus.QUEUED, "submitted", note="waiting for the reservation processor")
+        status = RUN_STATUSES.get(obj.status.lower(), RunStatus.STARTING)
+        hours = obj.duration_hours
+        launched = _launched_at(obj, hours) if obj.status == ACTIVE and hours else None
+        return Run(
+            status,
+            obj.status,
+            reason=_failure(obj) if status is not RunStatus.SUCCEEDED else None,
+            started_at=launched.timestamp() if launched else None,
+            expires_at=obj.expires_at.timestamp() if obj.expires_at else None,
+            note=_note(obj),
+        )
 
     def made(self, obj: ApiJob) -> bool | None:
         return None if obj.status == "submitted" else True
@@ -259,8 +269,8 @@ class JobProvider(GpuProvider[JobInputs, ApiJob]):
         if job is None or job.ended:
             status = job.status if job else "gone"
             raise GpuCloudError(
-                f"{what} is {status} and can no longer change; run `pulumi refresh` to drop "
-                "it from the state, and `pulumi up` queues a new job"
+                f"{what} is {status}: the record of a run that ended, which can no longer "
+                "change. Change run_id to queue a new job"
             )
         launched = _recorded_launch(state) or _launched_at(
             job, float(state.get("duration_hours") or 1)
@@ -334,7 +344,7 @@ def _toggle_jupyter(client: GpuDevClient, job: ApiJob, on: bool, what: str) -> A
     )
 
 
-class Job(Machine, module="gpudev", name="Job"):
+class Job(JobRecord, module="gpudev", name="Job"):
     """A GPU Dev job: a GPU dev server reserved for some hours, waited on until active.
 
     ``pulumi up`` submits the job and waits while it is pending, queued (the position is
@@ -343,8 +353,14 @@ class Job(Machine, module="gpudev", name="Job"):
     A longer ``duration_hours`` extends the job in place (up to 48 h in total), and
     ``jupyter`` and added ``extra_users`` also apply in place; other changes replace it.
     An extension made outside Pulumi shows in ``expires_at`` and is kept. ``pulumi
-    destroy`` cancels it. A job that expired or was cancelled outside Pulumi disappears
-    from the state at the next ``pulumi refresh``.
+    destroy`` cancels it.
+
+    With a ``command``, the job ends when the command does (``succeeded`` or ``failed``;
+    the GPU Dev API reports no exit code and keeps no logs), and ``duration_hours`` is
+    its time box, enforced by the service. A job that ended (or expired, or was
+    cancelled) stays in the state as its record: ``pulumi refresh`` shows how it ended,
+    and ``pulumi up`` does not queue it again; change ``run_id`` to run it again.
+    ``wait="finished"`` makes ``up`` wait until the command succeeded.
 
     Example::
 
@@ -404,6 +420,8 @@ class Job(Machine, module="gpudev", name="Job"):
         github_user: pulumi.Input[str] | None = None,
         extra_users: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
         jupyter: pulumi.Input[bool] | None = None,
+        wait: pulumi.Input[str] | None = None,
+        run_id: pulumi.Input[str] | None = None,
         wait_timeout: pulumi.Input[float] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -425,6 +443,8 @@ class Job(Machine, module="gpudev", name="Job"):
                 "github_user": github_user,
                 "extra_users": extra_users,
                 "jupyter": jupyter,
+                "wait": wait,
+                "run_id": run_id,
                 "wait_timeout": wait_timeout,
             },
             opts,

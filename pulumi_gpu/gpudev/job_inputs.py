@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from pulumi_gpu.core.inputs import LOCAL, REPLACES, UPDATES, EnvVars, ResourceInputs, references
+from pulumi_gpu.core.inputs import LOCAL, REPLACES, UPDATES, EnvVars, references
+from pulumi_gpu.core.jobs import RunInputs
 from pulumi_gpu.core.resource import default_name
 from pulumi_gpu.gpudev.models import GPU_TYPES
 
@@ -30,7 +31,7 @@ RESERVED_ENV = {
 """Variables of the submit body's ``env_vars`` that the service reads as job settings."""
 
 
-class JobInputs(ResourceInputs):
+class JobInputs(RunInputs):
     """Inputs of a GPU Dev job (a reservation of a GPU dev server for some hours).
 
     In place: a longer ``duration_hours`` (an extension; at most 48 hours in total),
@@ -119,7 +120,14 @@ class JobInputs(ResourceInputs):
         json_schema_extra=REPLACES,
     )
     command: str | None = Field(
-        None, min_length=1, description="Command run in the server.", json_schema_extra=REPLACES
+        None,
+        min_length=1,
+        description=(
+            "Command the server runs; the job then ends with it (succeeded or failed), and "
+            "duration_hours is its time box. Without one, the job is a dev server that ends "
+            "when its reservation expires."
+        ),
+        json_schema_extra=REPLACES,
     )
     github_user: str | None = Field(
         None,

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pulumi_gpu.core.phases import Phase, StatusMap
+from pulumi_gpu.core.jobs import RunStatus
 
 # Job statuses (pending | queued | preparing | creating_server | active | cancelled |
 # expired | failed | completed).
@@ -25,20 +25,18 @@ COMPLETED = "completed"
 TERMINAL = frozenset({CANCELLED, EXPIRED, FAILED, COMPLETED})
 """Statuses a job never leaves: the reservation is over."""
 
-JOB_PHASES = StatusMap(
-    {
-        PENDING: Phase.PENDING,
-        QUEUED: Phase.PENDING,
-        PREPARING: Phase.PENDING,
-        "creating_server": Phase.PENDING,
-        ACTIVE: Phase.READY,
-        FAILED: Phase.FAILED,
-        CANCELLED: Phase.GONE,
-        EXPIRED: Phase.GONE,
-        COMPLETED: Phase.GONE,
-    }
-)
-"""Job status -> phase: an ended reservation is gone (a failed one says why)."""
+RUN_STATUSES = {
+    PENDING: RunStatus.QUEUED,
+    QUEUED: RunStatus.QUEUED,
+    PREPARING: RunStatus.STARTING,
+    "creating_server": RunStatus.STARTING,
+    ACTIVE: RunStatus.RUNNING,
+    COMPLETED: RunStatus.SUCCEEDED,
+    FAILED: RunStatus.FAILED,
+    EXPIRED: RunStatus.EXPIRED,
+    CANCELLED: RunStatus.CANCELLED,
+}
+"""Job status -> the run's status (a status not listed counts as still starting)."""
 
 
 # Disk operation statuses ("unknown" when the row has none).

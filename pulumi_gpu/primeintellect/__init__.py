@@ -7,6 +7,7 @@ Configuration: ``pulumi-gpu:primeApiKey`` (secret) or ``PRIME_API_KEY``; endpoin
 """
 
 from pulumi_gpu.primeintellect.disk import Disk, DiskInputs
+from pulumi_gpu.primeintellect.job import NO_JOBS, Job
 from pulumi_gpu.primeintellect.lookups import (
     DiskOffer,
     GpuOffer,
@@ -17,10 +18,12 @@ from pulumi_gpu.primeintellect.lookups import (
 from pulumi_gpu.primeintellect.pod import Pod, PodInputs
 
 __all__ = [
+    "NO_JOBS",
     "Disk",
     "DiskInputs",
     "DiskOffer",
     "GpuOffer",
+    "Job",
     "OfferQuery",
     "Pod",
     "PodInputs",

@@ -1,9 +1,10 @@
-"""RunPod (REST v2): pods, templates, network volumes and the GPU catalog.
+"""RunPod (REST v2): pods, jobs, templates, network volumes and the GPU catalog.
 
 Configuration: ``pulumi-gpu:runpodApiKey`` (secret) or ``RUNPOD_API_KEY``; endpoint
 ``pulumi-gpu:runpodEndpoint`` or ``RUNPOD_API_URL`` (default ``https://api.runpod.io/v2``).
 """
 
+from pulumi_gpu.runpod.job import Job, JobInputs
 from pulumi_gpu.runpod.lookups import GpuOffer, get_gpu_types
 from pulumi_gpu.runpod.network_volume import NetworkVolume, NetworkVolumeInputs
 from pulumi_gpu.runpod.pod import Pod, PodInputs
@@ -11,6 +12,8 @@ from pulumi_gpu.runpod.template import Template, TemplateInputs
 
 __all__ = [
     "GpuOffer",
+    "Job",
+    "JobInputs",
     "NetworkVolume",
     "NetworkVolumeInputs",
     "Pod",

@@ -9,6 +9,7 @@ by the shared request choke point.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +22,8 @@ API_KEY = Setting("runpodApiKey", ("RUNPOD_API_KEY",))
 ENDPOINT = Setting("runpodEndpoint", ("RUNPOD_API_URL",), DEFAULT_ENDPOINT)
 
 POD_ACTIONS = ("start", "stop", "restart", "terminate")
+LOG_TAIL_LIMIT = 5000
+"""The most lines ``GET /pods/{id}/logs`` returns (its ``tail`` range is 0-5000)."""
 
 
 class RunPodClient(ApiClient):
@@ -56,6 +59,25 @@ class RunPodClient(ApiClient):
 
     def delete_pod(self, pod_id: str) -> None:
         self.request("DELETE", f"/pods/{pod_id}")
+
+    def pod_logs(
+        self, pod_id: str, *, tail: int = 100, source: str = "container"
+    ) -> list[tuple[str, str]]:
+        """``GET /pods/{id}/logs``: the last ``tail`` lines of one source, as (time, line)
+        (server-sent events, one ``data: {"source", "line", "ts"}`` per line)."""
+        params = {"tail": max(0, min(tail, LOG_TAIL_LIMIT)), "source": source}
+        body = self.request("GET", f"/pods/{pod_id}/logs", params=params, text=True)
+        lines = []
+        for raw in str(body or "").splitlines():
+            if not raw.startswith("data:"):
+                continue
+            try:
+                event = json.loads(raw[len("data:") :])
+            except ValueError:
+                continue  # a keep-alive or a line cut short: not a log line
+            if isinstance(event, dict) and isinstance(event.get("line"), str):
+                lines.append((str(event.get("ts") or ""), event["line"]))
+        return lines
 
     # templates
     def list_templates(self) -> list[Template]:

@@ -19,7 +19,7 @@ from pulumi_gpu.core.inputs import (
 from pulumi_gpu.core.ssh import check_public_keys
 from pulumi_gpu.runpod.models import check_ports
 
-__all__ = ["PodInputs", "managed_env"]
+__all__ = ["PodBase", "PodInputs", "managed_env"]
 
 _CUDA = r"^\d+\.\d+$"
 DEFAULT_MOUNT_PATH = "/workspace"
@@ -30,14 +30,9 @@ DesiredStatus = Literal["running", "stopped"]
 Cloud = Literal["SECURE", "COMMUNITY"]
 
 
-class PodInputs(ResourceInputs):
-    """Inputs of a RunPod pod.
-
-    What the pod is placed on (GPU type and count, CPU flavor, cloud, template, CUDA
-    constraints, SSH/Jupyter provisioning, the kind and size of its volume) is fixed at
-    create, so a change replaces the pod. The container (image, args, env, exposed ports,
-    container disk, SSH keys), its mount path, its name and ``desired_status`` update in
-    place; RunPod restarts a running container to apply container changes.
+class PodBase(ResourceInputs):
+    """What every RunPod pod takes, a Pod's or a Job's: its placement and its container
+    (a Pod adds ``args`` and ``desired_status``; a Job, its command).
     """
 
     name: str = Field(
@@ -90,11 +85,6 @@ class PodInputs(ResourceInputs):
             "template id). Settings given here win over the template's; env is merged."
         ),
         json_schema_extra=references("templates"),
-    )
-    args: str | None = Field(
-        None,
-        description="Arguments passed to the container entrypoint (default: none).",
-        json_schema_extra=UPDATES,
     )
     env: EnvVars = Field(
         default_factory=dict,
@@ -184,22 +174,6 @@ class PodInputs(ResourceInputs):
         True,
         description="Have RunPod set up SSH access (with the account's or the given keys).",
         json_schema_extra=REPLACES,
-    )
-    start_jupyter: bool = Field(
-        False,
-        description=(
-            "Have RunPod start JupyterLab with a generated password (output "
-            "jupyter_password); expose '8888/http' to reach it."
-        ),
-        json_schema_extra=REPLACES,
-    )
-    desired_status: DesiredStatus = Field(
-        "running",
-        description=(
-            "'running' or 'stopped'. Stopping releases the GPUs (and stops billing for them) "
-            "and keeps the volumes; starting waits until the pod is reachable again."
-        ),
-        json_schema_extra=UPDATES,
     )
     wait_timeout: float = Field(
         1200,
@@ -298,7 +272,7 @@ class PodInputs(ResourceInputs):
         return value
 
     @model_validator(mode="after")
-    def _compute_and_image(self) -> PodInputs:
+    def _compute_and_image(self) -> PodBase:
         if (self.gpu_type is None) == (self.cpu_flavor is None):
             raise ValueError("give exactly one of gpu_type (a GPU pod) and cpu_flavor (a CPU pod)")
         if self.image is None and self.template_id is None:
@@ -317,7 +291,7 @@ class PodInputs(ResourceInputs):
             "name": self.name,
             "cloud": self.cloud_type,
             "startSsh": self.start_ssh,
-            "startJupyter": self.start_jupyter,
+            "startJupyter": False,
         }
         if self.gpu_type is not None:
             gpu: dict[str, Any] = {"id": self.gpu_type, "count": self.gpu_count}
@@ -332,8 +306,6 @@ class PodInputs(ResourceInputs):
             body["templateId"] = self.template_id
         if self.image is not None:
             body["image"] = self.image
-        if self.args is not None:
-            body["args"] = self.args
         env = self.managed_env()
         if env:
             body["env"] = env
@@ -352,6 +324,45 @@ class PodInputs(ResourceInputs):
             body["mounts"] = {"network": [{"volumeId": self.network_volume_id, "path": path}]}
         if self.data_center_ids:
             body["dataCenterIds"] = self.data_center_ids
+        return body
+
+
+class PodInputs(PodBase):
+    """Inputs of a RunPod pod.
+
+    What the pod is placed on (GPU type and count, CPU flavor, cloud, template, CUDA
+    constraints, SSH/Jupyter provisioning, the kind and size of its volume) is fixed at
+    create, so a change replaces the pod. The container (image, args, env, exposed ports,
+    container disk, SSH keys), its mount path, its name and ``desired_status`` update in
+    place; RunPod restarts a running container to apply container changes.
+    """
+
+    args: str | None = Field(
+        None,
+        description="Arguments passed to the container entrypoint (default: none).",
+        json_schema_extra=UPDATES,
+    )
+    start_jupyter: bool = Field(
+        False,
+        description=(
+            "Have RunPod start JupyterLab with a generated password (output "
+            "jupyter_password); expose '8888/http' to reach it."
+        ),
+        json_schema_extra=REPLACES,
+    )
+    desired_status: DesiredStatus = Field(
+        "running",
+        description=(
+            "'running' or 'stopped'. Stopping releases the GPUs (and stops billing for them) "
+            "and keeps the volumes; starting waits until the pod is reachable again."
+        ),
+        json_schema_extra=UPDATES,
+    )
+
+    def create_body(self) -> dict[str, Any]:
+        body = {**super().create_body(), "startJupyter": self.start_jupyter}
+        if self.args is not None:
+            body["args"] = self.args
         return body
 
 

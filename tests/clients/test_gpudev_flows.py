@@ -145,11 +145,12 @@ def test_extension_that_fails_the_job_is_reported(emu: Emulator) -> None:
     backend(emu).settings.extend_version_gate_bug = True
     with pytest.raises(ResourceFailed, match="the job is failed"):
         JobProvider().update(job_id, state, job(duration_hours=3))
-    with pytest.raises(GpuCloudError, match="run `pulumi refresh`"):
+    with pytest.raises(GpuCloudError, match="Change run_id to queue a new job"):
         JobProvider().update(job_id, state, job(jupyter=True))
     read = JobProvider().read(job_id, state)
-    assert read.outs["status"] == "failed", "refresh keeps a failed job, and up replaces it"
-    assert JobProvider().diff(job_id, read.outs, job()).replaces == ["status"]
+    assert read.outs["status"] == "failed" and read.outs["released"], "kept as a record"
+    assert not JobProvider().diff(job_id, read.outs, job()).changes, "up does not rerun it"
+    assert JobProvider().diff(job_id, read.outs, job(run_id="2")).replaces == ["run_id"]
 
 
 def test_delete_cancels_and_tolerates_gone_jobs(emu: Emulator) -> None:

@@ -65,7 +65,8 @@ def test_every_problem_of_a_broken_fleet_is_located() -> None:
         "'template', or give 'template_id'",
         "fleet.yaml:34:5: pods.worker.templates: unknown input 'templates' (did you mean "
         "'template'?)",
-        "fleet.yaml:38:5: jobs.dev.cloud: cloud 'celium' has no jobs",
+        "fleet.yaml:38:5: jobs.dev.cloud: cloud 'primeintellect' has no jobs (Prime "
+        "Intellect's API cannot run a job",
         "fleet.yaml:39:1: services: unknown section",
     ]
     assert len(found) == len(expected), "\n".join(found)

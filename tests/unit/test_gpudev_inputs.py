@@ -12,7 +12,7 @@ from pulumi_gpu.core.provider import PROVIDER_KEY
 from pulumi_gpu.gpudev.disk import DiskProvider
 from pulumi_gpu.gpudev.job import JobInputs, JobProvider
 from pulumi_gpu.gpudev.job_inputs import submit_body
-from pulumi_gpu.gpudev.models import GPU_TYPES, JOB_PHASES, Job, iso
+from pulumi_gpu.gpudev.models import GPU_TYPES, Job, iso
 from tests.support.checks import by_field
 
 JOB = {"name": "dev", "gpu_type": "h100", "gpu_count": 8, "duration_hours": 4}
@@ -173,10 +173,14 @@ def test_disk_policy() -> None:
 
 
 def test_status_map_and_models() -> None:
-    assert JOB_PHASES("queued") is Phase.PENDING and JOB_PHASES("ACTIVE") is Phase.READY
-    assert JOB_PHASES("creating_server") is Phase.PENDING
-    assert JOB_PHASES("failed") is Phase.FAILED and JOB_PHASES("expired") is Phase.GONE
-    assert JOB_PHASES("something-new") is Phase.PENDING, "unknown: neither ready nor over"
+    def seen(status: str) -> Phase:
+        return JobProvider().observe(Job(job_id="j", status=status)).phase
+
+    assert seen("queued") is Phase.PENDING and seen("ACTIVE") is Phase.READY
+    assert seen("creating_server") is Phase.PENDING
+    assert seen("completed") is Phase.ENDED, "a command that ended well"
+    assert seen("failed") is Phase.FAILED and seen("expired") is Phase.FAILED
+    assert seen("something-new") is Phase.PENDING, "unknown: neither ready nor over"
     job = Job.model_validate(
         {
             "job_id": "j",

@@ -19,6 +19,7 @@ from pulumi_gpu.emulator.celium.executors import Executors
 from pulumi_gpu.emulator.celium.model import (
     ACCOUNTS,
     FAILED,
+    RUNNING,
     SECOND_ACCOUNT_KEY,
     STOPPED,
     VERIFY_FAILED,
@@ -27,6 +28,7 @@ from pulumi_gpu.emulator.celium.model import (
 from pulumi_gpu.emulator.celium.pods import Pods
 from pulumi_gpu.emulator.celium.templates import Templates
 from pulumi_gpu.emulator.celium.volumes import Volumes
+from pulumi_gpu.emulator.commands import Script
 
 __all__ = ["CeliumBackend"]
 
@@ -38,8 +40,9 @@ class CeliumBackend(Pods, Templates, Volumes, Executors):
     (VERIFY_FAILED, the reason in ``verification_logs``; ``fail_next``: the next
     template created fails at the end of its verification); pods vanish (the executor
     is listed again), fail (FAILED, the reason in ``executor_status.logs``), stop
-    (STOPPED; guess: the executor stays rented), ``fail_next`` (FAILED when it would
-    have become RUNNING); volumes only vanish.
+    (STOPPED; guess: the executor stays rented), run (declares how the startup commands
+    of a pod running or about to run go: their lines; the pod stays RUNNING), ``fail_next``
+    (FAILED when it would have become RUNNING); volumes only vanish.
     """
 
     default_failure = "container exited with code 1"
@@ -82,7 +85,7 @@ class CeliumBackend(Pods, Templates, Volumes, Executors):
         del self.templates[self._template(template_id, owner=None).id]
 
     def _vanish_pods(self, pod_id: str) -> None:
-        self._release(self.pods.pop(self._pod(pod_id, owner=None).id))
+        self._forget(self._pod(pod_id, owner=None))
 
     def _vanish_volumes(self, volume_id: str) -> None:
         del self.volumes[self._volume(volume_id, owner=None).id]
@@ -99,6 +102,13 @@ class CeliumBackend(Pods, Templates, Volumes, Executors):
 
     def _stop_pods(self, pod_id: str) -> None:
         self._pod(pod_id, owner=None).timeline.go(self.clock.now(), STOPPED)
+
+    def _run_pods(self, pod_id: str, script: Script) -> None:
+        pod, now = self._pod(pod_id, owner=None), self.clock.now()
+        if not pod.run.going(pod.timeline, RUNNING, now):
+            status = pod.timeline.status(now)
+            raise ValueError(f"celium pod {pod_id} is {status}: it runs no command now")
+        pod.run.redeclare(script, now)
 
 
 def _secrets(api_key: str) -> dict[str, str]:

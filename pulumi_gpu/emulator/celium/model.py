@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from pulumi_gpu.emulator.runs import Run
 from pulumi_gpu.emulator.state import Timeline
 
 # Template statuses
@@ -133,7 +134,11 @@ class Pod:
     timeline: Timeline
     created_at: float
     updated_at: float
+    run: Run
+    """The template's ``startup_commands``, run from the moment the pod is RUNNING."""
     logs: list[str] = field(default_factory=list)
+    removal_at: float | None = None
+    """``removal_scheduled_at``: when the pod is removed as by a DELETE."""
 
 
 @dataclass

@@ -1,5 +1,7 @@
 """Celium pods: rented on an executor from a verified template (PENDING -> RUNNING, or
-FAILED), renamed, deleted (DELETING, then gone and the executor listed again)."""
+FAILED), renamed, deleted now or at a scheduled time (DELETING, then gone and the
+executor listed again); their template's startup commands run once RUNNING, and their
+output is the pod's log."""
 
 from __future__ import annotations
 
@@ -7,7 +9,6 @@ import random
 from typing import Any
 
 from pulumi_gpu.emulator.celium.model import (
-    DELETING,
     FAILED,
     PENDING,
     RUNNING,
@@ -15,7 +16,9 @@ from pulumi_gpu.emulator.celium.model import (
     Pod,
 )
 from pulumi_gpu.emulator.celium.tables import CeliumTables
-from pulumi_gpu.emulator.state import GONE, CloudError, Timeline
+from pulumi_gpu.emulator.commands import Script, simulate
+from pulumi_gpu.emulator.runs import Run
+from pulumi_gpu.emulator.state import CloudError, Timeline
 
 
 class Pods(CeliumTables):
@@ -61,6 +64,7 @@ class Pods(CeliumTables):
                 timeline=Timeline(now, PENDING, [(self.timings.boot, outcome)]),
                 created_at=now,
                 updated_at=now,
+                run=Run.of(now + self.timings.boot, _startup(template.fields)),
             )
             if outcome == FAILED:
                 pod.logs.append(self.fail_next_pods.pop(0))
@@ -96,10 +100,30 @@ class Pods(CeliumTables):
     def delete_pod(self, owner: str, pod_id: str) -> dict[str, Any]:
         with self.lock:
             pod = self._pod(pod_id, owner)
-            now = self.clock.now()
-            if pod.timeline.status(now) != DELETING:
-                pod.timeline.go(now, DELETING, [(self.timings.delete, GONE)])
+            self._remove(pod, self.clock.now())
             return self._pod_json(pod)
+
+    def schedule_removal(self, owner: str, pod_id: str, at: float | None) -> dict[str, Any]:
+        """``POST`` (``at``) or ``DELETE`` (None) ``/pods/{id}/schedule-removal``: the pod
+        is removed as by a DELETE when the clock reaches ``at``; a time already past
+        removes it now (guess). Answers the pod (guess: the answer is undocumented)."""
+        with self.lock:
+            pod = self._pod(pod_id, owner)
+            now = self.clock.now()
+            pod.removal_at = at
+            if at is not None and at <= now:
+                self._remove(pod, now)
+            return self._pod_json(pod)
+
+    def pod_logs(self, owner: str, pod_id: str, tail: int | None) -> str:
+        """What the startup commands printed so far, one line each; the last ``tail``
+        lines (None: all, guess). ``follow`` changes nothing: the answer ends (guess)."""
+        with self.lock:
+            pod = self._pod(pod_id, owner)
+            lines = [line for _, line in pod.run.seen(pod.timeline, RUNNING, self.clock.now())]
+        if tail is not None:
+            lines = lines[len(lines) - tail :] if tail else []
+        return "".join(f"{line}\n" for line in lines)
 
     def _pod_json(self, pod: Pod) -> dict[str, Any]:
         now = self.clock.now()
@@ -133,7 +157,15 @@ class Pods(CeliumTables):
             },
             "volume_id": pod.volume_id,
             "price": price,
-            "removal_scheduled_at": None,
+            "removal_scheduled_at": (
+                None if pod.removal_at is None else self.clock.iso(pod.removal_at, naive=True)
+            ),
             "jupyter_installation_status": None,
             "jupyter_url": None,
         }
+
+
+def _startup(template: dict[str, Any]) -> Script:
+    """What the template's ``startup_commands`` do (the pod stays RUNNING after them, guess:
+    the container keeps running its SSH daemon)."""
+    return simulate(template.get("startup_commands") or "", template.get("environment") or {})

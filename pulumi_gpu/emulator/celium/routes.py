@@ -1,8 +1,10 @@
 """Celium's HTTP shape: the real paths, bodies and errors, over :class:`CeliumBackend`."""
 
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends, Header, Query
+from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from pulumi_gpu.emulator.celium.model import GPU_MODELS
@@ -46,6 +48,10 @@ class RentBody(BaseModel):
 
 class RenameBody(BaseModel):
     pod_name: str | None = None
+
+
+class RemovalBody(BaseModel):
+    removal_scheduled_at: datetime
 
 
 class VolumeBody(BaseModel):
@@ -137,6 +143,25 @@ def build_router(backend: "CeliumBackend") -> APIRouter:
     @router.delete("/pods/{pod_id}")
     async def delete_pod(owner: Owner, pod_id: str) -> dict[str, Any]:
         return backend.delete_pod(owner, pod_id)
+
+    @router.post("/pods/{pod_id}/schedule-removal")
+    async def schedule_removal(owner: Owner, pod_id: str, body: RemovalBody) -> dict[str, Any]:
+        at = body.removal_scheduled_at
+        moment = at if at.tzinfo else at.replace(tzinfo=timezone.utc)  # guess: naive is UTC
+        return backend.schedule_removal(owner, pod_id, moment.timestamp())
+
+    @router.delete("/pods/{pod_id}/schedule-removal")
+    async def cancel_removal(owner: Owner, pod_id: str) -> dict[str, Any]:
+        return backend.schedule_removal(owner, pod_id, None)
+
+    @router.get("/pods/{pod_id}/logs", response_class=PlainTextResponse)
+    async def pod_logs(
+        owner: Owner,
+        pod_id: str,
+        tail: Annotated[int | None, Query(ge=0)] = None,
+        follow: bool = False,
+    ) -> PlainTextResponse:
+        return PlainTextResponse(backend.pod_logs(owner, pod_id, tail))
 
     @router.get("/volumes")
     async def list_volumes(owner: Owner) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ import uuid
 from pulumi_gpu.emulator.base import EmulatedCloud
 from pulumi_gpu.emulator.celium.model import (
     ACCOUNTS,
+    DELETING,
     Executor,
     Pod,
     Template,
@@ -65,11 +66,30 @@ class CeliumTables(EmulatedCloud):
         if executor is not None and executor.rented_by == pod.id:
             executor.rented_by = None
 
+    def _remove(self, pod: Pod, at: float) -> None:
+        """What a DELETE does, from ``at`` (now, or a removal that came due since the pod
+        last changed): DELETING, then gone (see :meth:`_purge`). Once is enough."""
+        if pod.timeline.status(self.clock.now()) not in (DELETING, GONE):
+            pod.timeline.go(at, DELETING, [(self.timings.delete, GONE)])
+
     def _purge(self) -> None:
+        """Apply removals that came due (at their moment), then forget pods that are gone."""
         now = self.clock.now()
+        for pod in self.pods.values():
+            if pod.removal_at is not None and pod.removal_at <= now:
+                self._remove(pod, pod.removal_at)
         for pod in [p for p in self.pods.values() if p.timeline.status(now) == GONE]:
-            self._release(pod)
-            del self.pods[pod.id]
+            self._forget(pod)
+
+    def _forget(self, pod: Pod) -> None:
+        """The pod is gone: its executor is listed again; a one-time template goes with it
+        (guess: once no other pod uses it)."""
+        del self.pods[pod.id]
+        self._release(pod)
+        template = self.templates.get(pod.template_id)
+        users = [p for p in self.pods.values() if p.template_id == pod.template_id]
+        if template is not None and template.fields.get("one_time_template") and not users:
+            del self.templates[template.id]
 
     def _new_id(self) -> str:
         return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))

@@ -30,10 +30,12 @@ in ``tables.py``, the constants and rows in ``model.py``, the HTTP shape in
 
 from __future__ import annotations
 
+from pulumi_gpu.emulator.commands import Script
 from pulumi_gpu.emulator.gpudev.auth import Auth
 from pulumi_gpu.emulator.gpudev.disks import Disks
 from pulumi_gpu.emulator.gpudev.jobs import Jobs
 from pulumi_gpu.emulator.gpudev.model import (
+    ACTIVE,
     CANCELLED,
     DISK_RETENTION_DAYS,
     EMULATOR_AWS,
@@ -45,6 +47,7 @@ from pulumi_gpu.emulator.gpudev.model import (
     Job,
 )
 from pulumi_gpu.emulator.gpudev.processor import calendar_day
+from pulumi_gpu.emulator.runs import Run
 from pulumi_gpu.emulator.state import CloudError
 
 __all__ = ["GpuDevBackend"]
@@ -56,11 +59,13 @@ class GpuDevBackend(Jobs, Disks, Auth):
     Out-of-band controls, per kind (a job still waiting in the queue is taken up at
     once first): jobs vanish (cancelled at once, as by ``gpu-dev cancel``: the service
     keeps ended jobs, it deletes none), fail (``failed``, the reason as
-    ``failure_reason`` and detailed status), ``fail_next`` (the next job to prepare
-    fails instead of becoming active); disks vanish (soft-deleted at once: gone from
-    the list, ``is_deleted`` on GET, as a deleted disk reads) and ``fail_next`` (the
-    next create operation fails when it would complete, leaving no disk). GPU Dev has
-    no stopped state, and a disk no failure state.
+    ``failure_reason`` and detailed status), run (declares how its command's run goes:
+    ``completed`` or ``failed`` when it ends; a job not yet active does it once active),
+    ``fail_next`` (the next job to prepare fails instead of becoming active); disks
+    vanish (soft-deleted at once: gone from the list, ``is_deleted`` on GET, as a
+    deleted disk reads) and ``fail_next`` (the next create operation fails when it
+    would complete, leaving no disk). GPU Dev has no stopped state, and a disk no
+    failure state.
     """
 
     default_failure = "Pod failed to start: CrashLoopBackOff"
@@ -148,6 +153,17 @@ class GpuDevBackend(Jobs, Disks, Auth):
             now = self.clock.now()
             disk.is_deleted, disk.in_use, disk.reservation_id = True, False, None
             disk.delete_date = calendar_day(now + DISK_RETENTION_DAYS * 86400)
+
+    def _run_jobs(self, job_id: str, script: Script) -> None:
+        job = self._job_now(job_id)
+        if job.status in TERMINAL:
+            raise ValueError(f"gpudev job {job_id} is {job.status}: it runs no command any more")
+        if job.status != ACTIVE:
+            job.planned = script
+            return
+        assert job.launched_at is not None
+        job.run = job.run or Run.of(job.launched_at, script)
+        job.run.redeclare(script, self.clock.now())
 
     def _fail_jobs(self, job_id: str, reason: str) -> None:
         job = self._job_now(job_id)

@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pulumi_gpu.emulator.commands import Script
+from pulumi_gpu.emulator.runs import Run
+
 # Job statuses
 PENDING, QUEUED, PREPARING, ACTIVE = "pending", "queued", "preparing", "active"
 CANCELLED, EXPIRED, FAILED, COMPLETED = "cancelled", "expired", "failed", "completed"
@@ -211,6 +214,10 @@ class Job:
     users: list[str] = field(default_factory=list)
     history: list[str] = field(default_factory=list)
     queue_position: int | None = None
+    run: Run | None = None
+    """Its ``command``, run from the moment the job is active (None: no command)."""
+    planned: Script | None = None
+    """What the run does instead of the command (the run control, before it starts)."""
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """The services behind the GPU Dev API, simulated: the reservation processor (a queue
-consumer that inserts, validates, schedules and prepares jobs and applies actions), the
-expiry job, and (through ``disk_worker.py``) the disk-operation worker.
+consumer that inserts, validates, schedules and prepares jobs, runs their ``command`` once
+active and applies actions), the expiry job, and (through ``disk_worker.py``) the
+disk-operation worker.
 
 Everything is driven by simulated time: :meth:`Processor._advance` runs every step due by
 now, each at its own moment and in time order (a job that expires at ``t`` frees its
@@ -15,10 +16,12 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
+from pulumi_gpu.emulator.commands import simulate
 from pulumi_gpu.emulator.gpudev.disk_worker import DiskWorker
 from pulumi_gpu.emulator.gpudev.model import (
     ACTIVE,
     CANCELLED,
+    COMPLETED,
     DEFAULT_DISK_GB,
     DEFAULT_IMAGE,
     EXPIRED,
@@ -39,6 +42,7 @@ from pulumi_gpu.emulator.gpudev.model import (
     Job,
     Message,
 )
+from pulumi_gpu.emulator.runs import Run
 
 
 class Processor(DiskWorker):
@@ -93,6 +97,9 @@ class Processor(DiskWorker):
             return job.ready_at, functools.partial(self._activate, job)
         if job.status == ACTIVE and job.expires_at is not None:
             at = job.expires_at + self.timings.expiry_grace
+            ends = None if job.run is None else job.run.ends
+            if ends is not None and ends <= at:
+                return ends, functools.partial(self._finish, job)
             return at, functools.partial(self._expire, job)
         return None
 
@@ -255,6 +262,17 @@ class Processor(DiskWorker):
         if job.jupyter_enabled:
             self._jupyter_on(job)
         self._set_status(job, ACTIVE, at, "Ready - connect with gpu-dev connect")
+        script = job.planned or (simulate(job.command, job.env_vars) if job.command else None)
+        job.planned = None
+        job.run = None if script is None else Run.of(at, script)
+
+    def _finish(self, job: Job, at: float) -> None:
+        """The command ended: ``completed`` on exit 0 (guess: the contract lists it as
+        terminal), else ``failed`` (guess: the reason's wording)."""
+        assert job.run is not None
+        code = job.run.script.exit_code
+        ended = f"command exited with code {code}"
+        self._end(job, COMPLETED if code == 0 else FAILED, at, ended if code else None, ended)
 
     def _expire(self, job: Job, at: float) -> None:
         self._end(job, EXPIRED, at, None, "Reservation expired")

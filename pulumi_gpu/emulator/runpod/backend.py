@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pulumi_gpu.emulator.commands import Script
 from pulumi_gpu.emulator.runpod.catalog import Catalog
 from pulumi_gpu.emulator.runpod.model import ERROR, EXITED
 from pulumi_gpu.emulator.runpod.pods import Pods
@@ -32,8 +33,9 @@ class RunPodBackend(Pods, Templates, Volumes, Catalog):
 
     Out-of-band controls, per kind: pods vanish (gone at once, GPUs freed), fail
     (ERROR, the state of a container that cannot run; it keeps its machine, guess),
-    stop (EXITED, as when RunPod stops a pod at a $0 balance), ``fail_next`` (ERROR when
-    it would have become RUNNING); templates and network volumes only vanish.
+    stop (EXITED, as when RunPod stops a pod at a $0 balance), run (declares how its
+    command's run goes: EXITED when it ends), ``fail_next`` (ERROR when it would have
+    become RUNNING); templates and network volumes only vanish.
     """
 
     default_failure = "container exited with code 1"
@@ -89,11 +91,15 @@ class RunPodBackend(Pods, Templates, Volumes, Catalog):
 
     def _fail_pods(self, pod_id: str, reason: str) -> None:
         pod = self._pod(pod_id, owner=None)
-        pod.logs.append(reason)
-        pod.timeline.go(self.clock.now(), ERROR)
+        now = self.clock.now()
+        pod.logs.append((now, reason))
+        pod.timeline.go(now, ERROR)
 
     def _stop_pods(self, pod_id: str) -> None:
         self._pod(pod_id, owner=None).timeline.go(self.clock.now(), EXITED)
+
+    def _run_pods(self, pod_id: str, script: Script) -> None:
+        self._redeclare(self._pod(pod_id, owner=None), script)
 
 
 def _secrets(api_key: str) -> dict[str, str]:

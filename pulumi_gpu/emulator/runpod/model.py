@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pulumi_gpu.emulator.commands import Script
+from pulumi_gpu.emulator.runs import Run
 from pulumi_gpu.emulator.state import CloudError, Timeline
 
 # Pod statuses
@@ -67,7 +69,12 @@ class Pod:
     public_ports: dict[int, int] = field(default_factory=dict)
     locked: bool = False
     global_networking: bool = False
-    logs: list[str] = field(default_factory=list)
+    logs: list[tuple[float, str]] = field(default_factory=list)
+    """(simulated time, line): system lines, e.g. why the container failed."""
+    runs: list[Run] = field(default_factory=list)
+    """Every run of the container's command, in order (see ``container.py``)."""
+    planned: Script | None = None
+    """What the next run does instead of the command (the run control)."""
 
 
 @dataclass

@@ -1,12 +1,14 @@
 """RunPod pods: created on exactly the requested machine (PROVISIONING -> STARTING ->
-RUNNING), edited (a running pod restarts), started, stopped (EXITED), restarted and
-terminated (TERMINATED for a while, then gone). ERROR is a failed container."""
+RUNNING), edited (a running pod restarts), started, stopped (EXITED, also when the
+container's command ends: ``container.py``), restarted and terminated (TERMINATED for a
+while, then gone). ERROR is a failed container."""
 
 from __future__ import annotations
 
 import random
 from typing import Any
 
+from pulumi_gpu.emulator.runpod.container import Container
 from pulumi_gpu.emulator.runpod.inventory import DC_IDS, DEFAULT_DISK_GB
 from pulumi_gpu.emulator.runpod.model import (
     ACTIONS,
@@ -27,7 +29,7 @@ from pulumi_gpu.emulator.runpod.pod_view import PodView
 from pulumi_gpu.emulator.state import GONE, CloudError, Timeline
 
 
-class Pods(PodView, Placement):
+class Pods(PodView, Placement, Container):
     """``/v2/pods``: the caller's pods."""
 
     def list_pods(self, owner: str) -> list[dict[str, Any]]:
@@ -106,6 +108,7 @@ class Pods(PodView, Placement):
             now = self.clock.now()
             t = self.timings
             outcome = ERROR if self.fail_next_pods else RUNNING
+            then = [(t.provision, STARTING), (t.provision + t.boot, outcome)]
             pod = Pod(
                 id=self._token(14),
                 owner=owner,
@@ -118,16 +121,15 @@ class Pods(PodView, Placement):
                 cpu=cpu,
                 cuda_version=cuda,
                 template_id=template_id,
-                timeline=Timeline(
-                    now, PROVISIONING, [(t.provision, STARTING), (t.provision + t.boot, outcome)]
-                ),
+                timeline=Timeline(now, PROVISIONING, then),
                 created_at=now,
                 ip=self._machine_ip(data_center),
                 ssh_token=f"{self._ids.getrandbits(32):08x}",
                 global_networking=bool(body.get("globalNetworking")),
             )
             if outcome == ERROR:
-                pod.logs.append(self.fail_next_pods.pop(0))
+                pod.logs.append((now + t.provision + t.boot, self.fail_next_pods.pop(0)))
+            self._declared(pod, now, then)
             self._assign_ports(pod)
             self.pods[pod.id] = pod
             self.waits.started(pod.id)
@@ -158,7 +160,7 @@ class Pods(PodView, Placement):
                 pod.global_networking = bool(changes["globalNetworking"])
             if (pod.container != old or mounts_changed) and status in (STARTING, RUNNING):
                 # guess, after v1's "Editing a running Pod resets it completely"
-                pod.timeline.go(now, STARTING, [(self.timings.restart, RUNNING)])
+                self._go(pod, now, STARTING, [(self.timings.restart, RUNNING)])
                 self._assign_ports(pod)
             return self._pod_json(pod)
 
@@ -212,7 +214,7 @@ class Pods(PodView, Placement):
             if action == "stop":
                 pod.timeline.go(now, EXITED)
             elif action == "restart":
-                pod.timeline.go(now, STARTING, [(t.restart, RUNNING)])
+                self._go(pod, now, STARTING, [(t.restart, RUNNING)])
                 self._assign_ports(pod)
             else:  # start: the machine was kept, so no PROVISIONING
                 if pod.gpu is not None:
@@ -223,7 +225,7 @@ class Pods(PodView, Placement):
                             f"not enough free {pod.gpu['id']} in {pod.data_center_id} to start "
                             f"this pod ({free} free, {pod.gpu['count']} needed); try again later",
                         )
-                pod.timeline.go(now, STARTING, [(t.boot, RUNNING)])
+                self._go(pod, now, STARTING, [(t.boot, RUNNING)])
                 self._assign_ports(pod)
             return self._pod_json(pod)
 

@@ -20,6 +20,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
 from pulumi_gpu.emulator.runpod.access import authenticate
+from pulumi_gpu.emulator.runpod.container import SSE_HEADERS
 from pulumi_gpu.emulator.state import CloudError
 
 if TYPE_CHECKING:
@@ -239,6 +240,24 @@ def build_router(backend: RunPodBackend) -> APIRouter:
     async def pod_action(request: Request, pod_id: str, body: ActionBody) -> Response:
         pod = backend.pod_action(_owner(request), pod_id, body.action)
         return Response(status_code=204) if pod is None else JSONResponse(pod)
+
+    @router.get("/v2/pods/{pod_id}/logs")
+    async def pod_logs(
+        request: Request,
+        pod_id: str,
+        source: str | None = None,
+        tail: str | None = None,
+        since: str | None = None,
+    ) -> Response:
+        log = backend.pod_log(
+            _owner(request),
+            pod_id,
+            source=source,
+            tail=tail,
+            since=since,
+            last_event_id=request.headers.get("last-event-id"),
+        )
+        return Response(log, media_type="text/event-stream", headers=SSE_HEADERS)
 
     # templates
     @router.get("/v2/templates")

@@ -1,0 +1,402 @@
+"""Jobs: a run that ends by itself, on time, and stays in the state as its record.
+
+A job kind is a :class:`JobProvider`: it declares how its cloud runs a command (a pod
+whose container runs it, a reservation that runs it) and reads one :class:`Run` from
+what the cloud shows. Everything else is kept here, once, for every cloud:
+
+- the status vocabulary (:class:`RunStatus`) and its phases, so the core lifecycle
+  creates once, adopts leftovers and cleans up a failed start as for any kind;
+- ``wait``: ``up`` returns once the command runs (``started``) or once it ended well
+  (``finished``); a run that fails, expires or is cancelled during ``up`` fails it with
+  the reason and the last log lines, and its compute is deleted;
+- the time box: :func:`wrap` makes the container end itself at ``max_duration`` and
+  print its exit code; each refresh also releases the compute of a run past its end;
+- the record: a run that ended stays in the state (refresh shows how it ended, ``up``
+  does not run it again); its compute is released, and only a change of an input (or
+  ``run_id``) runs it again, as a replacement.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Annotated, Any, Literal, TypeVar
+
+from pulumi.dynamic import ReadResult, UpdateResult
+from pydantic import BeforeValidator, ConfigDict, Field
+
+from pulumi_gpu.core import lifecycle
+from pulumi_gpu.core.inputs import LOCAL, REPLACES, ResourceInputs
+from pulumi_gpu.core.log import report
+from pulumi_gpu.core.phases import Observed, Phase
+from pulumi_gpu.core.provider import Change, GpuProvider, without_provider
+
+ObjT = TypeVar("ObjT")
+
+
+class RunStatus(str, Enum):
+    """Where a job's run stands, in the same words on every cloud."""
+
+    QUEUED = "queued"
+    STARTING = "starting"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    """Ended by its time box (``max_duration``, or the cloud's reservation end)."""
+    CANCELLED = "cancelled"
+    """Stopped or deleted before it ended by itself (by someone, or by the cloud)."""
+
+    @property
+    def ended(self) -> bool:
+        return self in _ENDED
+
+
+_ENDED = frozenset({RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.EXPIRED, RunStatus.CANCELLED})
+_PHASES = {
+    RunStatus.QUEUED: Phase.PENDING,
+    RunStatus.STARTING: Phase.PENDING,
+    RunStatus.RUNNING: Phase.READY,
+    RunStatus.SUCCEEDED: Phase.ENDED,
+    RunStatus.FAILED: Phase.FAILED,
+    RunStatus.EXPIRED: Phase.FAILED,
+    RunStatus.CANCELLED: Phase.FAILED,
+}
+
+# -- the command's wrapper: the container ends itself on time and says how it ended ----
+
+EXIT_LINE = "pulumi-gpu: exit "
+"""The last line a wrapped command prints: this prefix and its exit code."""
+TIMED_OUT = frozenset({124, 137})
+"""Exit codes of ``timeout``: the command ran out of time (137: killed after the grace)."""
+KILL_GRACE = 30
+"""Seconds a timed-out command has between SIGTERM and SIGKILL."""
+
+
+def wrap(command: str, max_duration: int) -> str:
+    """The shell command a container runs for a job: ``command`` under ``timeout``, then a
+    last line with its exit code (how the end is known on clouds that do not report it)."""
+    inner = shlex.quote(command)
+    return (
+        f"timeout -s TERM -k {KILL_GRACE} {max_duration} sh -c {inner}; "
+        f'code=$?; echo "{EXIT_LINE}$code"; exit $code'
+    )
+
+
+def exit_of(lines: Sequence[str]) -> tuple[int | None, list[str]]:
+    """The exit code a wrapped command printed (None: not ended, or not reported), and
+    the log lines without that marker."""
+    code: int | None = None
+    kept = []
+    for line in lines:
+        found = re.fullmatch(re.escape(EXIT_LINE) + r"(\d+)\s*", line)
+        if found:
+            code = int(found.group(1))
+        else:
+            kept.append(line)
+    return code, kept
+
+
+def status_of_exit(code: int) -> RunStatus:
+    if code == 0:
+        return RunStatus.SUCCEEDED
+    return RunStatus.EXPIRED if code in TIMED_OUT else RunStatus.FAILED
+
+
+# -- inputs ------------------------------------------------------------------------------
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_DURATION_LIMIT = 30 * 86400
+
+
+def _seconds(value: Any) -> Any:
+    """``90``, ``"90s"``, ``"15m"``, ``"2h"``, ``"1h30m"`` -> seconds (others: left to pydantic)."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        parts = re.findall(r"(\d+)\s*([smhd])", text)
+        if parts and re.fullmatch(r"(\s*\d+\s*[smhd])+", text):
+            return sum(int(n) * _UNITS[u] for n, u in parts)
+        if text.isdigit():
+            return int(text)
+        raise ValueError(f"a duration is seconds or like '90m', '2h', '1h30m'; got {value!r}")
+    return value
+
+
+Duration = Annotated[int, BeforeValidator(_seconds)]
+
+
+def _runs_are_immutable(schema: dict[str, Any]) -> None:
+    """A run cannot change: every input that is not LOCAL replaces it (a new run)."""
+    for prop in schema.get("properties", {}).values():
+        if prop.pop("updateInPlace", None):
+            prop["replaceOnChange"] = True
+
+
+class RunInputs(ResourceInputs):
+    """How ``up`` waits for a job, and the trigger that runs it again: every job has them."""
+
+    wait: Literal["started", "finished"] = Field(
+        "started",
+        description=(
+            "'started': `pulumi up` returns once the command runs; 'finished': it returns "
+            "when the command has succeeded, and fails when it fails (for pipelines)."
+        ),
+        json_schema_extra=LOCAL,
+    )
+    run_id: str | None = Field(
+        None,
+        description="Any value; changing it runs the job again (a finished job is a record).",
+        json_schema_extra=REPLACES,
+    )
+
+
+class JobSpec(RunInputs):
+    """What a job runs and for how long, on a cloud where a container runs it (the
+    command is wrapped to end itself on time). Mixed into a cloud's job inputs, after
+    its placement inputs."""
+
+    model_config = ConfigDict(json_schema_extra=_runs_are_immutable)
+
+    command: str = Field(
+        min_length=1,
+        description=(
+            "The shell command the job runs (sh -c); the job ends when it exits: exit 0 is "
+            "succeeded, anything else failed."
+        ),
+        examples=["python train.py --epochs 3 --out /workspace/model"],
+        json_schema_extra=REPLACES,
+    )
+    max_duration: Duration = Field(
+        ge=1,
+        le=MAX_DURATION_LIMIT,
+        description=(
+            "The time box: seconds, or '90m', '2h', '1h30m'. At its end the command is "
+            "stopped, the job is expired and its GPUs are released, with or without Pulumi."
+        ),
+        examples=["2h", 5400],
+        json_schema_extra=REPLACES,
+    )
+    log_lines: int = Field(
+        50,
+        ge=0,
+        le=1000,
+        description="How many of the last log lines the log_tail output keeps.",
+        json_schema_extra=LOCAL,
+    )
+
+    @classmethod
+    def replace_fields(cls) -> frozenset[str]:
+        return frozenset(cls.model_fields) - cls.local_fields()
+
+
+# -- one look at a run -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Run:
+    """A job's run as the cloud shows it now."""
+
+    status: RunStatus
+    cloud_status: str
+    """The cloud's word for the object that runs it (``EXITED``, ``active``...)."""
+    exit_code: int | None = None
+    reason: str | None = None
+    """Why it did not succeed, in the cloud's or our words."""
+    log: tuple[str, ...] | None = None
+    """Its last log lines (None: not read in this look, or the cloud keeps none)."""
+    started_at: float | None = None
+    """Epoch seconds the command started, where the cloud says."""
+    ended_at: float | None = None
+    """Epoch seconds it ended, where the cloud says."""
+    expires_at: float | None = None
+    """Epoch seconds the cloud itself ends it, where it has such a limit."""
+    cost_per_hour: float | None = None
+    note: str | None = None
+
+
+def iso(at: float | None) -> str | None:
+    if at is None:
+        return None
+    moment = datetime.fromtimestamp(at, tz=timezone.utc).replace(microsecond=0)
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def epoch(text: Any) -> float | None:
+    """Epoch seconds of an ISO 8601 time (one without a zone is UTC, as clouds mean it)."""
+    if not text:
+        return None
+    moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
+def failure_text(run: Run, lines: int = 10) -> str:
+    """How a run that did not succeed ended, with its last lines."""
+    text = run.status.value
+    if run.exit_code is not None:
+        text += f" with exit code {run.exit_code}"
+    if run.reason:
+        text += f" ({run.reason})"
+    if run.log:
+        text += "; last lines:\n  " + "\n  ".join(run.log[-lines:])
+    return text
+
+
+# -- the provider ------------------------------------------------------------------------
+
+_memory: dict[tuple[str, str], tuple[float | None, float | None]] = {}
+_memory_lock = threading.Lock()
+"""The start and hourly price each run of this process showed while it ran, by (kind,
+object id)."""
+
+
+class JobProvider(GpuProvider[Any, ObjT]):
+    """The lifecycle of a job, on top of a kind's cloud object.
+
+    A kind implements the usual hooks (``find``, ``create_object``, ``get``...) for the
+    object that runs the command, plus :meth:`run`; its ``outputs`` give the machine
+    outputs while it runs. ``observe`` is derived from the run.
+    """
+
+    # -- what a job kind declares -------------------------------------------------------
+
+    def run(self, obj: ObjT) -> Run:
+        """The run, from the object as the cloud shows it (and its logs, if read)."""
+        raise NotImplementedError
+
+    def release(self, id_: str, state: Mapping[str, Any], status: RunStatus) -> None:
+        """Free what a run that ended (``status``), or ran past its time box (EXPIRED),
+        still holds; the default deletes the object."""
+        lifecycle.delete_and_wait(self, id_, state, self.describe(state))
+
+    # -- the lifecycle ------------------------------------------------------------------
+
+    def observe(self, obj: ObjT) -> Observed[ObjT]:
+        run = self._seen(obj)
+        phase = _PHASES[run.status]
+        reason = failure_text(run) if phase is Phase.FAILED else None
+        return Observed(phase, run.cloud_status, reason, obj, run.note)
+
+    def desired_phase(self, values: Mapping[str, Any]) -> Phase:
+        return Phase.ENDED if values.get("wait") == "finished" else Phase.READY
+
+    def _repair(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Change:
+        return Change.NONE  # an ended run is a record, not something to repair
+
+    def _recorded(self, id_: str, obj: ObjT, state: Mapping[str, Any]) -> dict[str, Any]:
+        """A run that already ended when the create's wait is over is released at once."""
+        outputs = self._outputs(obj, state)
+        if RunStatus(outputs["status"]).ended:
+            return self._finish(id_, {**state, **outputs})
+        return outputs
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Record a change of LOCAL inputs; the cloud applies the others (where a kind has
+        inputs that change in place, e.g. a reservation's length)."""
+        changed = set(self.changed_fields(olds, news)) - self.inputs_model.local_fields()
+        if changed:
+            return super().update(id_, olds, news)
+        return UpdateResult({**without_provider(olds), **without_provider(news)})
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        state = without_provider(props)
+        if state.get("released"):
+            return ReadResult(id_, state)  # the record of a run that ended
+        lifecycle.claims.hold(self.kind, id_)
+        obj = self.fetch(id_, state)
+        if obj is None:
+            self._confirm_gone(id_, state, self.describe(state))
+            return ReadResult(id_, self._vanished(state))
+        live = {**state, **self._outputs(obj, state)}
+        run_over = RunStatus(live["status"]).ended or self._overdue(live)
+        return ReadResult(id_, self._finish(id_, live) if run_over else live)
+
+    def _seen(self, obj: ObjT) -> Run:
+        """The run, with the start and hourly price it showed while it ran remembered
+        (an ended run's compute may show neither)."""
+        run = self.run(obj)
+        now = self.client().cloud_now()
+        if run.status is RunStatus.RUNNING and run.started_at is None:
+            run = replace(run, started_at=now)  # first seen running
+        key = (self.kind, self.object_id(obj))
+        with _memory_lock:
+            started, price = _memory.get(key, (None, None))
+            started, price = started or run.started_at, price or run.cost_per_hour
+            _memory[key] = (started, price)
+        return replace(run, started_at=started, cost_per_hour=run.cost_per_hour or price)
+
+    def _outputs(self, obj: ObjT, state: Mapping[str, Any]) -> dict[str, Any]:
+        run = self._seen(obj)
+        now = self.client().cloud_now()
+        started = epoch(state.get("started_at")) or run.started_at
+        ended = epoch(state.get("ended_at")) or run.ended_at
+        if ended is None and run.status.ended:
+            ended = now
+        limit = _seconds(state.get("max_duration") or 0)
+        expires = run.expires_at or (started + limit if started and limit else None)
+        rate = run.cost_per_hour if run.cost_per_hour else state.get("cost_per_hour")
+        spent = None
+        if rate is not None and started is not None:
+            spent = round(float(rate) * max(0.0, (ended or now) - started) / 3600, 4)
+        log = run.log
+        log_tail = "\n".join(log[-int(state.get("log_lines", 50)) :]) if log else None
+        return {
+            **self.outputs(obj, state),
+            "status": run.status.value,
+            "cloud_status": run.cloud_status,
+            "account": self.client().account(),
+            "exit_code": run.exit_code if run.exit_code is not None else state.get("exit_code"),
+            "started_at": iso(started),
+            "ended_at": iso(ended),
+            "expires_at": iso(expires),
+            "cost_per_hour": rate,
+            "cost_so_far": spent,
+            "log_tail": log_tail if log_tail is not None else state.get("log_tail"),
+            "released": False,
+        }
+
+    def _overdue(self, live: Mapping[str, Any]) -> bool:
+        end = epoch(live.get("expires_at"))
+        return end is not None and self.client().cloud_now() > end + KILL_GRACE + 60
+
+    def _finish(self, id_: str, live: dict[str, Any]) -> dict[str, Any]:
+        """Release the compute of a run that ended (or ran past its time box) and keep
+        its record: the machine outputs go, how it ended stays."""
+        what = self.describe(live)
+        status = RunStatus(live["status"])
+        if not status.ended:
+            report(f"{what}: past its max_duration ({live.get('expires_at')}); releasing it")
+            status = RunStatus.EXPIRED
+        self.release(id_, live, status)
+        report(f"{what}: {status.value}; its compute is released")
+        ended = live.get("ended_at") or iso(self.client().cloud_now())
+        return {**live, **_released(), "status": status.value, "ended_at": ended}
+
+    def _vanished(self, state: Mapping[str, Any]) -> dict[str, Any]:
+        """The record of a run whose compute was deleted without us."""
+        status = RunStatus(state.get("status") or RunStatus.QUEUED.value)
+        if not status.ended:
+            end = epoch(state.get("expires_at"))
+            over = end is not None and self.client().cloud_now() >= end
+            status = RunStatus.EXPIRED if over else RunStatus.CANCELLED
+        return {
+            **state,
+            **_released(),
+            "status": status.value,
+            "cloud_status": "gone",
+            "ended_at": state.get("ended_at") or iso(self.client().cloud_now()),
+        }
+
+
+def _released() -> dict[str, Any]:
+    """The outputs of a run whose compute is gone: nothing to connect to."""
+    gone: dict[str, Any] = dict.fromkeys(
+        ("ssh_command", "ssh_host", "ssh_port", "ssh_user", "public_ip"), None
+    )
+    return {**gone, "ports": {}, "released": True}
