@@ -58,7 +58,7 @@ class RunStatus(str, Enum):
 
 
 _ENDED = frozenset({RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.EXPIRED, RunStatus.CANCELLED})
-_PHASES = {
+PHASES = {
     RunStatus.QUEUED: Phase.PENDING,
     RunStatus.STARTING: Phase.PENDING,
     RunStatus.RUNNING: Phase.READY,
@@ -67,6 +67,8 @@ _PHASES = {
     RunStatus.EXPIRED: Phase.FAILED,
     RunStatus.CANCELLED: Phase.FAILED,
 }
+"""A run's phase in the core lifecycle: running is ready, a good end is ENDED, any other end
+is FAILED (a wait on it fails; a record of it is kept)."""
 
 # -- the command's wrapper: the container ends itself on time and says how it ended ----
 
@@ -278,8 +280,8 @@ class JobProvider(GpuProvider[Any, ObjT]):
     # -- the lifecycle ------------------------------------------------------------------
 
     def observe(self, obj: ObjT) -> Observed[ObjT]:
-        run = self._seen(obj)
-        phase = _PHASES[run.status]
+        run, _ = self._seen(obj)
+        phase = PHASES[run.status]
         reason = failure_text(run) if phase is Phase.FAILED else None
         return Observed(phase, run.cloud_status, reason, obj, run.note)
 
@@ -317,22 +319,21 @@ class JobProvider(GpuProvider[Any, ObjT]):
         run_over = RunStatus(live["status"]).ended or self._overdue(live)
         return ReadResult(id_, self._finish(id_, live) if run_over else live)
 
-    def _seen(self, obj: ObjT) -> Run:
-        """The run, with the start and hourly price it showed while it ran remembered
-        (an ended run's compute may show neither)."""
+    def _seen(self, obj: ObjT) -> tuple[Run, float | None]:
+        """The run, with the start it showed while it ran remembered (an ended run's
+        compute may not show it), and the hourly price it ran at."""
         run = self.run(obj)
-        now = self.client().cloud_now()
         if run.status is RunStatus.RUNNING and run.started_at is None:
-            run = replace(run, started_at=now)  # first seen running
+            run = replace(run, started_at=self.client().cloud_now())  # first seen running
         key = (self.kind, self.object_id(obj))
         with _memory_lock:
             started, price = _memory.get(key, (None, None))
             started, price = started or run.started_at, price or run.cost_per_hour
             _memory[key] = (started, price)
-        return replace(run, started_at=started, cost_per_hour=run.cost_per_hour or price)
+        return replace(run, started_at=started), price
 
     def _outputs(self, obj: ObjT, state: Mapping[str, Any]) -> dict[str, Any]:
-        run = self._seen(obj)
+        run, rate = self._seen(obj)
         now = self.client().cloud_now()
         started = epoch(state.get("started_at")) or run.started_at
         ended = epoch(state.get("ended_at")) or run.ended_at
@@ -340,7 +341,7 @@ class JobProvider(GpuProvider[Any, ObjT]):
             ended = now
         limit = _seconds(state.get("max_duration") or 0)
         expires = run.expires_at or (started + limit if started and limit else None)
-        rate = run.cost_per_hour if run.cost_per_hour else state.get("cost_per_hour")
+        rate = rate or state.get("run_cost_per_hour")
         spent = None
         if rate is not None and started is not None:
             spent = round(float(rate) * max(0.0, (ended or now) - started) / 3600, 4)
@@ -355,7 +356,8 @@ class JobProvider(GpuProvider[Any, ObjT]):
             "started_at": iso(started),
             "ended_at": iso(ended),
             "expires_at": iso(expires),
-            "cost_per_hour": rate,
+            "cost_per_hour": run.cost_per_hour,
+            "run_cost_per_hour": rate,
             "cost_so_far": spent,
             "log_tail": log_tail if log_tail is not None else state.get("log_tail"),
             "released": False,
@@ -376,7 +378,7 @@ class JobProvider(GpuProvider[Any, ObjT]):
         self.release(id_, live, status)
         report(f"{what}: {status.value}; its compute is released")
         ended = live.get("ended_at") or iso(self.client().cloud_now())
-        return {**live, **_released(), "status": status.value, "ended_at": ended}
+        return {**live, **_released(live), "status": status.value, "ended_at": ended}
 
     def _vanished(self, state: Mapping[str, Any]) -> dict[str, Any]:
         """The record of a run whose compute was deleted without us."""
@@ -387,16 +389,18 @@ class JobProvider(GpuProvider[Any, ObjT]):
             status = RunStatus.EXPIRED if over else RunStatus.CANCELLED
         return {
             **state,
-            **_released(),
+            **_released(state),
             "status": status.value,
             "cloud_status": "gone",
             "ended_at": state.get("ended_at") or iso(self.client().cloud_now()),
         }
 
 
-def _released() -> dict[str, Any]:
-    """The outputs of a run whose compute is gone: nothing to connect to."""
+def _released(state: Mapping[str, Any]) -> dict[str, Any]:
+    """The outputs of a run whose compute is gone: nothing to connect to, nothing billed
+    (on a cloud that prices it)."""
     gone: dict[str, Any] = dict.fromkeys(
         ("ssh_command", "ssh_host", "ssh_port", "ssh_user", "public_ip"), None
     )
-    return {**gone, "ports": {}, "released": True}
+    price = None if state.get("cost_per_hour") is None else 0.0
+    return {**gone, "ports": {}, "cost_per_hour": price, "released": True}

@@ -91,8 +91,11 @@ class JobRecord(Machine):
     ended_at: pulumi.Output[str | None]
     expires_at: pulumi.Output[str | None]
     """When the time box ends the run."""
+    run_cost_per_hour: pulumi.Output[float | None]
+    """USD per hour the run was billed while it ran (``cost_per_hour`` is what it bills
+    now: 0 once its compute is released)."""
     cost_so_far: pulumi.Output[float | None]
-    """USD the run has cost so far (its hourly price times the time it ran)."""
+    """USD the run has cost so far (``run_cost_per_hour`` times the time it ran)."""
     log_tail: pulumi.Output[str | None]
     """The last lines of its log, kept after its compute is gone (where the cloud keeps logs)."""
     released: pulumi.Output[bool]

@@ -95,7 +95,7 @@ class JobProvider(jobs.JobProvider[PodRun]):
             "cloud_status": pod.status or "unknown",
             "log": tuple(log) if log is not None else None,
             "started_at": epoch(pod.started_at),
-            "cost_per_hour": pod.cost or None,
+            "cost_per_hour": pod.cost,
         }
         if code is not None and obj.log:
             common["ended_at"] = epoch(obj.log[-1][0])  # the exit line's time

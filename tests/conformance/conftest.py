@@ -19,6 +19,9 @@ SPEED = 60.0
 def new_emulator() -> Emulator:
     emulator = Emulator(speed=SPEED)
     emulator.primeintellect.set_capacity(20, gpu_type="A6000_48GB")
+    # A Celium Job's pod is rented once its template verifies: soon enough that the
+    # faults that kill a run at speed 1 find it while the other objects still boot.
+    emulator.celium.timings.verify = 15.0
     return emulator
 
 

@@ -29,6 +29,8 @@ from tests.conformance.subjects import (
 )
 from tests.support.stack import REPO_ROOT, OpResult, ProgramStack
 
+PARALLEL = 64
+"""Resource operations the engine runs at once: more than the fleet has."""
 PRIVATE_KEY = (
     "-----BEGIN OPENSSH PRIVATE KEY-----\n"
     "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n"
@@ -138,8 +140,10 @@ class Fleet:
     # -- operations, recorded for the secrets scan ------------------------------------------
 
     def run(self, command: str, **kwargs: Any) -> OpResult:
+        """One operation with every resource's step in flight at once (the engine's
+        default, 4 per core, would leave some unstarted once another fails)."""
         operation = getattr(self.stack, command)
-        result: OpResult = operation(**kwargs)
+        result: OpResult = operation(parallel=PARALLEL, **kwargs)
         self.transcript.append(result.text())
         return result
 
@@ -147,7 +151,8 @@ class Fleet:
         """Start ``pulumi up``; when ``once()`` holds, SIGKILL the CLI (and its plugins)."""
         results: list[OpResult] = []
         thread = threading.Thread(
-            target=lambda: results.append(self.stack.up(expect_failure=True)), daemon=True
+            target=lambda: results.append(self.stack.up(expect_failure=True, parallel=PARALLEL)),
+            daemon=True,
         )
         thread.start()
         deadline = time.monotonic() + 120
@@ -172,6 +177,11 @@ class Fleet:
     def live(self, subject: Subject) -> list[str]:
         """Ids of the subject's objects that exist now (the base template excluded)."""
         found = self.emulator.leftovers()[subject.cloud][subject.objects]
+        if subject.shares_table:
+            names = _pod_names(self.emulator, subject.cloud)
+            found = [i for i in found if names.get(i, "").endswith(f"-{subject.name}")]
+        if subject.kind.title == "celium Template":
+            found = [i for i in found if not _one_time(self.emulator, i)]
         return [i for i in found if i != self.template]
 
     def held(self) -> dict[str, str]:
@@ -240,3 +250,16 @@ def kill_engine(stack: ProgramStack, *, plugins: bool) -> list[int]:
             os.kill(pid, signal.SIGKILL)
             killed.append(pid)
     return killed
+
+
+def _pod_names(emulator: Emulator, cloud: str) -> dict[str, str]:
+    """Pod id -> name in a cloud whose pods are made by two kinds (Pods and Jobs)."""
+    if cloud == "celium":
+        return {i: p.pod_name for i, p in emulator.celium.pods.items()}
+    return {i: p.name for i, p in emulator.runpod.pods.items()}
+
+
+def _one_time(emulator: Emulator, template_id: str) -> bool:
+    """A Celium Job's template, which Celium deletes with the job's pod."""
+    template = emulator.celium.templates.get(template_id)
+    return template is not None and bool(template.fields.get("one_time_template"))

@@ -22,6 +22,8 @@ SECRET_JUPYTER = "jup-8c41e2b9d07a35f6"
 CELIUM_TEMPLATE = "{celium_template}"
 """Placeholder for the verified template made before the stack (Celium pods need one)."""
 GPUDEV_USER = "emulator-user"
+LONG_RUN = {"command": "echo conformance; sleep 1000000", "max_duration": "24h"}
+"""A job's run that outlasts every fault (its time box too, at the emulator's speeds)."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class Subject:
     """The emulator's name for the kind's objects (a key of its cloud's leftovers)."""
     create: tuple[str, str]
     """Method and path (a glob) of the request that creates an object."""
+    also_creates: tuple[tuple[str, str], ...] = ()
+    """Other creates its create sends (a Celium Job makes its template first)."""
     waits: bool = True
     """Its create waits for a state the object may fail to reach."""
     stops: bool = False
@@ -44,6 +48,12 @@ class Subject:
     """The cloud's API says why an object failed (else only that it did)."""
     owner_prefix: str = ""
     """Prefix of the emulator's id before the state's id (GPU Dev disks: the user)."""
+    record: bool = False
+    """A job: once its run ended (failed, cancelled), the state keeps it as the record of
+    that run, and `up` does not run it again."""
+    shares_table: bool = False
+    """Another kind's objects show in the same emulator table (pods of Pods and Jobs):
+    the subject's are told apart by their name."""
 
     @property
     def cloud(self) -> str:
@@ -84,6 +94,7 @@ SUBJECTS: dict[str, dict[str, Any]] = dict(
         ),
         _subject(
             "celium Pod",
+            shares_table=True,
             entry={
                 "template_id": CELIUM_TEMPLATE,
                 "ssh_public_keys": [SSH_KEY],
@@ -93,6 +104,22 @@ SUBJECTS: dict[str, dict[str, Any]] = dict(
             create=("POST", "/executors/*/rent"),
             stops=True,
             fails=True,
+        ),
+        _subject(
+            "celium Job",
+            entry={
+                "image": "pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime",
+                **LONG_RUN,
+                "env": {"TOKEN": TOKEN},
+                "ssh_public_keys": [SSH_KEY],
+                "selector": {"gpu_model": "RTX 4090"},
+            },
+            objects="pods",
+            create=("POST", "/executors/*/rent"),
+            also_creates=(("POST", "/templates"),),
+            fails=True,
+            record=True,
+            shares_table=True,
         ),
         _subject(
             "gpudev Disk",
@@ -107,6 +134,7 @@ SUBJECTS: dict[str, dict[str, Any]] = dict(
             objects="jobs",
             create=("POST", "/v1/jobs/submit"),
             fails=True,
+            record=True,
         ),
         _subject(
             "primeintellect Disk",
@@ -155,6 +183,23 @@ SUBJECTS: dict[str, dict[str, Any]] = dict(
             stops=True,
             fails=True,
             says_why=False,  # only its log says (GET /v2/pods/{id}/logs)
+            shares_table=True,
+        ),
+        _subject(
+            "runpod Job",
+            entry={
+                "gpu_type": "NVIDIA GeForce RTX 4090",
+                "image": "runpod/base:0.6.2",
+                **LONG_RUN,
+                "env": {"TOKEN": TOKEN},
+                "ssh_public_keys": [SSH_KEY],
+            },
+            objects="pods",
+            create=("POST", "/v2/pods"),
+            fails=True,
+            says_why=False,  # an ERROR pod's reason is only in its log
+            record=True,
+            shares_table=True,
         ),
     ]
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 
 import pytest
@@ -22,6 +23,11 @@ from tests.support.stack import OpResult
 pytestmark = pytest.mark.e2e
 
 Make = Callable[..., Fleet]
+
+
+def _statuses(run: Fleet, names: set[str]) -> set[str]:
+    resources = run.stack.resources()
+    return {resources[n]["outputs"]["status"] for n in names}
 
 
 def test_every_kind_is_described() -> None:
@@ -60,9 +66,11 @@ def test_server_error_before_acting(fleet: Make) -> None:
         run.emulator.faults.add(cloud=s.cloud, method=method, path=path, status=503)
     run.run("up")
     run.judge_all()
-    for s in run.subjects:
-        sent = run.emulator.requests.find(s.cloud, *s.create)
-        assert len(sent) == 2, f"{s.kind.title}: {len(sent)} creates sent"
+    refused = Counter((s.cloud, *s.create) for s in run.subjects)
+    made = Counter((s.cloud, *c) for s in run.subjects for c in (s.create, *s.also_creates))
+    for (cloud, method, path), count in made.items():
+        sent = len(run.emulator.requests.find(cloud, method, path))
+        assert sent == count + refused[(cloud, method, path)], f"{cloud} {method} {path}: {sent}"
     run.scan_secrets()
 
 
@@ -82,7 +90,7 @@ def test_failure_during_the_wait(fleet: Make) -> None:
     for s in run.subjects:
         run.emulator.clouds[s.cloud].fail_next(s.objects, f"conformance: {s.name} broke")
     result = run.run("up", expect_failure=True)
-    assert set(result.failed_resources) == {s.name for s in run.subjects}
+    assert set(result.failed_resources) == {s.name for s in run.subjects}, result.text()
     for s in run.subjects:
         assert not s.says_why or f"conformance: {s.name} broke" in result.text(), s.kind.title
     assert "Traceback" not in result.text()
@@ -133,9 +141,12 @@ def test_deleted_outside_then_refresh_and_up(fleet: Make) -> None:
     for s in run.subjects:
         run.emulator.clouds[s.cloud].vanish(s.objects, before[s.name])
     run.run("refresh")
-    assert run.held() == {}, "refresh drops what its own account no longer has"
-    run.run("up")
-    run.judge_all()
+    records = {s.name for s in run.subjects if s.record}
+    assert set(run.held()) == records, "refresh drops what its account no longer has"
+    assert _statuses(run, records) == {"cancelled"}, "a job's run is kept as its record"
+    ops = run.run("up").ops()
+    assert not set(ops) & records, "up does not run a job again"
+    run.judge_all(expect=lambda s: 0 if s.record else 1)
     run.scan_secrets()
 
 
@@ -163,9 +174,12 @@ def test_failed_outside_then_refresh_and_up(fleet: Make) -> None:
     run.run("refresh")
     states = {n: r["outputs"]["status"] for n, r in run.stack.resources().items()}
     assert set(states.values()) == {"failed"}, states
-    assert run.run("up").ops() == dict.fromkeys(broken, "replace")
-    run.judge_all()
-    assert all(run.held()[n] != old for n, old in broken.items())
+    records = {s.name for s in run.subjects if s.record}
+    repaired = {n for n in broken if n not in records}
+    assert run.run("up").ops() == dict.fromkeys(repaired, "replace"), "a failed run is a record"
+    run.judge_all(expect=lambda s: 0 if s.record else 1)
+    assert all(run.held()[n] != broken[n] for n in repaired)
+    assert all(run.held()[n] == broken[n] for n in records)
     run.scan_secrets()
 
 

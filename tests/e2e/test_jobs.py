@@ -128,3 +128,11 @@ def test_destroy_cancels_a_running_job(cloud_stack, emulator: Emulator, cloud: s
     stack.destroy()
     assert _billing(emulator, cloud) == []
     assert emulator.is_empty()
+
+
+def test_prime_intellect_refuses_a_job_at_preview(cloud_stack, emulator: Emulator) -> None:
+    stack = _job(cloud_stack, "primeintellect", SUCCESS)
+    text = stack.preview(expect_failure=True).text()
+    assert "primeintellect.Job 'train': Prime Intellect's API cannot run a job" in text
+    assert "Traceback" not in text
+    assert emulator.is_empty()

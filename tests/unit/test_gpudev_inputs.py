@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
+from pulumi_gpu.core.jobs import RunStatus
 from pulumi_gpu.core.phases import Phase
 from pulumi_gpu.core.provider import PROVIDER_KEY
 from pulumi_gpu.gpudev.disk import DiskProvider
@@ -176,7 +177,8 @@ def test_status_map_and_models() -> None:
     def seen(status: str) -> Phase:
         return JobProvider().observe(Job(job_id="j", status=status)).phase
 
-    assert seen("queued") is Phase.PENDING and seen("ACTIVE") is Phase.READY
+    running = JobProvider().run(Job(job_id="j", status="ACTIVE")).status
+    assert seen("queued") is Phase.PENDING and running is RunStatus.RUNNING
     assert seen("creating_server") is Phase.PENDING
     assert seen("completed") is Phase.ENDED, "a command that ended well"
     assert seen("failed") is Phase.FAILED and seen("expired") is Phase.FAILED

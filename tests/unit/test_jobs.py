@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from pulumi_gpu.core.jobs import (
     EXIT_LINE,
+    PHASES,
     JobSpec,
     Run,
     RunStatus,
@@ -83,7 +84,8 @@ def test_gpudev_statuses_become_run_statuses_and_phases() -> None:
 
     def seen(status: str) -> tuple[RunStatus, Phase]:
         job = ApiJob(job_id="j", status=status)
-        return provider.run(job).status, provider.observe(job).phase
+        run = provider.run(job)
+        return run.status, PHASES[run.status]
 
     assert seen("queued") == (RunStatus.QUEUED, Phase.PENDING)
     assert seen("preparing") == (RunStatus.STARTING, Phase.PENDING)

@@ -4,6 +4,7 @@ import pulumi
 
 import pulumi_gpu.celium as celium
 import pulumi_gpu.gpudev as gpudev
+import pulumi_gpu.primeintellect as primeintellect
 import pulumi_gpu.runpod as runpod
 
 config = pulumi.Config()
@@ -41,6 +42,8 @@ elif cloud == "gpudev":
         duration_hours=config.get_int("hours") or 1,
         **run,
     )
+elif cloud == "primeintellect":
+    job = primeintellect.Job("train", gpu_type="H100_80GB", **run)
 else:
     raise ValueError(f"no job program for {cloud}")
 
