@@ -12,6 +12,7 @@ removes it at the time box's end.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,7 @@ from pulumi_gpu.core.jobs import (
     epoch,
     exit_of,
     iso,
+    seconds,
     status_of_exit,
     wrap,
 )
@@ -117,6 +119,11 @@ def _split(image: str) -> tuple[str, str]:
     return (f"{head}/{name}" if head else name), (tag or "latest")
 
 
+_templates: dict[str, str] = {}
+_templates_lock = threading.Lock()
+"""The verified template of each create (by its token), for a rent sent again."""
+
+
 class _OneTimeTemplates(TemplateProvider):
     """Templates Celium deletes with the pod that uses them."""
 
@@ -147,26 +154,40 @@ class JobProvider(jobs.JobProvider[PodRun]):
         return [PodRun(p) for p in self.client().list_pods() if p.pod_name == inputs.name]
 
     def create_object(self, inputs: JobInputs, token: str) -> PodRun:
-        """A verified one-time template, an executor rented for it, and its removal time."""
-        template = _verified(inputs.template(), self.describe(inputs.model_dump()))
-        pods = PodProvider()
+        """A verified one-time template, an executor rented for it, and its removal time.
+        A rent sent again (its answer was lost) uses the template of the first."""
+        with _templates_lock:
+            template_id = _templates.get(token)
+        if template_id is None:
+            template_id = _verified(inputs.template(), self.describe(inputs.model_dump())).id
+            with _templates_lock:
+                _templates[token] = template_id
         try:
-            made = pods.create_object(inputs.pod(template.id), token)
+            made = PodProvider().create_object(inputs.pod(template_id), token)
         except BaseException as exc:
             if not getattr(exc, "outcome_unknown", False):
-                self.client().delete_template(template.id)  # nothing uses it
+                self.client().delete_template(template_id)  # nothing uses it
             raise
-        rented = epoch(made.created_at) or self.client().cloud_now()
-        at = iso(rented + inputs.max_duration + KILL_GRACE + BOOT_ALLOWANCE)
-        assert at is not None
-        self.client().schedule_removal(made.id, at)
+        self._time_box(made, inputs.max_duration)
         return PodRun(made)
+
+    def _time_box(self, pod: ApiPod, max_duration: int) -> None:
+        """Have Celium remove the pod once its time box is over, counted from the rent
+        by Celium's clock (plus the time a command may take to start)."""
+        rented = epoch(pod.created_at) or self.client().cloud_now()
+        at = iso(rented + max_duration + KILL_GRACE + BOOT_ALLOWANCE)
+        assert at is not None
+        self.client().schedule_removal(pod.id, at)
 
     def object_id(self, obj: PodRun) -> str:
         return obj.pod.id
 
     def get(self, id_: str, state: Mapping[str, Any]) -> PodRun:
+        """The pod (and its log while it runs); one found without a removal time (adopted
+        after its rent's answer was lost, or from a killed run) gets it now."""
         pod = self.client().get_pod(id_)
+        if pod.removal_scheduled_at is None and pod.status in ("PENDING", "RUNNING"):
+            self._time_box(pod, seconds(state["max_duration"]))
         if pod.status != "RUNNING":
             return PodRun(pod)
         tail = int(state.get("log_lines", 50)) + 1  # and the exit line

@@ -56,6 +56,15 @@ class RunStatus(str, Enum):
     def ended(self) -> bool:
         return self in _ENDED
 
+    @classmethod
+    def recorded(cls, value: Any) -> RunStatus:
+        """The status a state holds; one from an older release (a phase such as
+        ``ready``) counts as a run not known to have ended."""
+        try:
+            return cls(value)
+        except ValueError:
+            return cls.STARTING
+
 
 _ENDED = frozenset({RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.EXPIRED, RunStatus.CANCELLED})
 PHASES = {
@@ -116,7 +125,7 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 MAX_DURATION_LIMIT = 30 * 86400
 
 
-def _seconds(value: Any) -> Any:
+def seconds(value: Any) -> Any:
     """``90``, ``"90s"``, ``"15m"``, ``"2h"``, ``"1h30m"`` -> seconds (others: left to pydantic)."""
     if isinstance(value, str):
         text = value.strip().lower()
@@ -129,7 +138,7 @@ def _seconds(value: Any) -> Any:
     return value
 
 
-Duration = Annotated[int, BeforeValidator(_seconds)]
+Duration = Annotated[int, BeforeValidator(seconds)]
 
 
 def _runs_are_immutable(schema: dict[str, Any]) -> None:
@@ -311,7 +320,7 @@ class JobProvider(GpuProvider[Any, ObjT]):
         if state.get("released"):
             return ReadResult(id_, state)  # the record of a run that ended
         lifecycle.claims.hold(self.kind, id_)
-        obj = self.fetch(id_, state)
+        obj = self._refreshed(id_, state)
         if obj is None:
             self._confirm_gone(id_, state, self.describe(state))
             return ReadResult(id_, self._vanished(state))
@@ -339,7 +348,7 @@ class JobProvider(GpuProvider[Any, ObjT]):
         ended = epoch(state.get("ended_at")) or run.ended_at
         if ended is None and run.status.ended:
             ended = now
-        limit = _seconds(state.get("max_duration") or 0)
+        limit = seconds(state.get("max_duration") or 0)
         expires = run.expires_at or (started + limit if started and limit else None)
         rate = rate or state.get("run_cost_per_hour")
         spent = None
@@ -371,7 +380,7 @@ class JobProvider(GpuProvider[Any, ObjT]):
         """Release the compute of a run that ended (or ran past its time box) and keep
         its record: the machine outputs go, how it ended stays."""
         what = self.describe(live)
-        status = RunStatus(live["status"])
+        status = RunStatus.recorded(live["status"])
         if not status.ended:
             report(f"{what}: past its max_duration ({live.get('expires_at')}); releasing it")
             status = RunStatus.EXPIRED
@@ -382,7 +391,7 @@ class JobProvider(GpuProvider[Any, ObjT]):
 
     def _vanished(self, state: Mapping[str, Any]) -> dict[str, Any]:
         """The record of a run whose compute was deleted without us."""
-        status = RunStatus(state.get("status") or RunStatus.QUEUED.value)
+        status = RunStatus.recorded(state.get("status"))
         if not status.ended:
             end = epoch(state.get("expires_at"))
             over = end is not None and self.client().cloud_now() >= end

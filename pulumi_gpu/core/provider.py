@@ -174,13 +174,7 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
         lifecycle.claims.hold(self.kind, id_)
         state = without_provider(props)
         what = self.describe(state)
-        try:
-            obj = self.fetch(id_, state)
-        except AuthenticationError as exc:
-            raise GpuCloudError(
-                f"{what} ({id_}) cannot be read with the configured credentials "
-                f"({exc.message}); are they another account's?"
-            ) from exc
+        obj = self._refreshed(id_, state)
         if obj is None:
             self._confirm_gone(id_, state, what)
             return ReadResult(None, {})
@@ -369,6 +363,16 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
             "cloud_status": seen.status,
             "account": self.client().account(),
         }
+
+    def _refreshed(self, id_: str, state: Mapping[str, Any]) -> ObjT | None:
+        """The object as a refresh reads it; refused credentials are explained."""
+        try:
+            return self.fetch(id_, state)
+        except AuthenticationError as exc:
+            raise GpuCloudError(
+                f"{self.describe(state)} ({id_}) cannot be read with the configured "
+                f"credentials ({exc.message}); are they another account's?"
+            ) from exc
 
     def _recorded(self, id_: str, obj: ObjT, state: Mapping[str, Any]) -> dict[str, Any]:
         """The outputs a create records for the object it made ready."""

@@ -21,7 +21,8 @@ def new_emulator() -> Emulator:
     emulator.primeintellect.set_capacity(20, gpu_type="A6000_48GB")
     # A Celium Job's pod is rented once its template verifies: soon enough that the
     # faults that kill a run at speed 1 find it while the other objects still boot.
-    emulator.celium.timings.verify = 15.0
+    emulator.celium.timings.verify_start = 1.0
+    emulator.celium.timings.verify = 4.0
     return emulator
 
 
