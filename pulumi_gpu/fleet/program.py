@@ -2,7 +2,8 @@
 
 Outputs of the stack:
 
-- ``ssh``: entry name -> SSH command, for every pod or job that has one;
+- ``ssh``: entry name -> SSH command, for every pod or job that has one now;
+- ``jobs``: entry name -> how its run stands (``running``, ``succeeded``...);
 - ``ports``: entry name -> {container port: public port};
 - ``jupyter``: entry name -> Jupyter URL;
 - ``cost_per_hour``: the fleet's total, USD per hour;
@@ -17,7 +18,7 @@ from typing import Any
 
 import pulumi
 
-from pulumi_gpu.core.resource import GpuResource
+from pulumi_gpu.core.resource import GpuResource, JobRecord
 from pulumi_gpu.core.ssh import parse_ssh
 from pulumi_gpu.fleet.model import Entry, Fleet, FleetError, SecretRef, load_fleet
 
@@ -77,7 +78,13 @@ def export(declared: dict[str, tuple[Entry, GpuResource]]) -> None:
 
     ssh = each("ssh_command")
     pulumi.export("resources", {name: resource.id for name, (_, resource) in declared.items()})
-    pulumi.export("ssh", ssh)
+    pulumi.export(
+        "ssh",
+        pulumi.Output.all(**ssh).apply(lambda found: {n: c for n, c in found.items() if c}),
+    )
+    jobs = {n: r.status for n, (_, r) in declared.items() if isinstance(r, JobRecord)}
+    if jobs:
+        pulumi.export("jobs", jobs)
     pulumi.export("ports", each("ports"))
     jupyter = each("jupyter_url")
     if jupyter:

@@ -56,15 +56,15 @@ def test_example_fleet_lifecycle(fleet_stack, emulator: Emulator) -> None:
     assert stack.up().ops() == expected
 
     outputs = stack.outputs()
-    assert set(outputs["ssh"]) == {"trainer", "inference", "notebook", "h100", "dev", "train"}
+    assert set(outputs["ssh"]) == {"trainer", "inference", "notebook", "h100", "dev"}
     assert outputs["ssh"]["dev"].startswith("gpu-dev connect ")
-    assert outputs["ssh"]["train"] is None, "the training job ended (wait: finished)"
+    assert outputs["jobs"] == {"train": "succeeded", "dev": "running"}, "train ended (finished)"
     train = stack.resources()["train"]["outputs"]
     assert (train["status"], train["exit_code"], train["released"]) == ("succeeded", 0, True)
     assert train["log_tail"] == "epoch 1/2\nepoch 2/2\nsaved /workspace/model.txt"
     assert set(outputs["jupyter"]) == {"h100", "dev"}
     assert "Host dev" not in outputs["ssh_config"], "gpu-dev connect is not an SSH command"
-    pods = {name: cmd for name, cmd in outputs["ssh"].items() if name not in ("dev", "train")}
+    pods = {name: cmd for name, cmd in outputs["ssh"].items() if name != "dev"}
     assert all(cmd.startswith("ssh root@") for cmd in pods.values())
     assert set(outputs["ports"]["trainer"]) == {"22", "8000"}
     assert "22" in outputs["ports"]["notebook"]
@@ -99,7 +99,7 @@ def test_example_fleet_lifecycle(fleet_stack, emulator: Emulator) -> None:
     edit(stack, lambda d: d["jobs"]["dev"].update(duration_hours=6))
     assert stack.preview().ops() == {"notebook": "update", "dev": "update"}
     stack.up()
-    assert stack.outputs()["ssh"]["notebook"] is None
+    assert "notebook" not in stack.outputs()["ssh"], "no SSH to a stopped pod"
 
     stack.destroy()
     assert emulator.is_empty()
