@@ -28,7 +28,7 @@ from enum import Enum
 from typing import Annotated, Any, Literal, TypeVar
 
 from pulumi.dynamic import ReadResult, UpdateResult
-from pydantic import BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from pulumi_gpu.core import lifecycle
 from pulumi_gpu.core.inputs import LOCAL, REPLACES, ResourceInputs
@@ -138,7 +138,19 @@ def seconds(value: Any) -> Any:
     return value
 
 
-Duration = Annotated[int, BeforeValidator(seconds)]
+Duration = Annotated[
+    int,
+    BeforeValidator(seconds),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 1, "maximum": MAX_DURATION_LIMIT},
+                {"type": "string", "pattern": r"^\s*(\d+\s*[smhd]\s*)+$|^\d+$"},
+            ]
+        }
+    ),
+]
+"""Seconds, written as a number or as '90s', '15m', '2h', '1h30m', '1d'."""
 
 
 def _runs_are_immutable(schema: dict[str, Any]) -> None:
