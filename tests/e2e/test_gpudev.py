@@ -198,7 +198,9 @@ def test_disk_rename_in_place_and_refused_while_in_use(cloud_stack, emulator: Em
     assert emulator.is_empty()
 
 
-def test_refresh_drops_expired_and_cancelled_jobs(cloud_stack, emulator: Emulator) -> None:
+def test_refresh_keeps_expired_and_cancelled_jobs_as_records(
+    cloud_stack, emulator: Emulator
+) -> None:
     backend = _backend(emulator)
     stack = cloud_stack("gpudev-lab", config={"diskName": "data", "durationHours": "1"})
     stack.up()
@@ -210,16 +212,18 @@ def test_refresh_drops_expired_and_cancelled_jobs(cloud_stack, emulator: Emulato
     (job_id,) = [j.id for j in backend.find_jobs(USER)]
     assert backend.job(job_id).status == "expired"
     stack.refresh()
-    assert set(stack.resources()) == {"disk"}, "an expired job leaves the state"
+    job = stack.resources()["job-0"]["outputs"]
+    assert (job["status"], job["released"]) == ("expired", True), "kept as the run's record"
     disk = stack.resources()["disk"]["outputs"]
     assert disk["in_use"] is False and disk["snapshot_count"] == 1
-    assert stack.preview().ops() == {"job-0": "create"}
+    assert stack.preview().ops() == {}, "an expired job is not queued again"
 
-    stack.up()
+    stack.set_config("runId", "2")
+    assert stack.up().ops() == {"job-0": "replace"}, "a new run_id queues a new job"
     (new_id,) = _jobs(emulator)
     backend.cancel_now(new_id)  # someone ran `gpu-dev cancel`
     stack.refresh()
-    assert set(stack.resources()) == {"disk"}, "a cancelled job leaves the state"
+    assert stack.resources()["job-0"]["outputs"]["status"] == "cancelled"
 
     stack.destroy()
     assert emulator.is_empty()

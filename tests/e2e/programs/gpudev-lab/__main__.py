@@ -1,4 +1,4 @@
-"""Config: jobs (default 1), gpuType, gpuCount, durationHours, jupyter, extraUsers (comma
+"""Config: jobs (default 1), gpuType, gpuCount, durationHours, runId, jupyter, extraUsers (comma
 separated), token (a secret, passed as WANDB_API_KEY), diskName (adds a gpudev.Disk), mount
 (the first job mounts the disk, default true), lookups (export get_availability and
 get_cluster_status)."""
@@ -22,6 +22,7 @@ for index in range(config.get_int("jobs", 1)):
             gpu_type=config.get("gpuType") or "a100",
             gpu_count=config.get_int("gpuCount", 1),
             duration_hours=config.get_int("durationHours", 2),
+            run_id=config.get("runId"),
             jupyter=config.get_bool("jupyter", False),
             extra_users=extra or None,
             env_vars={"WANDB_API_KEY": token} if token else None,
