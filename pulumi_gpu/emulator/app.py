@@ -4,7 +4,7 @@ A request to ``/<cloud>/<the cloud's real path>`` goes through :class:`FaultsAnd
 (request log, injected faults) to that cloud's router. ``/_emulator`` holds the
 controls: reset, time, faults, the request log, each cloud's own controls, and those
 every cloud has (:func:`_cloud_controls`): out-of-band vanish, fail, stop, run and
-fail-next for any object kind, timings, wait records.
+fail-next for any object kind, refused rents, timings, wait records.
 """
 
 from __future__ import annotations
@@ -214,8 +214,25 @@ def _cloud_controls() -> APIRouter:
 
     A control a kind does not have (:meth:`EmulatedCloud.fail` of a volume, ...)
     answers 400; an unknown object, the cloud's 404.
+
+    ``POST /refuse-rents?count=N`` (default 1; -1: until cleared) refuses the next N pod
+    creates with the cloud's own "no capacity" answer while its catalog still shows the
+    stock (:meth:`EmulatedCloud.refuse_rents`); ``DELETE /refuse-rents`` clears them.
+    A cloud that never refuses a create for capacity (GPU Dev queues) answers 400.
     """
     router = APIRouter(prefix=f"/{ADMIN}/{{cloud}}", tags=["controls of every cloud"])
+
+    @router.post("/refuse-rents")
+    async def refuse_rents(backend: Cloud, count: int = 1) -> dict[str, int]:
+        """Refuse the next ``count`` pod creates for capacity (-1: until cleared)."""
+        with _refusals_as_400():
+            return {"pending_refusals": backend.refuse_rents(count)}
+
+    @router.delete("/refuse-rents")
+    async def clear_refusals(backend: Cloud) -> dict[str, int]:
+        with _refusals_as_400():
+            backend.clear_refusals()
+        return {"pending_refusals": 0}
 
     @router.delete("/{kind}/{object_id:path}")
     async def vanish(backend: Cloud, kind: str, object_id: str) -> dict[str, str]:

@@ -32,17 +32,29 @@ class EmulatedCloud(ABC):
     its create consumes. A kind without them has no such state (or no wait), and the
     control raises ``ValueError`` saying so. Controls run under the cloud's lock; an
     unknown object id raises the cloud's 404 :class:`CloudError`.
+
+    :meth:`refuse_rents` arranges "no capacity" without emptying the catalog (a stale
+    catalog): the cloud's pod create calls :meth:`_capacity_refusal` where it checks for
+    capacity and, when it answers True, refuses with the cloud's own "no capacity" answer
+    before making anything. A cloud that never refuses a create for capacity says why in
+    :attr:`no_capacity_refusals`, and the control raises ``ValueError`` with it.
     """
 
     name: str = "cloud"
     default_failure: str = "injected failure"
     """The reason :meth:`fail` and :meth:`fail_next` get over HTTP when none is given."""
+    no_capacity_refusals: str | None = None
+    """Why the cloud's creates are never refused for capacity (None: they can be, and
+    :meth:`refuse_rents` applies)."""
+    UNTIL_CLEARED = -1
+    """A count for :meth:`refuse_rents`: every create is refused until cleared."""
 
     def __init__(self, clock: SimClock, *, seed: int = 0) -> None:
         self.clock = clock
         self.seed = seed
         self.lock = threading.RLock()
         self.waits = WaitTracker()
+        self._refusals = 0
         self._clear()
 
     def router(self) -> APIRouter:
@@ -61,6 +73,7 @@ class EmulatedCloud(ABC):
         """Forget every object, planned failure and changed setting: the seeded start."""
         with self.lock:
             self.waits.clear()
+            self._refusals = 0
             self._clear()
 
     @abstractmethod
@@ -133,6 +146,41 @@ class EmulatedCloud(ABC):
             planned = self._part("fail_next", kind, "are ready when created: no wait to fail")
             planned.append(self._planned_failure(kind, reason))
             return len(planned)
+
+    def refuse_rents(self, count: int) -> int:
+        """The next ``count`` pod creates (:attr:`UNTIL_CLEARED`: every one until
+        :meth:`clear_refusals`) that would have found capacity are refused with the cloud's
+        own "no capacity" answer, before anything is made, while the catalog still shows
+        the stock. Replaces the refusals pending before.
+
+        Returns the refusals now pending (-1: until cleared).
+        """
+        if count < 1 and count != self.UNTIL_CLEARED:
+            raise ValueError(f"count must be at least 1, or {self.UNTIL_CLEARED} (until cleared)")
+        with self.lock:
+            self._refusable()
+            self._refusals = count
+            return count
+
+    def clear_refusals(self) -> None:
+        """Forget the refusals :meth:`refuse_rents` arranged: creates find capacity again."""
+        with self.lock:
+            self._refusable()
+            self._refusals = 0
+
+    def _refusable(self) -> None:
+        if self.no_capacity_refusals is not None:
+            raise ValueError(f"{self.name} {self.no_capacity_refusals}")
+
+    def _capacity_refusal(self) -> bool:
+        """Whether the create being made is refused for capacity (:meth:`refuse_rents`); a
+        refusal so answered is used up. Call it under the lock, once per create, where the
+        create has found capacity and made nothing yet."""
+        if self._refusals == 0:
+            return False
+        if self._refusals > 0:
+            self._refusals -= 1
+        return True
 
     def _planned_failure(self, kind: str, reason: str) -> Any:
         """What ``fail_next_<kind>`` holds for ``reason``: the reason itself, by default."""

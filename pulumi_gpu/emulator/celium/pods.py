@@ -30,7 +30,8 @@ class Pods(CeliumTables):
             executor = self.executors.get(executor_id)
             if executor is None:
                 raise CloudError(404, "404: Executor not found")
-            if executor.rented_by is not None:  # guess
+            # guess; refuse_rents: rented by someone else since the listing
+            if executor.rented_by is not None or self._capacity_refusal():
                 raise CloudError(400, "Executor is already rented")
             if self.balances.get(owner, 0.0) <= 0:
                 raise CloudError(403, "Insufficient balance")

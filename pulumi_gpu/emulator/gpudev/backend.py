@@ -65,10 +65,12 @@ class GpuDevBackend(Jobs, Disks, Auth):
     vanish (soft-deleted at once: gone from the list, ``is_deleted`` on GET, as a
     deleted disk reads) and ``fail_next`` (the next create operation fails when it
     would complete, leaving no disk). GPU Dev has no stopped state, and a disk no
-    failure state.
+    failure state. It queues a job it has no GPUs for instead of refusing it, so
+    ``refuse_rents`` does not apply.
     """
 
     default_failure = "Pod failed to start: CrashLoopBackOff"
+    no_capacity_refusals = "queues jobs; it has no capacity refusals"
 
     def stack_config(self, base_url: str) -> tuple[dict[str, str], dict[str, str]]:
         """The endpoint, and AWS test credentials that log in as ``emulator-user``."""

@@ -77,7 +77,8 @@ class Pods(PodView):
                 + offer.memory.extra_price(sizes["memory"]),
                 4,
             )
-            if self.free_capacity(offer) <= 0:  # guess: wording SkyPilot classifies
+            # guess: wording SkyPilot classifies; refuse_rents: the catalog was stale
+            if self.free_capacity(offer) <= 0 or self._capacity_refusal():
                 raise CloudError(
                     400,
                     f"No capacity: {offer.gpu_count}x {offer.gpu_type} ({offer.cloud_id}) "

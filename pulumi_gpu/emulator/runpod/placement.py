@@ -48,6 +48,8 @@ class Placement(RunPodTables):
             if minimum and (cuda is None or version(cuda) < version(minimum)):
                 continue
             if self._free(gpu_id, dc, cloud) >= count:
+                if self._capacity_refusal():  # refuse_rents: the catalog was stale
+                    break
                 return {"id": gpu_id, "count": count, "_dc": dc, "_cuda": cuda}
         tried = candidates if preferred else [dc for dc in DC_IDS if (gpu_id, dc) in self.cuda]
         wanted = f"{count} x {gpu_id} on the {cloud} cloud"
