@@ -1,3 +1,32 @@
-"""Pulumi resources for GPU clouds: Celium (Lium), RunPod, Prime Intellect and the GPU Dev API."""
+"""Pulumi resources for GPU clouds: Celium (Lium), RunPod, Prime Intellect and the GPU Dev API.
+
+The cloud sub-packages (``pulumi_gpu.runpod``, ...) hold each cloud's own resources;
+here are those of the market over all of them: :func:`offers` (what can be rented now,
+cheapest first) and :class:`Pod` (a pod placed on the cheapest cloud that satisfies it).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pulumi_gpu.market.offers import offers
+    from pulumi_gpu.market.pod import Pod
 
 __version__ = "0.1.0"
+
+__all__ = ["Pod", "__version__", "offers"]
+
+
+def __getattr__(name: str) -> Any:
+    """``Pod`` and ``offers`` load on first use: the emulator and the command line, which
+    import this package too, need neither the Pulumi SDK nor the cloud clients."""
+    if name == "Pod":
+        from pulumi_gpu.market.pod import Pod
+
+        return Pod
+    if name == "offers":
+        from pulumi_gpu.market.offers import offers
+
+        return offers
+    raise AttributeError(f"module 'pulumi_gpu' has no attribute {name!r}")

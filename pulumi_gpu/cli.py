@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 
 def _emulator(args: argparse.Namespace) -> int:
@@ -67,6 +68,75 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _offers(args: argparse.Namespace) -> int:
+    import json
+
+    from pydantic import ValidationError
+
+    from pulumi_gpu.core.config import use_stack_config
+    from pulumi_gpu.market.offers import OfferRequest, search
+
+    if args.emulator:
+        import httpx
+
+        answer = httpx.get(f"{args.emulator.rstrip('/')}/_emulator/stack-config", timeout=10)
+        answer.raise_for_status()
+        use_stack_config({**answer.json()["config"], **answer.json()["secrets"]})
+    try:
+        request = OfferRequest(
+            gpu=args.gpu,
+            count=args.count,
+            max_price_per_hour=args.max_price,
+            min_memory_gb=args.min_memory,
+            clouds=tuple(args.cloud or ()) or OfferRequest.model_fields["clouds"].default,
+            region=args.region,
+            country=args.country,
+        )
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            field = ".".join(str(p) for p in error["loc"])
+            print(f"--{field.replace('_', '-')}: {error['msg']}", file=sys.stderr)
+        return 2
+    found = search(request)
+    shown = found[: args.limit] if args.limit else list(found)
+    if args.json:
+        print(
+            json.dumps(
+                {"offers": [o.model_dump() for o in shown], "skipped": found.skipped}, indent=2
+            )
+        )
+        return 0
+    print(offer_table(shown) if shown else "no offers match")
+    if len(found) > len(shown):
+        print(f"({len(found) - len(shown)} more; --limit 0 shows all)")
+    for cloud, reason in found.skipped.items():
+        print(f"{cloud}: {reason}", file=sys.stderr)
+    return 0
+
+
+def offer_table(offers: Sequence[Any]) -> str:
+    """Offers as aligned text columns, one row each."""
+    header = ("PRICE/H", "GPU", "N", "CLOUD", "REGION", "COUNTRY", "STOCK", "CLOUD'S NAME")
+    rows = [
+        (
+            "-" if o.price_per_hour is None else f"${o.price_per_hour:.2f}",
+            o.gpu,
+            str(o.gpu_count),
+            o.cloud,
+            o.region or "-",
+            o.country or "-",
+            o.stock,
+            o.cloud_gpu,
+        )
+        for o in offers
+    ]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``pulumi-gpu`` command."""
     parser = argparse.ArgumentParser(prog="pulumi-gpu", description=__doc__)
@@ -90,6 +160,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         "-o", "--output", default="schema/fleet.schema.json", help="file to write, or - for stdout"
     )
     schema.set_defaults(run=_schema)
+
+    offers = commands.add_parser(
+        "offers", help="what can be rented now on every configured cloud, cheapest first"
+    )
+    offers.add_argument("--gpu", help="GPU model in any cloud's spelling: H100, 'A100 80GB'")
+    offers.add_argument("--count", type=int, default=1, help="GPUs in the machine (default 1)")
+    offers.add_argument("--max-price", type=float, help="highest USD per hour for the machine")
+    offers.add_argument("--min-memory", type=int, help="least GB of memory per GPU")
+    offers.add_argument(
+        "--cloud",
+        action="append",
+        choices=["celium", "runpod", "primeintellect", "gpudev"],
+        help="ask only this cloud (repeatable)",
+    )
+    offers.add_argument("--region", help="part of the data center or region name")
+    offers.add_argument("--country", help="ISO country code, e.g. US")
+    offers.add_argument("--limit", type=int, default=30, help="rows to show (0: all)")
+    offers.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    offers.add_argument(
+        "--emulator", metavar="URL", help="ask the pulumi-gpu emulator at URL with its accounts"
+    )
+    offers.set_defaults(run=_offers)
 
     args = parser.parse_args(argv)
     return int(args.run(args))

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pulumi_gpu.celium.client import CeliumClient, celium_client
 from pulumi_gpu.celium.models import Executor
 from pulumi_gpu.celium.models import Pod as ApiPod
+from pulumi_gpu.core.budget import Price
 from pulumi_gpu.core.errors import GpuCloudError, InvalidRequestError, NotFoundError
 from pulumi_gpu.core.inputs import (
     LOCAL,
@@ -85,6 +86,11 @@ class ExecutorSelectorArgs(TypedDict, total=False):
 class RentInputs(ResourceInputs):
     """What every rented Celium executor takes, a Pod's or a Job's: the machine (by id
     or by selector), who may log in, and the volume mounted."""
+
+    def hourly_price(self) -> Price:
+        if self.selector is not None and self.selector.max_price_per_hour is not None:
+            return Price(self.selector.max_price_per_hour, "ceiling selector.max_price_per_hour")
+        return rent_price(celium_client(), self)
 
     ssh_public_keys: list[str] = Field(
         min_length=1,
@@ -344,7 +350,7 @@ def _release(executor_id: str) -> None:
         _claimed.discard(executor_id)
 
 
-def _candidates(client: CeliumClient, inputs: PodInputs) -> list[Executor]:
+def _candidates(client: CeliumClient, inputs: RentInputs) -> list[Executor]:
     if inputs.executor_id is not None:
         found = [e for e in client.list_executors() if e.id == inputs.executor_id]
         if not found:
@@ -360,6 +366,15 @@ def _candidates(client: CeliumClient, inputs: PodInputs) -> list[Executor]:
             + _cheapest_hint(client, inputs.selector)
         )
     return matching
+
+
+def rent_price(client: CeliumClient, inputs: RentInputs) -> Price:
+    """What a rent for ``inputs`` costs per hour now: the executor it would take."""
+    try:
+        chosen = _candidates(client, inputs)[0]
+    except GpuCloudError as exc:
+        return Price(None, str(exc), bounded=False)
+    return Price(chosen.price_per_hour, f"catalog now: {chosen.gpu_count}x {chosen.machine_name}")
 
 
 def _matching(client: CeliumClient, selector: ExecutorSelector) -> list[Executor]:

@@ -124,6 +124,11 @@ class ResourceFailed(WaitError):
     """The resource reached a terminal failure state."""
 
 
+class CloudReportedFailure(ResourceFailed):
+    """The cloud itself reports the object failed (a failed start), as opposed to its
+    vanishing or being stopped or deleted from outside."""
+
+
 class EngineGone(WaitError):
     """The Pulumi engine exited mid-wait: nothing made now could be recorded."""
 

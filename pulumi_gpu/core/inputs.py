@@ -23,6 +23,7 @@ from pulumi.output import Unknown
 from pydantic import AfterValidator, BaseModel, ConfigDict
 from pydantic_core import ErrorDetails
 
+from pulumi_gpu.core.budget import Price
 from pulumi_gpu.core.checks import check_env_names
 
 REPLACES: dict[str, Any] = {"replaceOnChange": True}
@@ -80,6 +81,11 @@ class ResourceInputs(BaseModel):
     """Base of a resource's inputs. Unknown fields are errors: they catch typos."""
 
     model_config = ConfigDict(extra="forbid")
+
+    def hourly_price(self) -> Price:
+        """The most the object may cost per hour, for a budget (see ``core.budget``);
+        machine kinds say it, from a declared ceiling or the catalog."""
+        return Price(None, "not a machine (storage and templates are not counted)")
 
     @classmethod
     def marked(cls, marker: str) -> frozenset[str]:

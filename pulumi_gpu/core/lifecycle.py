@@ -34,6 +34,7 @@ from pulumi_gpu.core.batching import BatchPoller
 from pulumi_gpu.core.config import shared_client
 from pulumi_gpu.core.errors import (
     ApiError,
+    CloudReportedFailure,
     EngineGone,
     GpuCloudError,
     NotFoundError,
@@ -95,7 +96,7 @@ def obtain(provider: GpuProvider[Any, ObjT], inputs: Any, what: str) -> ObjT:
     else created, exactly once even when answers are lost."""
     kind = provider.kind
     with claims.naming(kind, what):
-        left = _left_behind(provider, inputs, what)
+        left = left_behind(provider, inputs, what)
         if left is not None:
             return left
         token = uuid.uuid4().hex
@@ -123,8 +124,21 @@ def obtain(provider: GpuProvider[Any, ObjT], inputs: Any, what: str) -> ObjT:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _left_behind(provider: GpuProvider[Any, ObjT], inputs: Any, what: str) -> ObjT | None:
+def left_behind(provider: GpuProvider[Any, ObjT], inputs: Any, what: str) -> ObjT | None:
     """Adopt the live object an interrupted run made; delete failed ones it left."""
+    live = leftover(provider, inputs, what)
+    if live is None:
+        return None
+    report(
+        f"{what}: adopting {provider.object_id(live)}, made by an earlier run that did "
+        "not finish (it is not made twice)"
+    )
+    return _hold(provider, live)
+
+
+def leftover(provider: GpuProvider[Any, ObjT], inputs: Any, what: str) -> ObjT | None:
+    """The live object of ``inputs``' name that no state holds (an interrupted run's),
+    without claiming it; failed ones found are deleted."""
     live = []
     for obj in provider.find(inputs):
         object_id = provider.object_id(obj)
@@ -145,13 +159,7 @@ def _left_behind(provider: GpuProvider[Any, ObjT], inputs: Any, what: str) -> Ob
             f"{what}: {len(live)} objects with this name exist that no stack holds ({ids}); "
             "delete all but one (or give this resource another name) and run again"
         )
-    if not live:
-        return None
-    report(
-        f"{what}: adopting {provider.object_id(live[0])}, made by an earlier run that did "
-        "not finish (it is not made twice)"
-    )
-    return _hold(provider, live[0])
+    return live[0] if live else None
 
 
 def _look_for(provider: GpuProvider[Any, ObjT], inputs: Any, patience: float) -> ObjT | None:
@@ -224,7 +232,10 @@ class Watch(Generic[ObjT]):
             self._misses = 0
             self.seen = True
             if seen.phase is Phase.FAILED:
-                return seen.reason or f"the cloud reports {seen.status}"
+                reason = seen.reason or f"the cloud reports {seen.status}"
+                raise CloudReportedFailure(
+                    f"{self.what} failed with status {seen.status}: {reason}"
+                )
             if seen.phase is Phase.DELETING:
                 return "it is being deleted (outside Pulumi?)"
             if Phase.READY in targets and seen.phase is Phase.STOPPED and moved:

@@ -8,7 +8,9 @@ from typing import Any, ClassVar
 
 import pulumi
 import pulumi.dynamic
+from pydantic import ValidationError
 
+from pulumi_gpu.core.budget import MAX_COST_PER_HOUR, BudgetExceeded, Price, program_ledger
 from pulumi_gpu.core.provider import GpuProvider
 from pulumi_gpu.core.ssh import parse_ssh
 
@@ -39,6 +41,7 @@ class GpuResource(pulumi.dynamic.Resource):
         opts: pulumi.ResourceOptions | None,
     ) -> None:
         props: dict[str, Any] = {k: v for k, v in inputs.items() if v is not None}
+        _hold_to_budget(provider, resource_name, props)
         secret_inputs = provider.inputs_model.secret_fields()
         for name in secret_inputs & set(props):
             # Encrypted in the state's inputs too, not only in its outputs.
@@ -100,6 +103,30 @@ class JobRecord(Machine):
     """The last lines of its log, kept after its compute is gone (where the cloud keeps logs)."""
     released: pulumi.Output[bool]
     """True once the run ended and its compute was released: the resource is a record."""
+
+
+def _hold_to_budget(provider: GpuProvider[Any, Any], name: str, props: dict[str, Any]) -> None:
+    """Count the resource against ``pulumi-gpu:maxCostPerHour``, if set, as it is declared:
+    a program over budget stops at ``preview``, before anything is created."""
+    limit = MAX_COST_PER_HOUR.number()
+    ledger = program_ledger()
+    if limit is None or ledger.counted(name):
+        return
+    model = provider.inputs_model
+    secrets = model.secret_fields()
+    plain = {k: v for k, v in props.items() if k not in secrets}
+    if any(isinstance(v, pulumi.Output) for v in plain.values()):
+        price = Price(None, "its inputs are known only once other resources exist", bounded=False)
+    else:
+        try:
+            price = model.model_validate(plain).hourly_price()
+        except ValidationError:
+            return  # its check reports the mistake
+    ledger.add(name, provider.kind, price)
+    try:
+        ledger.check(limit)
+    except BudgetExceeded as exc:
+        raise pulumi.RunError(str(exc)) from None
 
 
 def machine_outputs(

@@ -15,6 +15,7 @@ from typing import Any, get_args, get_origin
 from pulumi_gpu import celium, gpudev, primeintellect, runpod
 from pulumi_gpu.core.inputs import ResourceInputs
 from pulumi_gpu.core.resource import GpuResource
+from pulumi_gpu.market import pod as placed
 
 SECTIONS = ("templates", "disks", "pods", "jobs")
 
@@ -94,7 +95,12 @@ def _is_list(annotation: Any) -> bool:
     return any(_is_list(arg) for arg in get_args(annotation))
 
 
+PLACED = "any"
+"""The ``cloud`` of a pod placed by the market (an entry with ``clouds:`` and no ``cloud:``
+is one too)."""
+
 KINDS: tuple[Kind, ...] = (
+    Kind(PLACED, "pods", placed.Pod, placed.PodInputs),
     Kind("celium", "templates", celium.Template, celium.TemplateInputs),
     Kind("celium", "disks", celium.Volume, celium.VolumeInputs),
     Kind("celium", "pods", celium.Pod, celium.PodInputs),

@@ -3,6 +3,7 @@ resolved, every mistake reported at once with file, line, column and field path.
 
 ::
 
+    budget: {max_cost_per_hour: 20}  # preview refuses a fleet that may cost more
     defaults:                      # per cloud, for every kind that has the field
       celium:
         ssh_public_keys: ["ssh-ed25519 AAAA... me"]
@@ -28,12 +29,20 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from pulumi_gpu.core.inputs import explain, property_path
-from pulumi_gpu.fleet.kinds import SECTIONS, UNSUPPORTED, Kind, clouds, kinds_of, kinds_of_cloud
+from pulumi_gpu.core.inputs import ResourceInputs, explain, property_path
+from pulumi_gpu.fleet.kinds import (
+    PLACED,
+    SECTIONS,
+    UNSUPPORTED,
+    Kind,
+    clouds,
+    kinds_of,
+    kinds_of_cloud,
+)
 from pulumi_gpu.fleet.source import Loc, Problem, Source, read_source
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,62}$")
-TOP_LEVEL = ("defaults", *SECTIONS)
+TOP_LEVEL = ("defaults", "budget", *SECTIONS)
 _SECRET_PLACEHOLDER = "pulumi-gpu-fleet-secret-placeholder"
 
 
@@ -57,6 +66,8 @@ class Entry:
     """Input field -> name(s) of the fleet entries whose ids it takes."""
     secrets: dict[str, SecretRef | dict[str, str | SecretRef]] = field(default_factory=dict)
     """Secret inputs: a reference, or for a mapping input a mapping of literals and references."""
+    validated: ResourceInputs | None = None
+    """The inputs as checked (references and secrets stand in as placeholders)."""
 
     def depends_on(self) -> list[str]:
         names: list[str] = []
@@ -71,6 +82,8 @@ class Fleet:
 
     file: str
     entries: list[Entry]
+    max_cost_per_hour: float | None = None
+    """The ``budget``: what the fleet's machines may cost per hour at most, USD."""
 
 
 class FleetError(Exception):
@@ -105,6 +118,7 @@ def check_source(source: Source) -> tuple[Fleet | None, list[Problem]]:
                 (key,), f"unknown section{_hint(key, TOP_LEVEL)}; sections: {_list(TOP_LEVEL)}"
             )
     defaults = _defaults(report, data.get("defaults"))
+    budget = _budget(report, data.get("budget"))
     entries: dict[str, Entry] = {}
     valid: set[str] = set()
     seen: dict[str, Loc] = {}
@@ -144,7 +158,7 @@ def check_source(source: Source) -> tuple[Fleet | None, list[Problem]]:
     problems = report.problems()
     if problems or valid != set(entries):
         return None, problems
-    return Fleet(source.file, ordered), []
+    return Fleet(source.file, ordered, budget), []
 
 
 class _Report:
@@ -199,6 +213,19 @@ def _defaults(report: _Report, raw: Any) -> dict[str, dict[str, Any]]:
     return found
 
 
+def _budget(report: _Report, raw: Any) -> float | None:
+    if raw is None:
+        return None
+    limit = raw.get("max_cost_per_hour") if isinstance(raw, dict) else None
+    if not isinstance(raw, dict) or set(raw) != {"max_cost_per_hour"}:
+        report.add(("budget",), "must be {max_cost_per_hour: <USD per hour>}")
+    elif isinstance(limit, bool) or not isinstance(limit, int | float) or limit <= 0:
+        report.add(("budget", "max_cost_per_hour"), "must be a number of USD per hour above 0")
+    else:
+        return float(limit)
+    return None
+
+
 def _entry(
     report: _Report, section: str, name: str, body: Any, defaults: dict[str, dict[str, Any]]
 ) -> tuple[Entry | None, bool]:
@@ -208,7 +235,7 @@ def _entry(
     if not isinstance(body, dict):
         report.add(loc, "an entry is a mapping of inputs, starting with 'cloud'")
         return None, False
-    cloud = body.get("cloud")
+    cloud = body.get("cloud", PLACED if "clouds" in body and PLACED in kinds else None)
     if not isinstance(cloud, str) or cloud not in kinds:
         hosts = (
             f"{section} exist on: {_list(sorted(kinds))}" if kinds else f"no cloud has {section}"
@@ -270,7 +297,7 @@ def _entry(
     if "name" in kind.inputs.model_fields and "name" not in probe:
         probe["name"] = name
     try:
-        kind.inputs.model_validate(probe)
+        entry.validated = kind.inputs.model_validate(probe)
     except ValidationError as exc:
         if _report_validation(report, exc, entry, loc, defaulted):
             ok = False

@@ -4,9 +4,10 @@ Outputs of the stack:
 
 - ``ssh``: entry name -> SSH command, for every pod or job that has one now;
 - ``jobs``: entry name -> how its run stands (``running``, ``succeeded``...);
+- ``placements``: entry name -> where a placed pod landed (cloud, GPU, region, price);
 - ``ports``: entry name -> {container port: public port};
 - ``jupyter``: entry name -> Jupyter URL;
-- ``cost_per_hour``: the fleet's total, USD per hour;
+- ``cost_per_hour``: the fleet's total, USD per hour; ``costs``: entry name -> USD per hour;
 - ``ssh_config``: a ``~/.ssh/config`` snippet with one ``Host`` per entry;
 - ``resources``: entry name -> id.
 """
@@ -18,9 +19,11 @@ from typing import Any
 
 import pulumi
 
+from pulumi_gpu.core.budget import MAX_COST_PER_HOUR, BudgetExceeded, program_ledger
 from pulumi_gpu.core.resource import GpuResource, JobRecord
 from pulumi_gpu.core.ssh import parse_ssh
 from pulumi_gpu.fleet.model import Entry, Fleet, FleetError, SecretRef, load_fleet
+from pulumi_gpu.market.pod import Pod as PlacedPod
 
 
 def declare(fleet: Fleet) -> dict[str, tuple[Entry, GpuResource]]:
@@ -85,10 +88,14 @@ def export(declared: dict[str, tuple[Entry, GpuResource]]) -> None:
     jobs = {n: r.status for n, (_, r) in declared.items() if isinstance(r, JobRecord)}
     if jobs:
         pulumi.export("jobs", jobs)
+    placed = {n: r.offer for n, (_, r) in declared.items() if isinstance(r, PlacedPod)}
+    if placed:
+        pulumi.export("placements", {n: offer.apply(_placement) for n, offer in placed.items()})
     pulumi.export("ports", each("ports"))
     jupyter = each("jupyter_url")
     if jupyter:
         pulumi.export("jupyter", jupyter)
+    pulumi.export("costs", each("cost_per_hour"))
     pulumi.export(
         "cost_per_hour",
         pulumi.Output.all(*each("cost_per_hour").values()).apply(
@@ -102,6 +109,10 @@ def export(declared: dict[str, tuple[Entry, GpuResource]]) -> None:
             lambda commands: ssh_config(dict(zip(names, commands, strict=True)))
         ),
     )
+
+
+def _placement(offer: dict[str, Any]) -> dict[str, Any]:
+    return {k: offer.get(k) for k in ("cloud", "gpu", "gpu_count", "region", "price_per_hour")}
 
 
 def ssh_config(commands: dict[str, str | None]) -> str:
@@ -130,4 +141,20 @@ def run(path: str | None = None) -> None:
         raise pulumi.RunError(
             f"the fleet file has {len(exc.problems)} problem(s):\n{exc}"
         ) from None
+    limit = fleet.max_cost_per_hour or MAX_COST_PER_HOUR.number()
+    if limit is not None:
+        hold_to_budget(fleet, limit)
     export(declare(fleet))
+
+
+def hold_to_budget(fleet: Fleet, limit: float) -> None:
+    """Refuse the fleet before anything is declared if its machines may cost more than
+    ``limit`` USD per hour (or some have no bound), itemizing every entry."""
+    ledger = program_ledger()
+    for entry in fleet.entries:
+        assert entry.validated is not None  # a loaded fleet is valid
+        ledger.add(entry.name, entry.kind.title, entry.validated.hourly_price())
+    try:
+        ledger.check(limit)
+    except BudgetExceeded as exc:
+        raise pulumi.RunError(f"{fleet.file}: {exc}") from None

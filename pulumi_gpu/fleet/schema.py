@@ -10,7 +10,7 @@ import copy
 import json
 from typing import Any
 
-from pulumi_gpu.fleet.kinds import SECTIONS, Kind, kinds_of
+from pulumi_gpu.fleet.kinds import PLACED, SECTIONS, Kind, kinds_of
 from pulumi_gpu.fleet.model import NAME
 
 SCHEMA_ID = "https://github.com/pulumi-gpu/pulumi-gpu/schema/fleet.schema.json"
@@ -39,7 +39,7 @@ _SECTION_HELP = {
     "templates": "Container templates (Celium verifies them before pods may use them).",
     "disks": "Persistent storage that outlives the pods and jobs that mount it.",
     "pods": "GPU machines, ready for SSH when `pulumi up` finishes.",
-    "jobs": "Reservations of GPU dev servers for a duration (GPU Dev API).",
+    "jobs": "Runs that end by themselves, kept as the record of how they went.",
 }
 
 
@@ -53,7 +53,17 @@ def fleet_schema() -> dict[str, Any]:
             "type": "object",
             "properties": {},
             "additionalProperties": False,
-        }
+        },
+        "budget": {
+            "description": "What the fleet's machines may cost per hour at most: `pulumi "
+            "preview` refuses the fleet above it, itemized, before anything is created.",
+            "type": "object",
+            "properties": {
+                "max_cost_per_hour": {"type": "number", "exclusiveMinimum": 0},
+            },
+            "required": ["max_cost_per_hour"],
+            "additionalProperties": False,
+        },
     }
     for section in SECTIONS:
         entries = []
@@ -110,7 +120,7 @@ def _entry_schema(kind: Kind, defs: dict[str, Any]) -> dict[str, Any]:
         name["description"] = (
             f"{name.get('description', '')} Default: <project>-<stack>-<entry name>."
         ).strip()
-    conditions = []
+    conditions: list[dict[str, Any]] = []
     for ref in kind.references:
         item = {"type": "string", "pattern": NAME.pattern}
         props_in_order[ref.alias] = {
@@ -134,6 +144,9 @@ def _entry_schema(kind: Kind, defs: dict[str, Any]) -> dict[str, Any]:
     # Any other input may come from `defaults`, so only the cloud is required here;
     # `pulumi-gpu validate` checks completeness.
     schema["required"] = ["cloud"]
+    if kind.cloud == PLACED:  # `clouds:` alone says it too
+        schema["required"] = []
+        conditions.append({"anyOf": [{"required": ["cloud"]}, {"required": ["clouds"]}]})
     if conditions:
         schema["allOf"] = conditions
     return schema

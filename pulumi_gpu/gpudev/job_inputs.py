@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
+from pulumi_gpu.core.budget import Price
 from pulumi_gpu.core.inputs import LOCAL, REPLACES, UPDATES, EnvVars, references
 from pulumi_gpu.core.jobs import RunInputs
 from pulumi_gpu.core.resource import default_name
@@ -40,6 +41,9 @@ class JobInputs(RunInputs):
     job: the old reservation is cancelled first (its GPUs and disk are needed by the
     new one), then a new one is queued.
     """
+
+    def hourly_price(self) -> Price:
+        return Price(None, "GPU Dev sets no hourly price")
 
     name: str = Field(
         min_length=1,

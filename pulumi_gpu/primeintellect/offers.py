@@ -133,12 +133,14 @@ def create_on_offers(client: PrimeClient, inputs: PodInputs, what: str) -> tuple
             + cheapest_hint(client, query)
         )
     tried: list[str] = []
+    refusal: ApiError | None = None
     for offer in offers[:OFFER_ATTEMPTS]:
         try:
             pod = client.create_pod(create_body(inputs, query, offer))
         except ApiError as exc:
             if not is_capacity_error(exc):
                 raise
+            refusal = exc
             tried.append(f"{offer.provider} {offer.data_center} {offer.cloud_id}")
             report(f"{what}: {offer.cloud_id} in {offer.data_center} is full; next offer")
             continue
@@ -146,7 +148,7 @@ def create_on_offers(client: PrimeClient, inputs: PodInputs, what: str) -> tuple
     raise GpuCloudError(
         f"{what}: every offer tried was out of capacity ({'; '.join(tried)}); "
         "try again later or widen the offer fields"
-    )
+    ) from refusal
 
 
 def pinned_offer_failures(client: PrimeClient, inputs: PodInputs) -> list[CheckFailure]:

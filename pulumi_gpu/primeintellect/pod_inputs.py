@@ -6,6 +6,7 @@ import re
 
 from pydantic import Field, field_validator, model_validator
 
+from pulumi_gpu.core.budget import Price
 from pulumi_gpu.core.inputs import (
     LOCAL,
     REPLACES,
@@ -14,6 +15,7 @@ from pulumi_gpu.core.inputs import (
     Secret,
     references,
 )
+from pulumi_gpu.primeintellect.client import prime_client
 from pulumi_gpu.primeintellect.lookups import OfferQuery
 from pulumi_gpu.primeintellect.models import (
     CUSTOM_TEMPLATE,
@@ -58,6 +60,16 @@ class PodInputs(ResourceInputs):
     it runs replaces it, and so does an offer field change the recorded offer no longer
     satisfies (a change it still satisfies changes nothing).
     """
+
+    def hourly_price(self) -> Price:
+        if self.max_price_per_hour is not None:
+            return Price(self.max_price_per_hour, "ceiling max_price_per_hour")
+        query = self.offer_query()
+        found = query.search(prime_client())
+        price = query.price(found[0]) if found else None
+        if price is None:
+            return Price(None, f"no priced offer matches {query.describe()} now", bounded=False)
+        return Price(price, f"catalog now: cheapest offer, {found[0].cloud_id}")
 
     name: str = Field(
         min_length=1,

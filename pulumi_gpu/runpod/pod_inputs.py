@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from pulumi_gpu.core.budget import Price
 from pulumi_gpu.core.inputs import (
     LOCAL,
     REPLACES,
@@ -34,6 +35,13 @@ class PodBase(ResourceInputs):
     """What every RunPod pod takes, a Pod's or a Job's: its placement and its container
     (a Pod adds ``args`` and ``desired_status``; a Job, its command).
     """
+
+    def hourly_price(self) -> Price:
+        if self.gpu_type is None:
+            return Price(None, "RunPod's catalog has no CPU pod prices", bounded=False)
+        from pulumi_gpu.runpod.market import catalog_price
+
+        return catalog_price(self.gpu_type, self.gpu_count, self.cloud_type)
 
     name: str = Field(
         min_length=1,

@@ -119,7 +119,7 @@ class Fleet:
         """One entry per subject; ``changes`` (entry name -> inputs) alter some."""
         sections: dict[str, dict[str, Any]] = {}
         for subject in self.subjects:
-            entry = {"cloud": subject.cloud, **subject.entry, **changes.get(subject.name, {})}
+            entry = {"cloud": subject.kind.cloud, **subject.entry, **changes.get(subject.name, {})}
             if entry.get("template_id") == CELIUM_TEMPLATE:
                 entry["template_id"] = self.template
             sections.setdefault(subject.kind.section, {})[subject.name] = entry

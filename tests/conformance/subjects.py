@@ -54,10 +54,17 @@ class Subject:
     shares_table: bool = False
     """Another kind's objects show in the same emulator table (pods of Pods and Jobs):
     the subject's are told apart by their name."""
+    tries: int = 1
+    """Objects a create makes when each fails to start (a placed pod tries the next offer,
+    up to its ``max_attempts``)."""
+    hosted_on: str = ""
+    """The cloud its objects are made on, for a kind that is not one cloud's (a placed
+    pod); its state ids are then ``<cloud>/<the cloud's id>``."""
 
     @property
     def cloud(self) -> str:
-        return self.kind.cloud
+        """The emulated cloud its objects show in."""
+        return self.hosted_on or self.kind.cloud
 
     @property
     def name(self) -> str:
@@ -65,6 +72,8 @@ class Subject:
         return f"{self.kind.cloud}-{self.kind.resource.__name__}".lower()
 
     def emulator_id(self, state_id: str) -> str:
+        if self.hosted_on:
+            state_id = state_id.removeprefix(f"{self.hosted_on}/")
         return self.owner_prefix + state_id
 
 
@@ -74,6 +83,24 @@ def _subject(title: str, **kwargs: Any) -> tuple[str, dict[str, Any]]:
 
 SUBJECTS: dict[str, dict[str, Any]] = dict(
     [
+        _subject(
+            "any Pod",
+            entry={
+                "clouds": ["runpod"],
+                "gpu": {"model": "RTX 4090", "max_price_per_hour": 1.0},
+                "env": {"TOKEN": TOKEN},
+                "ssh_public_keys": [SSH_KEY],
+                "max_attempts": 2,
+            },
+            tries=2,
+            hosted_on="runpod",
+            objects="pods",
+            create=("POST", "/v2/pods"),
+            stops=True,
+            fails=True,
+            says_why=False,  # only its log says (GET /v2/pods/{id}/logs)
+            shares_table=True,
+        ),
         _subject(
             "celium Template",
             entry={

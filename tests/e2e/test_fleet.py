@@ -48,6 +48,7 @@ def test_example_fleet_lifecycle(fleet_stack, emulator: Emulator) -> None:
         "scratch",
         "h100",
         "workspace",
+        "sandbox",
         "dev",
         "train",
     )
@@ -56,7 +57,9 @@ def test_example_fleet_lifecycle(fleet_stack, emulator: Emulator) -> None:
     assert stack.up().ops() == expected
 
     outputs = stack.outputs()
-    assert set(outputs["ssh"]) == {"trainer", "inference", "notebook", "h100", "dev"}
+    assert set(outputs["ssh"]) == {"trainer", "inference", "notebook", "h100", "sandbox", "dev"}
+    assert outputs["placements"]["sandbox"]["gpu"] == "RTX 4090 24GB"
+    assert outputs["costs"]["sandbox"] == outputs["placements"]["sandbox"]["price_per_hour"]
     assert outputs["ssh"]["dev"].startswith("gpu-dev connect ")
     assert outputs["jobs"] == {"train": "succeeded", "dev": "running"}, "train ended (finished)"
     train = stack.resources()["train"]["outputs"]
@@ -68,13 +71,14 @@ def test_example_fleet_lifecycle(fleet_stack, emulator: Emulator) -> None:
     assert all(cmd.startswith("ssh root@") for cmd in pods.values())
     assert set(outputs["ports"]["trainer"]) == {"22", "8000"}
     assert "22" in outputs["ports"]["notebook"]
-    for name in ("trainer", "inference", "notebook", "h100"):
+    for name in ("trainer", "inference", "notebook", "h100", "sandbox"):
         assert f"Host {name}\n    HostName " in outputs["ssh_config"]
     pods = emulator.leftovers()["celium"]["pods"]
     live = [emulator.celium.get_pod("celium-emulator-key", p) for p in pods]
     state = stack.resources()
     others = sum(
-        state[name]["outputs"]["cost_per_hour"] for name in ("notebook", "h100", "scratch")
+        state[name]["outputs"]["cost_per_hour"]
+        for name in ("notebook", "h100", "scratch", "sandbox")
     )
     expected_cost = sum(p["price"] for p in live) + others
     assert outputs["cost_per_hour"] == pytest.approx(expected_cost, abs=1e-3)

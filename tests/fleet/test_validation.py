@@ -128,7 +128,7 @@ def test_not_yaml_and_not_a_mapping() -> None:
 
 def test_cli_validate_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(EXAMPLE)]) == 0
-    assert "valid, 11 resources" in capsys.readouterr().out
+    assert "valid, 12 resources" in capsys.readouterr().out
     assert main(["validate", str(BROKEN)]) == 1
     err = capsys.readouterr().err
     assert err.count("broken.yaml:") == 16 and err.rstrip().endswith("15 problems")
