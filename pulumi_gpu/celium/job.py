@@ -12,7 +12,6 @@ removes it at the time box's end.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,10 +21,10 @@ from pydantic import Field, field_validator
 
 from pulumi_gpu.celium.client import CeliumClient, celium_client
 from pulumi_gpu.celium.models import Pod as ApiPod
-from pulumi_gpu.celium.models import Template as ApiTemplate
+from pulumi_gpu.celium.one_time import check_image, rent_on_own_template, split_image
 from pulumi_gpu.celium.pod import ExecutorSelectorArgs, PodInputs, PodProvider, RentInputs
-from pulumi_gpu.celium.template import TemplateInputs, TemplateProvider, template_body
-from pulumi_gpu.core import jobs, lifecycle
+from pulumi_gpu.celium.template import TemplateInputs
+from pulumi_gpu.core import jobs
 from pulumi_gpu.core.inputs import LOCAL, REPLACES, EnvVars
 from pulumi_gpu.core.jobs import (
     KILL_GRACE,
@@ -39,7 +38,6 @@ from pulumi_gpu.core.jobs import (
     status_of_exit,
     wrap,
 )
-from pulumi_gpu.core.log import report
 from pulumi_gpu.core.phases import Phase
 from pulumi_gpu.core.resource import JobRecord, default_name
 
@@ -83,13 +81,11 @@ class JobInputs(RentInputs, JobSpec):
     @field_validator("image")
     @classmethod
     def _image(cls, value: str) -> str:
-        repository, tag = _split(value)
-        TemplateInputs(name="check", docker_image=repository, docker_image_tag=tag)
-        return value
+        return check_image(value)
 
     def template(self) -> TemplateInputs:
         """The one-time template whose startup commands run the job."""
-        repository, tag = _split(self.image)
+        repository, tag = split_image(self.image)
         return TemplateInputs(
             name=self.name,
             docker_image=repository,
@@ -112,28 +108,6 @@ class JobInputs(RentInputs, JobSpec):
         )
 
 
-def _split(image: str) -> tuple[str, str]:
-    """'repo:tag' -> (repo, tag); a ':' before the last '/' is a registry port."""
-    head, _, last = image.rpartition("/")
-    name, _, tag = last.partition(":")
-    return (f"{head}/{name}" if head else name), (tag or "latest")
-
-
-_templates: dict[str, str] = {}
-_templates_lock = threading.Lock()
-"""The verified template of each create (by its token), for a rent sent again."""
-
-
-class _OneTimeTemplates(TemplateProvider):
-    """Templates Celium deletes with the pod that uses them."""
-
-    kind = "celium Job template"
-
-    def create_object(self, inputs: TemplateInputs, token: str) -> ApiTemplate:
-        body = {**template_body(inputs), "one_time_template": True}
-        return self.client().create_template(body)
-
-
 @dataclass(frozen=True)
 class PodRun:
     """A job's pod as last seen, with its log lines when they were read."""
@@ -154,20 +128,14 @@ class JobProvider(jobs.JobProvider[PodRun]):
         return [PodRun(p) for p in self.client().list_pods() if p.pod_name == inputs.name]
 
     def create_object(self, inputs: JobInputs, token: str) -> PodRun:
-        """A verified one-time template, an executor rented for it, and its removal time.
-        A rent sent again (its answer was lost) uses the template of the first."""
-        with _templates_lock:
-            template_id = _templates.get(token)
-        if template_id is None:
-            template_id = _verified(inputs.template(), self.describe(inputs.model_dump())).id
-            with _templates_lock:
-                _templates[token] = template_id
-        try:
-            made = PodProvider().create_object(inputs.pod(template_id), token)
-        except BaseException as exc:
-            if not getattr(exc, "outcome_unknown", False):
-                self.client().delete_template(template_id)  # nothing uses it
-            raise
+        """A verified one-time template, an executor rented for it, and its removal time."""
+        made = rent_on_own_template(
+            self.client(),
+            inputs.template(),
+            token,
+            self.describe(inputs.model_dump()),
+            lambda template_id: PodProvider().rent(inputs.pod(template_id)),
+        )
         self._time_box(made, inputs.max_duration)
         return PodRun(made)
 
@@ -223,17 +191,6 @@ class JobProvider(jobs.JobProvider[PodRun]):
 
     def creation_facts(self, made: PodRun) -> dict[str, Any]:
         return PodProvider().creation_facts(made.pod)
-
-
-def _verified(inputs: TemplateInputs, what: str) -> ApiTemplate:
-    """The job's template, made once (or adopted from a run that was interrupted) and
-    verified; deleted if verification fails."""
-    templates = _OneTimeTemplates()
-    made = lifecycle.obtain(templates, inputs, f"{what} template")
-    watch = lifecycle.Watch(templates, made, inputs.model_dump(), f"{what} template")
-    verified = watch.ready_or_discarded(inputs, timeout=inputs.wait_timeout, record=lambda t: t)
-    report(f"{what}: template {verified.id} verified")
-    return verified
 
 
 class Job(JobRecord, module="celium", name="Job"):

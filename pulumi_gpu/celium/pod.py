@@ -12,12 +12,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pulumi_gpu.celium.client import CeliumClient, celium_client
 from pulumi_gpu.celium.models import Executor
 from pulumi_gpu.celium.models import Pod as ApiPod
+from pulumi_gpu.celium.one_time import check_image, rent_on_own_template, split_image
+from pulumi_gpu.celium.template import TemplateInputs
 from pulumi_gpu.core.budget import Price
-from pulumi_gpu.core.errors import GpuCloudError, InvalidRequestError, NotFoundError
+from pulumi_gpu.core.errors import GpuCloudError, InvalidRequestError, NoCapacity, NotFoundError
 from pulumi_gpu.core.inputs import (
     LOCAL,
     REPLACES,
     UPDATES,
+    EnvVars,
     ResourceInputs,
     contains_unknown,
     references,
@@ -87,11 +90,6 @@ class RentInputs(ResourceInputs):
     """What every rented Celium executor takes, a Pod's or a Job's: the machine (by id
     or by selector), who may log in, and the volume mounted."""
 
-    def hourly_price(self) -> Price:
-        if self.selector is not None and self.selector.max_price_per_hour is not None:
-            return Price(self.selector.max_price_per_hour, "ceiling selector.max_price_per_hour")
-        return rent_price(celium_client(), self)
-
     ssh_public_keys: list[str] = Field(
         min_length=1,
         description="OpenSSH public keys allowed to log in, e.g. 'ssh-ed25519 AAAA... me'.",
@@ -132,14 +130,21 @@ class RentInputs(ResourceInputs):
             raise ValueError("give exactly one of executor_id and selector")
         return self
 
+    def hourly_price(self) -> Price:
+        if self.selector is not None and self.selector.max_price_per_hour is not None:
+            return Price(self.selector.max_price_per_hour, "ceiling selector.max_price_per_hour")
+        return rent_price(celium_client(), self)
+
 
 class PodInputs(RentInputs):
     """Inputs of a Celium pod.
 
-    The executor is given by id or chosen by ``selector`` at create time (the cheapest
-    match, recorded in the outputs). A changed selector that the rented executor still
-    satisfies changes nothing; otherwise, like a new template, SSH keys or volume, it
-    replaces the pod. The name updates in place.
+    The pod runs a verified template (``template_id``), or an ``image`` for which it
+    makes a one-time template of its own (Celium deletes it with the pod). The executor
+    is given by id or chosen by ``selector`` at create time (the cheapest match, recorded
+    in the outputs). A changed selector that the rented executor still satisfies changes
+    nothing; otherwise, like a new template, image, SSH keys or volume, it replaces the
+    pod. The name updates in place.
     """
 
     name: str = Field(
@@ -148,10 +153,31 @@ class PodInputs(RentInputs):
         description="Pod name; updates in place.",
         json_schema_extra=UPDATES,
     )
-    template_id: str = Field(
+    template_id: str | None = Field(
+        None,
         min_length=1,
-        description="Id of a verified template (e.g. a celium.Template's id).",
+        description="Id of a verified template (e.g. a celium.Template's id), or give image.",
         json_schema_extra=references("templates"),
+    )
+    image: str | None = Field(
+        None,
+        min_length=1,
+        description=(
+            "Image as 'repository:tag', Debian/Ubuntu based, instead of template_id: the pod "
+            "gets a one-time template of its own, verified before the rent."
+        ),
+        examples=["pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime"],
+        json_schema_extra=REPLACES,
+    )
+    env: EnvVars = Field(
+        default_factory=dict,
+        description="Environment variables of an image's container (kept secret in the state).",
+        json_schema_extra=REPLACES,
+    )
+    internal_ports: list[int] = Field(
+        default_factory=lambda: [22],
+        description="Container ports an image's pod exposes, each with a public port.",
+        json_schema_extra=REPLACES,
     )
     wait_timeout: float = Field(
         900,
@@ -159,6 +185,33 @@ class PodInputs(RentInputs):
         description="Seconds to wait for RUNNING (and for deletion).",
         json_schema_extra=LOCAL,
     )
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, value: str | None) -> str | None:
+        return None if value is None else check_image(value)
+
+    @model_validator(mode="after")
+    def _template_or_image(self) -> PodInputs:
+        if (self.template_id is None) == (self.image is None):
+            raise ValueError("give exactly one of template_id and image")
+        if self.image is None and (self.env or self.internal_ports != [22]):
+            raise ValueError("env and internal_ports go with image (a template has its own)")
+        return self
+
+    def template(self) -> TemplateInputs:
+        """The one-time template of a pod given an image."""
+        assert self.image is not None
+        repository, tag = split_image(self.image)
+        return TemplateInputs(
+            name=self.name,
+            docker_image=repository,
+            docker_image_tag=tag,
+            internal_ports=self.internal_ports,
+            environment=self.env,
+            description="pulumi-gpu pod (deleted with it)",
+            wait_timeout=self.wait_timeout,
+        )
 
 
 def _executor_record(executor: Executor) -> dict[str, Any]:
@@ -247,6 +300,19 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
         return [p for p in self.client().list_pods() if p.pod_name == inputs.name]
 
     def create_object(self, inputs: PodInputs, token: str) -> ApiPod:
+        """Rent on the pod's template, or on a one-time template made for its image."""
+        if inputs.image is None:
+            return self.rent(inputs)
+        what = self.describe(inputs.model_dump())
+        return rent_on_own_template(
+            self.client(),
+            inputs.template(),
+            token,
+            what,
+            lambda template_id: self.rent(inputs.model_copy(update={"template_id": template_id})),
+        )
+
+    def rent(self, inputs: PodInputs) -> ApiPod:
         """Rent the first candidate executor that is still free, cheapest first."""
         client = self.client()
         body: dict[str, Any] = {
@@ -263,11 +329,14 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
                 pod = client.rent(executor.id, body)
             except (InvalidRequestError, NotFoundError) as exc:
                 _release(executor.id)
-                taken = inputs.selector is not None and "rented" in exc.message.lower()
-                if not taken:
+                if "rented" not in exc.message.lower():
                     raise
+                if inputs.selector is None:
+                    raise NoCapacity(
+                        f"{what}: executor {executor.id} was rented by someone else"
+                    ) from exc
                 if race == RENT_ATTEMPTS:
-                    raise GpuCloudError(
+                    raise NoCapacity(
                         f"{what}: {race} executors in a row were rented by someone else "
                         "between listing and renting; try again"
                     ) from exc
@@ -337,7 +406,7 @@ def _claim(candidates: list[Executor], what: str) -> Executor:
     with _claimed_lock:
         free = [e for e in candidates if e.id not in _claimed]
         if not free:
-            raise GpuCloudError(
+            raise NoCapacity(
                 f"{what}: every executor matching the selector is taken by other pods of "
                 "this update"
             )
@@ -354,14 +423,14 @@ def _candidates(client: CeliumClient, inputs: RentInputs) -> list[Executor]:
     if inputs.executor_id is not None:
         found = [e for e in client.list_executors() if e.id == inputs.executor_id]
         if not found:
-            raise GpuCloudError(
+            raise NoCapacity(
                 f"celium executor {inputs.executor_id} is not for rent (unknown or rented)"
             )
         return found
     assert inputs.selector is not None
     matching = _matching(client, inputs.selector)
     if not matching:
-        raise GpuCloudError(
+        raise NoCapacity(
             f"no Celium executor for rent matches {inputs.selector.describe()}"
             + _cheapest_hint(client, inputs.selector)
         )
@@ -447,8 +516,11 @@ class Pod(Machine, module="celium", name="Pod"):
         self,
         resource_name: str,
         *,
-        template_id: pulumi.Input[str],
         ssh_public_keys: pulumi.Input[Sequence[pulumi.Input[str]]],
+        template_id: pulumi.Input[str] | None = None,
+        image: pulumi.Input[str] | None = None,
+        env: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
+        internal_ports: pulumi.Input[Sequence[pulumi.Input[int]]] | None = None,
         executor_id: pulumi.Input[str] | None = None,
         selector: pulumi.Input[ExecutorSelectorArgs] | None = None,
         volume_id: pulumi.Input[str] | None = None,
@@ -463,6 +535,9 @@ class Pod(Machine, module="celium", name="Pod"):
             {
                 "name": name or default_name(resource_name),
                 "template_id": template_id,
+                "image": image,
+                "env": env,
+                "internal_ports": internal_ports,
                 "ssh_public_keys": ssh_public_keys,
                 "executor_id": executor_id,
                 "selector": selector,

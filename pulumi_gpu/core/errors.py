@@ -37,6 +37,10 @@ class ConfigurationError(GpuCloudError):
     """A credential or endpoint is missing or unusable."""
 
 
+class NoCapacity(GpuCloudError):
+    """The cloud has no machine for this create now; nothing was made."""
+
+
 class ApiError(GpuCloudError):
     """The cloud answered with an error status; carries the cloud's own message."""
 

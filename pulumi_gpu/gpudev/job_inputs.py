@@ -42,9 +42,6 @@ class JobInputs(RunInputs):
     new one), then a new one is queued.
     """
 
-    def hourly_price(self) -> Price:
-        return Price(None, "GPU Dev sets no hourly price")
-
     name: str = Field(
         min_length=1,
         max_length=63,
@@ -204,6 +201,9 @@ class JobInputs(RunInputs):
         if len({u.lower() for u in value}) != len(value):
             raise ValueError(f"extra_users has duplicates: {value}")
         return value
+
+    def hourly_price(self) -> Price:
+        return Price(None, "GPU Dev sets no hourly price")
 
 
 def submit_body(inputs: JobInputs, reservation_id: str) -> dict[str, Any]:

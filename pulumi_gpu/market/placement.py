@@ -13,16 +13,21 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pulumi_gpu.core.errors import ApiError, CloudReportedFailure, GpuCloudError, TransportError
+from pulumi_gpu.core.errors import (
+    ApiError,
+    CloudReportedFailure,
+    GpuCloudError,
+    NoCapacity,
+    TransportError,
+)
 from pulumi_gpu.core.provider import GpuProvider
 from pulumi_gpu.market.offers import CloudName, Offer
 
 if TYPE_CHECKING:
     from pulumi_gpu.market.pod import PodInputs
 
-PLACEABLE = ("runpod", "primeintellect")
-"""Clouds placed pods can land on. GPU Dev reserves dev servers (its kind is a job);
-Celium needs a template per image, which ``celium.Pod`` does not make yet."""
+PLACEABLE = ("celium", "runpod", "primeintellect")
+"""Clouds placed pods can land on (GPU Dev reserves dev servers: its kind is a job)."""
 
 
 @dataclass(frozen=True)
@@ -43,8 +48,11 @@ class Host:
     """True for the cloud's definite answer that it has no machine for a rent."""
 
     def refused_for_capacity(self, error: BaseException) -> bool:
-        """True if ``error`` (or what caused it) is this cloud saying it has no machine."""
-        return any(isinstance(e, ApiError) and self.capacity_refusal(e) for e in _chain(error))
+        """True if ``error`` (or what caused it) says this cloud has no machine for it."""
+        return any(
+            isinstance(e, NoCapacity) or (isinstance(e, ApiError) and self.capacity_refusal(e))
+            for e in _chain(error)
+        )
 
 
 def host(cloud: str) -> Host:

@@ -273,6 +273,7 @@ class PodProvider(GpuProvider[Any, Any]):
         moves = self._no_longer_fits(olds, new) is not None
         if moves:
             replaces += [f for f in changed if f in PLACEMENT_FIELDS]
+            self._check_somewhere_to_go(new, olds["cloud"])
         inner = place.provider.diff(
             inner_id, olds["placement"], place.inputs(new, olds["offer"]["rent"])
         )
@@ -370,6 +371,18 @@ class PodProvider(GpuProvider[Any, Any]):
             if left is not None:
                 return place, place.offer_of(left)
         return None
+
+    def _check_somewhere_to_go(self, new: PodInputs, cloud: str) -> None:
+        """Refuse at preview a move for which no offer exists now (the new pod is made
+        before the old one goes, so the old one would stay, but ``up`` would fail)."""
+        usable, _ = new.hosts()
+        found = search(new.request(list(usable)))
+        if not found:
+            raise GpuCloudError(
+                f"pod {new.name} cannot move: no offer on {', '.join(usable) or 'any cloud'} "
+                f"satisfies {_describe(new)} now; it stays on {cloud} until one does (or "
+                "keep its requirements)"
+            )
 
     def _no_longer_fits(self, olds: Mapping[str, Any], new: PodInputs) -> str | None:
         """Why the running pod does not satisfy ``new``'s requirements (None if it does)."""

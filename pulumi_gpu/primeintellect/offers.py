@@ -15,7 +15,7 @@ from typing import Any
 from pulumi.dynamic import CheckFailure
 from pydantic import ValidationError
 
-from pulumi_gpu.core.errors import ApiError, GpuCloudError
+from pulumi_gpu.core.errors import ApiError, GpuCloudError, NoCapacity
 from pulumi_gpu.core.inputs import contains_unknown
 from pulumi_gpu.core.log import report
 from pulumi_gpu.primeintellect.client import PrimeClient, team
@@ -128,7 +128,7 @@ def create_on_offers(client: PrimeClient, inputs: PodInputs, what: str) -> tuple
     query = inputs.offer_query()
     offers = query.search(client)
     if not offers:
-        raise GpuCloudError(
+        raise NoCapacity(
             f"no Prime Intellect offer in stock matches {query.describe()}"
             + cheapest_hint(client, query)
         )
@@ -145,7 +145,7 @@ def create_on_offers(client: PrimeClient, inputs: PodInputs, what: str) -> tuple
             report(f"{what}: {offer.cloud_id} in {offer.data_center} is full; next offer")
             continue
         return pod, offer
-    raise GpuCloudError(
+    raise NoCapacity(
         f"{what}: every offer tried was out of capacity ({'; '.join(tried)}); "
         "try again later or widen the offer fields"
     ) from refusal

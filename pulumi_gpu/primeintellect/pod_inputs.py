@@ -61,16 +61,6 @@ class PodInputs(ResourceInputs):
     satisfies (a change it still satisfies changes nothing).
     """
 
-    def hourly_price(self) -> Price:
-        if self.max_price_per_hour is not None:
-            return Price(self.max_price_per_hour, "ceiling max_price_per_hour")
-        query = self.offer_query()
-        found = query.search(prime_client())
-        price = query.price(found[0]) if found else None
-        if price is None:
-            return Price(None, f"no priced offer matches {query.describe()} now", bounded=False)
-        return Price(price, f"catalog now: cheapest offer, {found[0].cloud_id}")
-
     name: str = Field(
         min_length=1,
         max_length=128,
@@ -246,3 +236,13 @@ class PodInputs(ResourceInputs):
                 "disks": tuple(self.disk_ids),
             }
         )
+
+    def hourly_price(self) -> Price:
+        if self.max_price_per_hour is not None:
+            return Price(self.max_price_per_hour, "ceiling max_price_per_hour")
+        query = self.offer_query()
+        found = query.search(prime_client())
+        price = query.price(found[0]) if found else None
+        if price is None:
+            return Price(None, f"no priced offer matches {query.describe()} now", bounded=False)
+        return Price(price, f"catalog now: cheapest offer, {found[0].cloud_id}")

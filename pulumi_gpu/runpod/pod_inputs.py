@@ -36,13 +36,6 @@ class PodBase(ResourceInputs):
     (a Pod adds ``args`` and ``desired_status``; a Job, its command).
     """
 
-    def hourly_price(self) -> Price:
-        if self.gpu_type is None:
-            return Price(None, "RunPod's catalog has no CPU pod prices", bounded=False)
-        from pulumi_gpu.runpod.market import catalog_price
-
-        return catalog_price(self.gpu_type, self.gpu_count, self.cloud_type)
-
     name: str = Field(
         min_length=1,
         max_length=191,
@@ -333,6 +326,13 @@ class PodBase(ResourceInputs):
         if self.data_center_ids:
             body["dataCenterIds"] = self.data_center_ids
         return body
+
+    def hourly_price(self) -> Price:
+        if self.gpu_type is None:
+            return Price(None, "RunPod's catalog has no CPU pod prices", bounded=False)
+        from pulumi_gpu.runpod.market import catalog_price
+
+        return catalog_price(self.gpu_type, self.gpu_count, self.cloud_type)
 
 
 class PodInputs(PodBase):

@@ -114,7 +114,7 @@ def test_a_broken_fleet_fails_preview_with_every_problem(fleet_stack, emulator: 
     stack = fleet_stack(broken.read_text())
     result = stack.preview(expect_failure=True)
     text = result.text()
-    assert "the fleet file has 15 problem(s)" in text
+    assert "the fleet file has 14 problem(s)" in text
     assert "fleet.yaml:21:5: pods.trainer.template: no templates entry named 'vlm'" in text
     assert "Traceback" not in text
     assert emulator.requests.find("celium") == [], "nothing may reach a cloud"

@@ -28,8 +28,13 @@ def _stack(cloud_stack: Any, pods: dict[str, Any]) -> Any:
     return cloud_stack("placed", config={"pods": json.dumps(pods)})
 
 
-def _cheapest(emulator: Emulator, server: EmulatorServer, gpu: dict[str, Any]) -> Offer:
-    """The cheapest offer for ``gpu`` on the placeable clouds, as the market shows it now."""
+def _cheapest(
+    emulator: Emulator,
+    server: EmulatorServer,
+    gpu: dict[str, Any],
+    clouds: list[str] = CLOUDS,
+) -> Offer:
+    """The cheapest offer for ``gpu`` on ``clouds``, as the market shows it now."""
     settings, secrets = emulator.stack_config(server.url())
     use_stack_config({**settings, **secrets})
     try:
@@ -37,7 +42,7 @@ def _cheapest(emulator: Emulator, server: EmulatorServer, gpu: dict[str, Any]) -
             gpu=gpu["model"],
             count=gpu["count"],
             max_price_per_hour=gpu.get("max_price_per_hour"),
-            clouds=tuple(CLOUDS),
+            clouds=tuple(clouds),
         )
         found = search(request)
     finally:
@@ -47,7 +52,7 @@ def _cheapest(emulator: Emulator, server: EmulatorServer, gpu: dict[str, Any]) -
 
 
 def _pods(emulator: Emulator) -> dict[str, list[str]]:
-    """Live pods per cloud, from the emulator's own tables."""
+    """Live pods per cloud (of those the tests place on), from the emulator's own tables."""
     left = emulator.leftovers()
     return {cloud: left[cloud]["pods"] for cloud in CLOUDS}
 
@@ -250,3 +255,50 @@ def test_a_python_program_over_its_configured_budget_stops_at_preview(
     assert "the dearest of the 3 offers it may try" in text, "no ceiling: the market bounds it"
     stack.set_config("pulumi-gpu:maxCostPerHour", "1")
     assert stack.preview().ops() == {"dev": "create"}
+
+
+SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB/6vi7VtlHAbDYurbV/k70dQql4m7GcdCuBtYMCu/t8 e2e"
+
+
+def test_a_pod_placed_on_celium_runs_its_image_on_a_template_of_its_own(
+    cloud_stack: Any, emulator: Emulator, emulator_server: EmulatorServer
+) -> None:
+    h100 = {"model": "H100 SXM", "count": 1, "max_price_per_hour": 3.0}
+    cheapest = _cheapest(emulator, emulator_server, h100, clouds=["celium", "runpod"])
+    assert cheapest.cloud == "celium", "the scenario needs Celium cheapest"
+    pod = {
+        "gpu": h100,
+        "clouds": ["celium", "runpod"],
+        "image": "pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime",
+        "env": {"MODE": "train"},
+        "exposed_ports": [8888],
+        "ssh_public_keys": [SSH_KEY],
+    }
+    stack = _stack(cloud_stack, {"dev": pod})
+    stack.up()
+    out = stack.outputs()["dev"]
+    assert out["cloud"] == "celium" and out["status"] == "ready"
+    assert out["price_per_hour"] == pytest.approx(cheapest.price_per_hour)
+    assert len(emulator.leftovers()["celium"]["pods"]) == 1
+    assert len(emulator.leftovers()["celium"]["templates"]) == 1, "its one-time template"
+    assert stack.preview().ops() == {}
+
+    stack.set_config("pods", json.dumps({"dev": {**pod, "env": {"MODE": "eval"}}}))
+    assert stack.preview().ops() == {"dev": "replace"}, "Celium cannot change env in place"
+    stack.destroy()
+    assert emulator.is_empty(), "the one-time template goes with its pod"
+
+
+def test_a_move_with_nowhere_to_go_is_refused_at_preview_and_the_pod_stays(
+    cloud_stack: Any, emulator: Emulator
+) -> None:
+    stack = _stack(cloud_stack, {"dev": {"gpu": RTX, "clouds": CLOUDS}})
+    stack.up()
+    first = stack.resources()["dev"]["id"]
+    nowhere = {"dev": {"gpu": {"model": "B300", "count": 8}, "clouds": CLOUDS}}
+    stack.set_config("pods", json.dumps(nowhere))
+    text = stack.preview(expect_failure=True).text()
+    assert "cannot move: no offer on runpod, primeintellect satisfies" in text
+    assert stack.resources()["dev"]["id"] == first
+    stack.destroy()
+    assert emulator.is_empty()

@@ -61,8 +61,6 @@ def test_every_problem_of_a_broken_fleet_is_located() -> None:
         "to 1 (got 0)",
         "fleet.yaml:25:5: pods.inference.template: give template (an entry name) or template_id",
         "fleet.yaml:28:3: pods.vllm: the name 'vllm' is already used by templates.vllm",
-        "fleet.yaml:32:3: pods.worker.template_id: required: name a templates entry with "
-        "'template', or give 'template_id'",
         "fleet.yaml:34:5: pods.worker.templates: unknown input 'templates' (did you mean "
         "'template'?)",
         "fleet.yaml:38:5: jobs.dev.cloud: cloud 'primeintellect' has no jobs (Prime "
@@ -131,7 +129,7 @@ def test_cli_validate_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     assert "valid, 12 resources" in capsys.readouterr().out
     assert main(["validate", str(BROKEN)]) == 1
     err = capsys.readouterr().err
-    assert err.count("broken.yaml:") == 16 and err.rstrip().endswith("15 problems")
+    assert err.count("broken.yaml:") == 15 and err.rstrip().endswith("14 problems")
     assert main(["validate", str(HERE / "missing.yaml")]) == 1
     assert "cannot read the fleet file" in capsys.readouterr().err
 
@@ -204,3 +202,13 @@ def test_the_readme_fleet_is_valid() -> None:
     readme = (ROOT / "README.md").read_text()
     start = readme.index("```yaml\n# yaml-language-server") + len("```yaml\n")
     load_fleet("README.md", readme[start : readme.index("```", start)])
+
+
+def test_a_celium_pod_takes_a_template_or_an_image() -> None:
+    base = "pods:\n  p:\n    cloud: celium\n    ssh_public_keys: [" + repr(KEY) + "]\n"
+    base += "    executor_id: e-1\n"
+    (neither,) = problems(base)
+    assert "pods.p: give exactly one of template_id and image" in neither
+    assert problems(base + "    image: pytorch/pytorch:2.4.0\n    env: {A: b}\n") == []
+    (both,) = problems(base + "    image: pytorch/pytorch:2.4.0\n    template_id: t\n")
+    assert "give exactly one of template_id and image" in both

@@ -12,6 +12,7 @@ from pulumi_gpu.core.errors import (
     CloudReportedFailure,
     GpuCloudError,
     InvalidRequestError,
+    NoCapacity,
     ResourceFailed,
     ServerError,
     WaitTimeout,
@@ -20,6 +21,7 @@ from pulumi_gpu.market.offers import Offer
 from pulumi_gpu.market.placement import host, worth_another_offer
 from pulumi_gpu.market.pod import PodInputs, PodProvider
 
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB/6vi7VtlHAbDYurbV/k70dQql4m7GcdCuBtYMCu/t8 me"
 RUNPOD_FULL = (
     "There are no longer any instances available with the requested specifications: "
     "1 x NVIDIA GeForce RTX 4090 on the SECURE cloud"
@@ -42,6 +44,8 @@ def test_a_capacity_refusal_moves_on_whatever_wraps_it() -> None:
     assert worth_another_offer(host("runpod"), _wrapped(refusal)) == "no capacity"
     prime = InvalidRequestError("primeintellect", "POST", "/pods/", 400, "No capacity: 1x")
     assert worth_another_offer(host("primeintellect"), _wrapped(prime)) == "no capacity"
+    taken = NoCapacity("celium Pod dev: executor e-1 was rented by someone else")
+    assert worth_another_offer(host("celium"), taken) == "no capacity"
 
 
 def test_a_failed_start_moves_on_a_vanished_pod_a_timeout_or_another_error_does_not() -> None:
@@ -64,14 +68,16 @@ def test_each_input_a_cloud_cannot_honour_rules_it_out_with_the_reason() -> None
     assert list(usable) == ["runpod"]
     assert set(ruled_out["primeintellect"]) == {"image", "exposed_ports"}
     assert "its own images" in ruled_out["primeintellect"]["image"]
+    assert set(ruled_out["celium"]) == {"ssh_public_keys"}, "Celium pods need a key"
+    keyed = _spec(ssh_public_keys=[KEY], disk_gb=20, image="Bad Image").hosts()[1]["celium"]
+    assert set(keyed) == {"disk_gb", "image"}
     usable, ruled_out = _spec(image="ubuntu_22_cuda_12").hosts()
-    assert set(usable) == {"runpod", "primeintellect"} and ruled_out == {}
+    assert set(usable) == {"runpod", "primeintellect"} and set(ruled_out) == {"celium"}
 
 
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
-        ({"clouds": ["celium"]}, "clouds"),
         ({"clouds": ["gpudev"]}, "clouds"),
         ({"exposed_ports": [22]}, "exposed_ports"),
         ({"exposed_ports": [8888, 8888]}, "exposed_ports"),

@@ -1,0 +1,86 @@
+"""Pods from an image: a one-time template per rent, which Celium deletes with its pod.
+
+A Celium pod runs a verified template. A pod given an image (``celium.Pod(image=...)``,
+a ``celium.Job``, a placed pod) gets a template of its own, made and verified through the
+core lifecycle (so a failed verification is cleaned up), marked one-time so Celium
+deletes it with the pod. A rent sent again after a lost answer reuses the template of
+the first (one per create token); a rent that definitely failed deletes it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from pulumi_gpu.celium.client import CeliumClient
+from pulumi_gpu.celium.models import Template as ApiTemplate
+from pulumi_gpu.celium.template import TemplateInputs, TemplateProvider, template_body
+from pulumi_gpu.core import lifecycle
+from pulumi_gpu.core.log import report
+
+T = TypeVar("T")
+
+_templates: dict[str, str] = {}
+_templates_lock = threading.Lock()
+"""The verified template of each create (by its token), for a rent sent again."""
+
+
+class _OneTimeTemplates(TemplateProvider):
+    """Templates Celium deletes with the pod that uses them."""
+
+    kind = "celium one-time template"
+
+    def create_object(self, inputs: TemplateInputs, token: str) -> ApiTemplate:
+        body = {**template_body(inputs), "one_time_template": True}
+        return self.client().create_template(body)
+
+
+def split_image(image: str) -> tuple[str, str]:
+    """'repo:tag' -> (repo, tag), tag 'latest' if none; a ':' before the last '/' is a
+    registry port."""
+    head, _, last = image.rpartition("/")
+    name, _, tag = last.partition(":")
+    return (f"{head}/{name}" if head else name), (tag or "latest")
+
+
+def check_image(image: str) -> str:
+    """Raise ValueError unless ``image`` is a 'repository:tag' Celium can run."""
+    repository, tag = split_image(image)
+    TemplateInputs(name="check", docker_image=repository, docker_image_tag=tag)
+    return image
+
+
+def rent_on_own_template(
+    client: CeliumClient,
+    template: TemplateInputs,
+    token: str,
+    what: str,
+    rent: Callable[[str], T],
+) -> T:
+    """``rent(template_id)`` on a verified one-time template made for ``template`` (the
+    same one for every retry of the create ``token``), deleted if the rent definitely
+    failed (nothing uses it)."""
+    with _templates_lock:
+        template_id = _templates.get(token)
+    if template_id is None:
+        template_id = _verified(template, what).id
+        with _templates_lock:
+            _templates[token] = template_id
+    try:
+        return rent(template_id)
+    except BaseException as exc:
+        if not getattr(exc, "outcome_unknown", False):
+            client.delete_template(template_id)
+        raise
+
+
+def _verified(inputs: TemplateInputs, what: str) -> ApiTemplate:
+    """The template, made once (or adopted from a run that was interrupted) and
+    verified; deleted if verification fails."""
+    templates = _OneTimeTemplates()
+    made = lifecycle.obtain(templates, inputs, f"{what} template")
+    watch = lifecycle.Watch(templates, made, inputs.model_dump(), f"{what} template")
+    verified = watch.ready_or_discarded(inputs, timeout=inputs.wait_timeout, record=lambda t: t)
+    report(f"{what}: template {verified.id} verified")
+    return verified
