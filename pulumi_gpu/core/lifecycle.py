@@ -322,7 +322,13 @@ class Watch(Generic[ObjT]):
             if self.provider.observe(self.current).phase is not Phase.ENDED:
                 self.current = self.provider.after_ready(self.current, inputs)
                 self.converge(inputs, timeout=timeout)
-            return record(self.current)
+            recorded = record(self.current)
+            if engine_gone():  # it became ready just as the engine died: never recorded
+                raise EngineGone(
+                    f"{self.what}: the Pulumi engine exited as it became ready; it could not "
+                    "record the object, so it is deleted rather than left billing unseen"
+                )
+            return recorded
         except BaseException as failure:
             report(f"{self.what}: deleting it because it did not become ready")
             try:

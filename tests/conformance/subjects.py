@@ -54,6 +54,9 @@ class Subject:
     shares_table: bool = False
     """Another kind's objects show in the same emulator table (pods of Pods and Jobs):
     the subject's are told apart by their name."""
+    waits_for_also: tuple[str, ...] = ()
+    """Emulator tables of other objects its create makes and waits for (a Celium Job's
+    template): a failure planned there for another kind may be taken by it instead."""
     tries: int = 1
     """Objects a create makes when each fails to start (a placed pod tries the next offer,
     up to its ``max_attempts``)."""
@@ -144,6 +147,7 @@ SUBJECTS: dict[str, dict[str, Any]] = dict(
             objects="pods",
             create=("POST", "/executors/*/rent"),
             also_creates=(("POST", "/templates"),),
+            waits_for_also=("templates",),
             fails=True,
             record=True,
             shares_table=True,

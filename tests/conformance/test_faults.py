@@ -88,8 +88,11 @@ def test_failure_during_the_wait(fleet: Make) -> None:
     """Each new object fails while pulumi waits for it: nothing may be left billing."""
     run = fleet("failure during the wait", only=_waits)
     for s in run.subjects:
+        cloud = run.emulator.clouds[s.cloud]
         for _ in range(s.tries):
-            run.emulator.clouds[s.cloud].fail_next(s.objects, f"conformance: {s.name} broke")
+            cloud.fail_next(s.objects, f"conformance: {s.name} broke")
+        for objects in s.waits_for_also:  # whichever takes which, every subject fails
+            cloud.fail_next(objects, f"conformance: {s.name} broke")
     result = run.run("up", expect_failure=True)
     assert set(result.failed_resources) == {s.name for s in run.subjects}, result.text()
     for s in run.subjects:
