@@ -526,6 +526,7 @@ class Pod(Machine, module="celium", name="Pod"):
         volume_id: pulumi.Input[str] | None = None,
         name: pulumi.Input[str] | None = None,
         wait_timeout: pulumi.Input[float] | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a pod; see :class:`PodInputs` for every input's rules."""
@@ -543,6 +544,7 @@ class Pod(Machine, module="celium", name="Pod"):
                 "selector": selector,
                 "volume_id": volume_id,
                 "wait_timeout": wait_timeout,
+                "adopt_id": adopt_id,
             },
             opts,
         )

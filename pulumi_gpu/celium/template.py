@@ -253,6 +253,7 @@ class Template(GpuResource, module="celium", name="Template"):
         readme: pulumi.Input[str] | None = None,
         name: pulumi.Input[str] | None = None,
         wait_timeout: pulumi.Input[float] | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a template; see :class:`TemplateInputs` for every input's rules."""
@@ -274,6 +275,7 @@ class Template(GpuResource, module="celium", name="Template"):
                 "description": description,
                 "readme": readme,
                 "wait_timeout": wait_timeout,
+                "adopt_id": adopt_id,
             },
             opts,
         )

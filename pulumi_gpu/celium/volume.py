@@ -95,12 +95,17 @@ class Volume(GpuResource, module="celium", name="Volume"):
         *,
         name: pulumi.Input[str] | None = None,
         description: pulumi.Input[str] | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a volume; see :class:`VolumeInputs`."""
         self._register(
             VolumeProvider(),
             resource_name,
-            {"name": name or default_name(resource_name), "description": description},
+            {
+                "name": name or default_name(resource_name),
+                "description": description,
+                "adopt_id": adopt_id,
+            },
             opts,
         )

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, get_args
 
 from pulumi.output import Unknown
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import ErrorDetails
 
 from pulumi_gpu.core.budget import Price
@@ -45,6 +45,7 @@ inputs also set ``allow_replacement=True`` (the model must declare that field)."
 
 POLICIES = ("replaceOnChange", "updateInPlace", "local")
 ALLOW_REPLACEMENT = "allow_replacement"
+ADOPT_ID = "adopt_id"
 
 
 class _SecretValue:
@@ -81,6 +82,19 @@ class ResourceInputs(BaseModel):
     """Base of a resource's inputs. Unknown fields are errors: they catch typos."""
 
     model_config = ConfigDict(extra="forbid")
+
+    adopt_id: str | None = Field(
+        None,
+        min_length=1,
+        description=(
+            "Take over the existing cloud object with this id instead of creating one "
+            "(`pulumi import` does not work for dynamic providers). The object must match "
+            "the inputs where a change would replace it; other differences are applied as "
+            "an update. From then on it is managed like any other: `pulumi destroy` "
+            "deletes it. Used only when the resource is created."
+        ),
+        json_schema_extra=LOCAL,
+    )
 
     def hourly_price(self) -> Price:
         """The most the object may cost per hour, for a budget (see ``core.budget``);

@@ -66,6 +66,7 @@ class Claims:
         self._lock = threading.Lock()
         self._held: set[tuple[str, str]] = set()
         self._naming: dict[tuple[str, str], threading.Lock] = {}
+        self._replaced_adoptions: set[tuple[str, str]] = set()
 
     def hold(self, kind: str, object_id: str) -> None:
         with self._lock:
@@ -74,6 +75,16 @@ class Claims:
     def held(self, kind: str, object_id: str) -> bool:
         with self._lock:
             return (kind, object_id) in self._held
+
+    def replacing_adopted(self, kind: str, adopt_id: str) -> None:
+        """A resource that adopted ``adopt_id`` is being replaced: its next create (the
+        replacement, with the same inputs) makes a new object instead of adopting."""
+        with self._lock:
+            self._replaced_adoptions.add((kind, adopt_id))
+
+    def adoption_replaced(self, kind: str, adopt_id: str) -> bool:
+        with self._lock:
+            return (kind, adopt_id) in self._replaced_adoptions
 
     @contextmanager
     def naming(self, kind: str, name: str) -> Iterator[None]:

@@ -15,6 +15,9 @@ turns the engine's calls into the same behaviour for every kind:
 - ``create``/``read``/``update``/``delete`` run the lifecycle (``lifecycle``): adopt or
   create once, wait on phases, converge, clean up, and fail closed when an update did
   not apply a changed field.
+- ``adopt_id`` (an input of every kind) takes over an existing object: ``check`` refuses
+  one that is missing, failed, or would need a replacement to match the inputs; the
+  create then applies the other differences as the kind's own update would.
 
 Every resource's outputs carry ``status`` (a :class:`~pulumi_gpu.core.phases.Phase`),
 ``cloud_status`` (the cloud's own word) and ``account`` (who made it, never a secret).
@@ -46,6 +49,7 @@ from pulumi_gpu.core.config import use_stack_config
 from pulumi_gpu.core.errors import AuthenticationError, GpuCloudError, NotFoundError
 from pulumi_gpu.core.http import ApiClient
 from pulumi_gpu.core.inputs import (
+    ADOPT_ID,
     ALLOW_REPLACEMENT,
     ResourceInputs,
     contains_unknown,
@@ -57,6 +61,7 @@ from pulumi_gpu.core.inputs import (
     under_unknown,
     unknown_paths,
 )
+from pulumi_gpu.core.log import report
 from pulumi_gpu.core.phases import Observed, Phase
 from pulumi_gpu.core.workers import raise_worker_limit
 
@@ -126,12 +131,21 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
                     new = self.inputs_model.model_validate(values)
                     failures += self.check_change(old, new)  # type: ignore[arg-type]
         if not failures:
+            failures += self._adoption_failures(without_provider(olds), values)
+        if not failures:
             failures += self.check_inputs(without_provider(olds), values)
         return CheckResult(news, failures)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         lifecycle.claims.hold(self.kind, id_)
-        olds, news = without_provider(olds), without_provider(news)
+        planned = self._planned(id_, without_provider(olds), without_provider(news))
+        adopted = olds.get(ADOPT_ID)
+        if planned.replaces and isinstance(adopted, str):
+            lifecycle.claims.replacing_adopted(self.kind, adopted)
+        return planned
+
+    def _planned(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """The diff of ``olds`` (the object as it is) against ``news``."""
         replaces: list[str] = []
         changed = False
         for field in self.changed_fields(olds, news):
@@ -158,6 +172,8 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = self._inputs(props)
+        if self._adopting(inputs.adopt_id):
+            return self._adopt(str(inputs.adopt_id), props)
         state = {**inputs.model_dump(), **without_provider(props)}
         what = self.describe(state)
         made = lifecycle.obtain(self, inputs, what)
@@ -217,6 +233,91 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
         lifecycle.claims.hold(self.kind, id_)
         state = without_provider(props)
         lifecycle.delete_and_wait(self, id_, state, self.describe(state))
+
+    # -- adopting an existing object --------------------------------------------------
+
+    def _adopting(self, adopt_id: Any) -> bool:
+        """True for a create that takes ``adopt_id`` over (not for the replacement of
+        what a resource adopted: that is created anew)."""
+        return isinstance(adopt_id, str) and not lifecycle.claims.adoption_replaced(
+            self.kind, adopt_id
+        )
+
+    def _adopt(self, adopt_id: str, props: dict[str, Any]) -> CreateResult:
+        """Take over the object ``adopt_id`` names: its differences from the inputs are
+        applied by the kind's update; a failure leaves it as it was (it is not ours to
+        delete until it is recorded)."""
+        news = without_provider(props)
+        with lifecycle.claims.naming(self.kind, adopt_id):
+            if lifecycle.claims.held(self.kind, adopt_id):
+                raise GpuCloudError(
+                    f"{self.describe(news)}: {self.kind} {adopt_id} is already managed by "
+                    "this stack; adopt_id can name an object once"
+                )
+            live = self._adoptable(adopt_id, news)
+            lifecycle.claims.hold(self.kind, adopt_id)
+        report(f"{self.describe(news)}: adopting {adopt_id} (nothing is created)")
+        done = self.update(adopt_id, live, props)
+        return CreateResult(adopt_id, done.outs)
+
+    def _adoptable(self, adopt_id: str, news: Mapping[str, Any]) -> dict[str, Any]:
+        """The input-named values of the object ``adopt_id`` names, as it is; refused
+        (GpuCloudError) if it does not exist or cannot become what ``news`` declares
+        without a replacement."""
+        as_found = {**news, "name": None}  # it may have another name than the declared one
+        obj = self._refreshed(adopt_id, as_found)
+        seen = self.observe(obj) if obj is not None else None
+        if seen is None or seen.phase in (Phase.GONE, Phase.DELETING):
+            raise GpuCloudError(
+                f"no {self.kind} {adopt_id} exists for the configured credentials "
+                f"({self.client().account()})"
+            )
+        assert obj is not None
+        live = {**news, **self.reflect(obj, news), **self._outputs(obj, news)}
+        replaces = self._planned(adopt_id, live, dict(news)).replaces or []
+        if "status" in replaces:
+            raise GpuCloudError(
+                f"{self.kind} {adopt_id} is {seen.status} ({seen.phase.value}): it cannot be "
+                "adopted as it is; delete it, or leave adopt_id out to create a new one"
+            )
+        if replaces:
+            secrets = self.inputs_model.secret_fields()
+            details = "; ".join(
+                f"{field} differs (secret)"
+                if field in secrets
+                else f"{field} is {show(live.get(field))}, declared {show(news.get(field))}"
+                for field in replaces
+            )
+            raise GpuCloudError(
+                f"{self.kind} {adopt_id} differs from the inputs where a change replaces "
+                f"it ({details}); declare it as it is to adopt it (a later change then "
+                "replaces it as usual)"
+            )
+        return live
+
+    def _adoption_failures(
+        self, olds: Mapping[str, Any], values: Mapping[str, Any]
+    ) -> list[CheckFailure]:
+        """``adopt_id`` checked at preview: the object exists and can be taken over."""
+        adopt_id = values.get(ADOPT_ID)
+        if olds:
+            if adopt_id is None or contains_unknown(adopt_id) or adopt_id == olds.get(ADOPT_ID):
+                return []
+            return [
+                CheckFailure(
+                    ADOPT_ID,
+                    "adopt_id is used only when the resource is created, and this one exists "
+                    "already; keep the old value or remove it (to take over another object, "
+                    "declare another resource)",
+                )
+            ]
+        if not self._adopting(adopt_id) or contains_unknown(values):
+            return []
+        try:
+            self._adoptable(str(adopt_id), values)
+        except GpuCloudError as exc:
+            return [CheckFailure(ADOPT_ID, str(exc))]
+        return []
 
     # -- what a kind declares: its cloud object ---------------------------------------
 

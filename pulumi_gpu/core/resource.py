@@ -40,6 +40,12 @@ class GpuResource(pulumi.dynamic.Resource):
         inputs: Mapping[str, Any],
         opts: pulumi.ResourceOptions | None,
     ) -> None:
+        if opts is not None and opts.import_:
+            raise pulumi.RunError(
+                f"{provider.kind} {resource_name}: ResourceOptions(import_=...) does not work "
+                "with pulumi-gpu (Pulumi cannot import into dynamic providers); take the "
+                f"object over with adopt_id={opts.import_!r} instead"
+            )
         props: dict[str, Any] = {k: v for k, v in inputs.items() if v is not None}
         _hold_to_budget(provider, resource_name, props)
         secret_inputs = provider.inputs_model.secret_fields()

@@ -81,9 +81,12 @@ def export(declared: dict[str, tuple[Entry, GpuResource]]) -> None:
 
     ssh = each("ssh_command")
     pulumi.export("resources", {name: resource.id for name, (_, resource) in declared.items()})
-    pulumi.export(
+    names = list(ssh)
+    pulumi.export(  # (Output.all of no outputs is a list, so the names are zipped back)
         "ssh",
-        pulumi.Output.all(**ssh).apply(lambda found: {n: c for n, c in found.items() if c}),
+        pulumi.Output.all(*ssh.values()).apply(
+            lambda commands: {n: c for n, c in zip(names, commands, strict=True) if c}
+        ),
     )
     jobs = {n: r.status for n, (_, r) in declared.items() if isinstance(r, JobRecord)}
     if jobs:
@@ -102,7 +105,6 @@ def export(declared: dict[str, tuple[Entry, GpuResource]]) -> None:
             lambda values: round(sum(float(v or 0) for v in values), 4)
         ),
     )
-    names = list(ssh)
     pulumi.export(
         "ssh_config",
         pulumi.Output.all(*(ssh[n] for n in names)).apply(

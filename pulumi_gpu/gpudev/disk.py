@@ -257,6 +257,7 @@ class Disk(GpuResource, module="gpudev", name="Disk"):
         size_gb: pulumi.Input[int] | None = None,
         allow_replacement: pulumi.Input[bool] | None = None,
         wait_timeout: pulumi.Input[float] | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a disk; see :class:`DiskInputs`."""
@@ -268,6 +269,7 @@ class Disk(GpuResource, module="gpudev", name="Disk"):
                 "size_gb": size_gb,
                 "allow_replacement": allow_replacement,
                 "wait_timeout": wait_timeout,
+                "adopt_id": adopt_id,
             },
             opts,
         )

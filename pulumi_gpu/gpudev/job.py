@@ -423,6 +423,7 @@ class Job(JobRecord, module="gpudev", name="Job"):
         wait: pulumi.Input[str] | None = None,
         run_id: pulumi.Input[str] | None = None,
         wait_timeout: pulumi.Input[float] | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a job; see :class:`JobInputs` for every input's rules."""
@@ -446,6 +447,7 @@ class Job(JobRecord, module="gpudev", name="Job"):
                 "wait": wait,
                 "run_id": run_id,
                 "wait_timeout": wait_timeout,
+                "adopt_id": adopt_id,
             },
             opts,
         )

@@ -165,6 +165,16 @@ class PodInputs(ResourceInputs):
             )
         return value
 
+    @field_validator("adopt_id")
+    @classmethod
+    def _not_adopted(cls, value: str | None) -> str | None:
+        if value is not None:
+            raise ValueError(
+                "a placed pod cannot adopt an existing pod (it rents from an offer); adopt it "
+                "with the kind of its cloud instead, e.g. runpod.Pod(adopt_id=...)"
+            )
+        return value
+
     @field_validator("clouds")
     @classmethod
     def _clouds(cls, value: list[str]) -> list[str]:
@@ -460,6 +470,7 @@ class Pod(Machine, module="market", name="Pod"):
         name: pulumi.Input[str] | None = None,
         max_attempts: pulumi.Input[int] | None = None,
         wait_timeout: pulumi.Input[float] | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a placed pod; see :class:`PodInputs` for every input's rules."""
@@ -479,6 +490,7 @@ class Pod(Machine, module="market", name="Pod"):
                 "disk_gb": disk_gb,
                 "max_attempts": max_attempts,
                 "wait_timeout": wait_timeout,
+                "adopt_id": adopt_id,
             },
             opts,
         )

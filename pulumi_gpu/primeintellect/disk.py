@@ -234,6 +234,7 @@ class Disk(GpuResource, module="primeintellect", name="Disk"):
         allow_replacement: pulumi.Input[bool] | None = None,
         name: pulumi.Input[str] | None = None,
         wait_timeout: pulumi.Input[float] | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a disk; see :class:`DiskInputs` for every input's rules."""
@@ -248,6 +249,7 @@ class Disk(GpuResource, module="primeintellect", name="Disk"):
                 "cloud_id": cloud_id,
                 "allow_replacement": allow_replacement,
                 "wait_timeout": wait_timeout,
+                "adopt_id": adopt_id,
             },
             opts,
         )

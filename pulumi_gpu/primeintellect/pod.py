@@ -259,6 +259,7 @@ class Pod(Machine, module="primeintellect", name="Pod"):
         auto_restart: pulumi.Input[bool] | None = None,
         name: pulumi.Input[str] | None = None,
         wait_timeout: pulumi.Input[float] | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a pod; see :class:`PodInputs` for every input's rules."""
@@ -287,6 +288,7 @@ class Pod(Machine, module="primeintellect", name="Pod"):
                 "disk_ids": disk_ids,
                 "auto_restart": auto_restart,
                 "wait_timeout": wait_timeout,
+                "adopt_id": adopt_id,
             },
             opts,
         )

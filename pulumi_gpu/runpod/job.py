@@ -191,6 +191,7 @@ class Job(JobRecord, module="runpod", name="Job"):
         log_lines: pulumi.Input[int] | None = None,
         name: pulumi.Input[str] | None = None,
         wait_timeout: pulumi.Input[float] | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a job; see :class:`JobInputs` for every input's rules."""
@@ -224,6 +225,7 @@ class Job(JobRecord, module="runpod", name="Job"):
                 "run_id": run_id,
                 "log_lines": log_lines,
                 "wait_timeout": wait_timeout,
+                "adopt_id": adopt_id,
             },
             opts,
         )

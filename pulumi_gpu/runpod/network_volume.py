@@ -195,6 +195,7 @@ class NetworkVolume(GpuResource, module="runpod", name="NetworkVolume"):
         type: pulumi.Input[str] | None = None,
         allow_replacement: pulumi.Input[bool] | None = None,
         name: pulumi.Input[str] | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a network volume; see :class:`NetworkVolumeInputs`."""
@@ -207,6 +208,7 @@ class NetworkVolume(GpuResource, module="runpod", name="NetworkVolume"):
                 "data_center_id": data_center_id,
                 "type": type,
                 "allow_replacement": allow_replacement,
+                "adopt_id": adopt_id,
             },
             opts,
         )

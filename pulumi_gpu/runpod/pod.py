@@ -73,6 +73,13 @@ def reflected(pod: ApiPod, state: Mapping[str, Any]) -> dict[str, Any]:
     ):
         if state.get(name) is not None:
             live[name] = value
+    if state.get("gpu_type") is not None:
+        live["gpu_type"] = pod.gpu.id if pod.gpu else None
+        live["gpu_count"] = pod.gpu.count if pod.gpu else None
+    if state.get("cpu_flavor") is not None:
+        live["cpu_flavor"] = pod.cpu.id if pod.cpu else None
+    if state.get("cloud_type") is not None and pod.cloud:
+        live["cloud_type"] = pod.cloud
     wanted = dict(state.get("env") or {})
     live["env"] = {k: pod.env[k] for k in wanted if k in pod.env}
     if state.get("ssh_public_keys"):
@@ -361,6 +368,7 @@ class Pod(Machine, module="runpod", name="Pod"):
         desired_status: pulumi.Input[str] | None = None,
         name: pulumi.Input[str] | None = None,
         wait_timeout: pulumi.Input[float] | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a pod; see :class:`PodInputs` for every input's rules."""
@@ -391,6 +399,7 @@ class Pod(Machine, module="runpod", name="Pod"):
                 "start_jupyter": start_jupyter,
                 "desired_status": desired_status,
                 "wait_timeout": wait_timeout,
+                "adopt_id": adopt_id,
             },
             opts,
         )

@@ -290,6 +290,7 @@ class Template(GpuResource, module="runpod", name="Template"):
         start_jupyter: pulumi.Input[bool] | None = None,
         allowed_cuda_versions: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
         name: pulumi.Input[str] | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a template; see :class:`TemplateInputs` for every input's rules."""
@@ -309,6 +310,7 @@ class Template(GpuResource, module="runpod", name="Template"):
                 "start_ssh": start_ssh,
                 "start_jupyter": start_jupyter,
                 "allowed_cuda_versions": allowed_cuda_versions,
+                "adopt_id": adopt_id,
             },
             opts,
         )

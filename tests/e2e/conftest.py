@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from pulumi_gpu.emulator import Emulator, EmulatorServer
-from tests.support.stack import ProgramStack
+from tests.support.stack import REPO_ROOT, ProgramStack
 
 SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB/6vi7VtlHAbDYurbV/k70dQql4m7GcdCuBtYMCu/t8 e2e"
 CELIUM_KEY = "celium-emulator-key"
@@ -33,5 +33,21 @@ def cloud_stack(
             env=env,
             **kwargs,
         )
+
+    return make
+
+
+@pytest.fixture
+def fleet_stack(cloud_stack: Callable[..., ProgramStack]) -> Callable[[str], ProgramStack]:
+    """Factory for a stack of the repository's fleet program, with ``text`` as its file."""
+
+    def make(text: str) -> ProgramStack:
+        stack = cloud_stack(
+            REPO_ROOT,
+            only=["Pulumi.yaml", "__main__.py"],
+            secrets={"hfToken": "hf_e2e_secret_token", "jupyterPassword": "jupyter-e2e-pass"},
+        )
+        stack.write_file("fleet.yaml", text)
+        return stack
 
     return make

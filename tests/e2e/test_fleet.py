@@ -16,20 +16,6 @@ pytestmark = pytest.mark.e2e
 EXAMPLE = REPO_ROOT / "examples" / "fleet.yaml"
 
 
-@pytest.fixture
-def fleet_stack(cloud_stack: Callable[..., ProgramStack]) -> Callable[[str], ProgramStack]:
-    def make(text: str) -> ProgramStack:
-        stack = cloud_stack(
-            REPO_ROOT,
-            only=["Pulumi.yaml", "__main__.py"],
-            secrets={"hfToken": "hf_e2e_secret_token", "jupyterPassword": "jupyter-e2e-pass"},
-        )
-        stack.write_file("fleet.yaml", text)
-        return stack
-
-    return make
-
-
 def edit(stack: ProgramStack, change: Callable[[dict], None]) -> None:
     data = yaml.safe_load((stack.project_dir / "fleet.yaml").read_text())
     change(data)

@@ -54,7 +54,8 @@ def test_every_problem_of_a_broken_fleet_is_located() -> None:
         "fleet.yaml:10:5: templates.vllm.docker_image: put the tag in docker_image_tag",
         "fleet.yaml:11:5: templates.vllm.internal_ports: ports must be between 1 and 65535",
         "fleet.yaml:12:3: templates.base.cloud: cloud is required",
-        "fleet.yaml:17:5: disks.data.size: unknown input 'size'; allowed: description, name",
+        "fleet.yaml:17:5: disks.data.size: unknown input 'size'; allowed: adopt_id, description, "
+        "name",
         "fleet.yaml:21:5: pods.trainer.template: no templates entry named 'vlm' (did you mean "
         "'vllm'?)",
         "fleet.yaml:22:33: pods.trainer.selector.gpu_count: Input should be greater than or equal "

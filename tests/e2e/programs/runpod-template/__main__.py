@@ -10,6 +10,7 @@ template = runpod.Template(
     env={"MODE": config.get("mode") or "train"},
     container_disk_gb=config.get_int("disk") or 40,
     volume_gb=20,
+    opts=pulumi.ResourceOptions(import_=config.get("importId")),
 )
 pod = runpod.Pod(
     "worker",

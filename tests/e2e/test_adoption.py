@@ -1,0 +1,251 @@
+"""Taking over what exists (adopt_id), on every cloud: objects made with the cloud's own
+API by hand, adopted by a fleet file, then edited and destroyed through Pulumi."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from pulumi_gpu.emulator import Emulator, EmulatorServer
+from tests.e2e.conftest import SSH_KEY
+from tests.support.stack import ProgramStack
+
+pytestmark = pytest.mark.e2e
+
+RTX_4090 = "NVIDIA GeForce RTX 4090"
+IMAGE = "runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04"
+
+
+class ByHand:
+    """The clouds' APIs called directly, as a person with curl would."""
+
+    def __init__(self, emulator: Emulator, server: EmulatorServer) -> None:
+        settings, secrets = emulator.stack_config(server.url())
+        self.urls = {
+            "runpod": settings["pulumi-gpu:runpodEndpoint"],
+            "primeintellect": settings["pulumi-gpu:primeEndpoint"],
+            "celium": settings["pulumi-gpu:celiumEndpoint"],
+        }
+        self.headers = {
+            "runpod": {"Authorization": f"Bearer {secrets['pulumi-gpu:runpodApiKey']}"},
+            "primeintellect": {"Authorization": f"Bearer {secrets['pulumi-gpu:primeApiKey']}"},
+            "celium": {"X-API-KEY": secrets["pulumi-gpu:celiumApiKey"]},
+        }
+
+    def call(self, cloud: str, method: str, path: str, **kwargs: Any) -> Any:
+        response = httpx.request(
+            method, self.urls[cloud] + path, headers=self.headers[cloud], timeout=10, **kwargs
+        )
+        assert response.is_success, f"{method} {path}: {response.status_code} {response.text}"
+        return response.json() if response.content else None
+
+    def until(self, cloud: str, path: str, done: Callable[[Any], bool]) -> Any:
+        for _ in range(300):
+            seen = self.call(cloud, "GET", path)
+            if done(seen):
+                return seen
+            time.sleep(0.1)
+        raise AssertionError(f"{cloud} {path} never got there: {seen}")
+
+
+@pytest.fixture
+def by_hand(emulator: Emulator, emulator_server: EmulatorServer) -> ByHand:
+    return ByHand(emulator, emulator_server)
+
+
+def fleet(entries: dict[str, Any]) -> str:
+    return yaml.safe_dump(entries, sort_keys=False)
+
+
+def writes(emulator: Emulator) -> int:
+    return sum(1 for r in emulator.requests.find() if r.method != "GET")
+
+
+def test_runpod_pod_is_adopted_renamed_edited_and_destroyed(
+    fleet_stack: Callable[[str], ProgramStack], emulator: Emulator, by_hand: ByHand
+) -> None:
+    made = by_hand.call(
+        "runpod",
+        "POST",
+        "/pods",
+        json={"name": "made-by-hand", "image": IMAGE, "gpu": {"id": RTX_4090, "count": 1}},
+    )
+    pod_id = made["id"]
+    by_hand.until("runpod", f"/pods/{pod_id}", lambda p: p["status"] == "RUNNING")
+    entry = {"cloud": "runpod", "adopt_id": pod_id, "gpu_type": RTX_4090, "image": IMAGE}
+    stack = fleet_stack(fleet({"pods": {"trainer": entry}}))
+
+    emulator.requests.clear()
+    assert stack.preview().ops() == {"trainer": "create"}
+    assert writes(emulator) == 0, "preview only reads the pod it would adopt"
+
+    assert stack.up().ops() == {"trainer": "create"}
+    assert emulator.leftovers()["runpod"]["pods"] == [pod_id], "nothing new was rented"
+    declared = stack.resources()["trainer"]
+    assert declared["id"] == pod_id
+    assert emulator.runpod.get_pod("user_1", pod_id)["name"] == declared["outputs"]["name"]
+    assert declared["outputs"]["name"] != "made-by-hand", "the declared name is applied"
+    assert stack.preview().ops() == {}, "adopted as declared: nothing left to change"
+
+    entry["env"] = {"MODE": "serve"}
+    stack.write_file("fleet.yaml", fleet({"pods": {"trainer": entry}}))
+    assert stack.up().ops() == {"trainer": "update"}
+    assert emulator.runpod.get_pod("user_1", pod_id)["env"]["MODE"] == "serve"
+    assert emulator.leftovers()["runpod"]["pods"] == [pod_id]
+
+    stack.destroy()
+    assert emulator.leftovers()["runpod"]["pods"] == []
+
+
+def test_adoption_mistakes_are_refused_at_preview_with_nothing_sent(
+    fleet_stack: Callable[[str], ProgramStack], emulator: Emulator, by_hand: ByHand
+) -> None:
+    made = by_hand.call(
+        "runpod",
+        "POST",
+        "/pods",
+        json={"name": "made-by-hand", "image": IMAGE, "gpu": {"id": RTX_4090, "count": 1}},
+    )
+    wrong_gpu = {"cloud": "runpod", "adopt_id": made["id"], "gpu_type": "NVIDIA L40S"}
+    missing = {"cloud": "runpod", "adopt_id": "nosuchpod", "gpu_type": RTX_4090}
+    for entry in (wrong_gpu, missing):
+        entry["image"] = IMAGE
+    stack = fleet_stack(fleet({"pods": {"trainer": wrong_gpu}}))
+
+    emulator.requests.clear()
+    text = stack.preview(expect_failure=True).text()
+    assert "adopt_id" in text
+    assert "gpu_type is 'NVIDIA GeForce RTX 4090', declared 'NVIDIA L40S'" in text
+    stack.write_file("fleet.yaml", fleet({"pods": {"trainer": missing}}))
+    text += stack.preview(expect_failure=True).text()
+    assert "no runpod Pod nosuchpod exists for the configured credentials" in text
+    assert "Traceback" not in text
+    assert writes(emulator) == 0
+    assert emulator.leftovers()["runpod"]["pods"] == [made["id"]]
+
+
+def test_primeintellect_pod_is_adopted_then_replaced_by_an_edit(
+    fleet_stack: Callable[[str], ProgramStack], emulator: Emulator, by_hand: ByHand
+) -> None:
+    (row, *_) = by_hand.call(
+        "primeintellect", "GET", "/availability/gpus", params={"gpu_type": "H100_80GB"}
+    )["items"]
+    pod = {
+        "name": "made-by-hand",
+        "cloudId": row["cloudId"],
+        "gpuType": row["gpuType"],
+        "socket": row["socket"],
+        "gpuCount": row["gpuCount"],
+        "dataCenterId": row["dataCenter"],
+    }
+    made = by_hand.call(
+        "primeintellect", "POST", "/pods/", json={"pod": pod, "provider": {"type": row["provider"]}}
+    )
+    pod_id = made["id"]
+    entry = {
+        "cloud": "primeintellect",
+        "adopt_id": pod_id,
+        "name": "made-by-hand",  # a Prime pod cannot be renamed: declared as it is
+        "gpu_type": "H100_80GB",
+        "gpu_count": row["gpuCount"],
+    }
+    stack = fleet_stack(fleet({"pods": {"h100": entry}}))
+    assert stack.up().ops() == {"h100": "create"}
+    assert emulator.leftovers()["primeintellect"]["pods"] == [pod_id]
+    assert stack.outputs()["ssh"]["h100"].startswith("ssh ")
+    assert stack.preview().ops() == {}
+
+    entry["name"] = "renamed"  # the usual diff: a Prime pod is replaced to change this
+    stack.write_file("fleet.yaml", fleet({"pods": {"h100": entry}}))
+    assert stack.up().ops() == {"h100": "replace"}
+    (new_id,) = emulator.leftovers()["primeintellect"]["pods"]
+    assert new_id != pod_id, "the adopted pod was replaced and deleted"
+
+    stack.destroy()
+    assert emulator.leftovers()["primeintellect"]["pods"] == []
+
+
+def test_celium_pod_is_adopted_and_renamed(
+    fleet_stack: Callable[[str], ProgramStack], emulator: Emulator, by_hand: ByHand
+) -> None:
+    template = by_hand.call(
+        "celium",
+        "POST",
+        "/templates",
+        json={
+            "name": "by-hand",
+            "docker_image": "daturaai/pytorch",
+            "docker_image_tag": "latest",
+            "internal_ports": [22],
+        },
+    )
+    by_hand.until(
+        "celium", f"/templates/{template['id']}", lambda t: t["status"] == "VERIFY_SUCCESS"
+    )
+    executor = by_hand.call("celium", "GET", "/executors")[0]
+    rented = by_hand.call(
+        "celium",
+        "POST",
+        f"/executors/{executor['id']}/rent",
+        json={
+            "pod_name": "made-by-hand",
+            "template_id": template["id"],
+            "user_public_key": [SSH_KEY],
+        },
+    )
+    pod_id = rented["id"]
+    entry = {
+        "cloud": "celium",
+        "adopt_id": pod_id,
+        "name": "trainer-1",
+        "template_id": template["id"],
+        "executor_id": executor["id"],
+        "ssh_public_keys": [SSH_KEY],
+    }
+    stack = fleet_stack(fleet({"pods": {"trainer": entry}}))
+    assert stack.up().ops() == {"trainer": "create"}
+    assert emulator.leftovers()["celium"]["pods"] == [pod_id]
+    assert by_hand.call("celium", "GET", f"/pods/{pod_id}")["pod_name"] == "trainer-1"
+    assert stack.resources()["trainer"]["outputs"]["rented_executor_id"] == executor["id"]
+
+    entry["name"] = "trainer-2"
+    stack.write_file("fleet.yaml", fleet({"pods": {"trainer": entry}}))
+    assert stack.up().ops() == {"trainer": "update"}
+    assert by_hand.call("celium", "GET", f"/pods/{pod_id}")["pod_name"] == "trainer-2"
+
+    stack.destroy()
+    assert emulator.leftovers()["celium"]["pods"] == []
+
+
+def test_gpudev_disk_is_adopted_and_renamed(
+    fleet_stack: Callable[[str], ProgramStack], emulator: Emulator
+) -> None:
+    first = fleet_stack(fleet({"disks": {"work": {"cloud": "gpudev", "size_gb": 50}}}))
+    first.up()
+    disk_id = first.resources()["work"]["id"]
+    first.cli("state", "delete", first.resources()["work"]["urn"], "--yes")  # forgotten
+
+    adopted = {"cloud": "gpudev", "size_gb": 50, "adopt_id": disk_id, "name": "shared-work"}
+    other = fleet_stack(fleet({"disks": {"work": adopted}}))
+    assert other.up().ops() == {"work": "create"}
+    assert other.resources()["work"]["id"] == disk_id
+    assert emulator.leftovers()["gpudev"]["disks"] == ["emulator-user/shared-work"], (
+        "renamed, not made"
+    )
+    assert other.preview().ops() == {}
+    other.destroy()
+    assert emulator.leftovers()["gpudev"]["disks"] == []
+
+
+def test_import_option_is_refused_with_what_to_use_instead(cloud_stack, emulator: Emulator) -> None:
+    stack = cloud_stack("runpod-template", config={"importId": "tpl123"})
+    text = stack.preview(expect_failure=True).text()
+    assert "ResourceOptions(import_=...) does not work with pulumi-gpu" in text
+    assert "adopt_id='tpl123'" in text
+    assert "Traceback" not in text
+    assert emulator.is_empty()
