@@ -1,4 +1,5 @@
-"""Celium (Lium, Bittensor subnet 51): templates, pods, jobs, volumes and executor lookups.
+"""Celium (Lium, Bittensor subnet 51): templates, pods, jobs, volumes, SSH keys and
+executor lookups.
 
 Configuration: ``pulumi-gpu:celiumApiKey`` (secret) or ``CELIUM_API_KEY``; endpoint
 ``pulumi-gpu:celiumEndpoint`` or ``CELIUM_API_URL`` (default ``https://lium.io/api``).
@@ -7,6 +8,7 @@ Configuration: ``pulumi-gpu:celiumApiKey`` (secret) or ``CELIUM_API_KEY``; endpo
 from pulumi_gpu.celium.job import Job, JobInputs
 from pulumi_gpu.celium.lookups import Executor, get_executors
 from pulumi_gpu.celium.pod import ExecutorSelector, ExecutorSelectorArgs, Pod, PodInputs
+from pulumi_gpu.celium.ssh_key import SshKey, SshKeyInputs
 from pulumi_gpu.celium.template import Template, TemplateInputs
 from pulumi_gpu.celium.volume import Volume, VolumeInputs
 
@@ -18,6 +20,8 @@ __all__ = [
     "JobInputs",
     "Pod",
     "PodInputs",
+    "SshKey",
+    "SshKeyInputs",
     "Template",
     "TemplateInputs",
     "Volume",

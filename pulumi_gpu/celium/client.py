@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pulumi_gpu.celium.models import Executor, Pod, Template, User, Volume
+from pulumi_gpu.celium.models import Executor, Pod, SshKey, Template, User, Volume
 from pulumi_gpu.core.config import Setting, fingerprint, key_identity, shared_client
 from pulumi_gpu.core.http import ApiClient, HeaderAuth
 
@@ -81,6 +81,21 @@ class CeliumClient(ApiClient):
         params = {"tail": tail, "follow": "false"}
         body = self.request("GET", f"/pods/{pod_id}/logs", params=params, text=True)
         return str(body or "").splitlines()
+
+    # SSH keys
+    def list_ssh_keys(self) -> list[SshKey]:
+        return self.decode_list(SshKey, self.request("GET", "/ssh-keys"))
+
+    def create_ssh_key(self, name: str, public_key: str) -> SshKey:
+        body = {"name": name, "public_key": public_key}
+        return self.decode(SshKey, self.request("POST", "/ssh-keys", json=body))
+
+    def update_ssh_key(self, key_id: str, name: str, public_key: str) -> SshKey:
+        body = {"name": name, "public_key": public_key}
+        return self.decode(SshKey, self.request("PUT", f"/ssh-keys/{key_id}", json=body))
+
+    def delete_ssh_key(self, key_id: str) -> None:
+        self.request("DELETE", f"/ssh-keys/{key_id}")
 
     # volumes
     def list_volumes(self) -> list[Volume]:

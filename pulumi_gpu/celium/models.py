@@ -150,6 +150,12 @@ class User(_Response):
     id: str | int
 
 
+class SshKey(_Response):
+    id: str
+    name: str = ""
+    public_key: str = ""
+
+
 class Volume(_Response):
     id: str
     name: str = ""

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import re
 import shlex
 from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 PUBLIC_KEY = re.compile(
     r"^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)"
@@ -24,6 +30,31 @@ def check_public_keys(keys: list[str], field: str = "ssh_public_keys") -> list[s
                 "(expected 'ssh-ed25519 AAAA... comment' or ssh-rsa/ecdsa)"
             )
     return keys
+
+
+def _one_public_key(key: str) -> str:
+    if not PUBLIC_KEY.match(key.strip()):
+        raise ValueError(
+            "not an OpenSSH public key (expected 'ssh-ed25519 AAAA... comment' or "
+            "ssh-rsa/ecdsa; never the private key)"
+        )
+    return key.strip()
+
+
+PublicKey = Annotated[str, AfterValidator(_one_public_key)]
+"""An input holding one OpenSSH public key (surrounding blanks removed)."""
+
+
+def key_fingerprint(public_key: str) -> str:
+    """``SHA256:...``, as ``ssh-keygen -lf`` prints it: the same key (whatever its
+    comment) has the same fingerprint."""
+    blob = public_key.split()[1] if len(public_key.split()) > 1 else ""
+    try:
+        raw = base64.b64decode(blob, validate=True)
+    except (binascii.Error, ValueError):
+        raw = blob.encode()
+    digest = base64.b64encode(hashlib.sha256(raw).digest()).decode().rstrip("=")
+    return f"SHA256:{digest}"
 
 
 @dataclass(frozen=True)

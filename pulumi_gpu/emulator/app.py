@@ -10,12 +10,12 @@ fail-next for any object kind, refused rents, timings, wait records.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from email.utils import formatdate
+from http.client import responses
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
@@ -23,6 +23,8 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pulumi_gpu.emulator.base import EmulatedCloud
@@ -74,7 +76,7 @@ class FaultsAndLog:
             if rule.status is not None or rule.drop:
                 if rule.after_action:
                     await self.app(scope, receive, _discard)
-                await self._fault_answer(rule, record, send)
+                await self._fault_answer(rule, record, scope, receive, send)
                 return
 
         async def logged_send(message: Message) -> None:
@@ -86,8 +88,10 @@ class FaultsAndLog:
 
         await self.app(scope, receive, logged_send)
 
-    @staticmethod
-    async def _fault_answer(rule: FaultRule, record: RequestRecord, send: Send) -> None:
+    async def _fault_answer(
+        self, rule: FaultRule, record: RequestRecord, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """The injected answer: a drop, ``rule.body`` as JSON, or else the cloud's error."""
         if rule.drop:
             # Promise a body and stop early: the server closes, the client sees a drop.
             record.status = -1
@@ -104,13 +108,15 @@ class FaultsAndLog:
             await send({"type": "http.response.body", "body": b'{"id":', "more_body": True})
             return
         status = rule.status or 500
-        body = rule.body if rule.body is not None else {"detail": "Internal Server Error"}
-        headers = [(b"content-type", b"application/json")]
-        if rule.retry_after is not None:
-            headers.append((b"retry-after", str(int(rule.retry_after)).encode()))
+        headers = {} if rule.retry_after is None else {"Retry-After": str(int(rule.retry_after))}
+        answer: Response
+        if rule.body is not None:
+            answer = JSONResponse(rule.body, status, headers)
+        else:  # the cloud's own error shape (RunPod: problem+json)
+            error = CloudError(status, responses.get(status, "Error"), headers=headers)
+            answer = self.emulator.clouds[record.cloud].render_error(error)
         record.status = status
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": json.dumps(body).encode()})
+        await answer(scope, receive, send)
 
 
 async def _discard(message: Message) -> None:
@@ -306,9 +312,30 @@ def _refusals_as_400() -> Iterator[None]:
         raise CloudError(400, str(refused)) from None
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """The methods some route serves at the request's path (the ``Allow`` of a 405; the
+    router's own names only the first route that matched the path)."""
+    scope = {"type": "http", "path": request.url.path, "root_path": "", "headers": []}
+    return [
+        method
+        for method in _METHODS
+        if any(r.matches({**scope, "method": method})[0] is Match.FULL for r in request.app.routes)
+    ]
+
+
 def create_app(emulator: Emulator) -> FastAPI:
-    """The emulator as one ASGI application."""
-    app = FastAPI(title="pulumi-gpu cloud emulator", docs_url=f"/{ADMIN}/docs", openapi_url=None)
+    """The emulator as one ASGI application; ``/_emulator/docs`` documents its controls
+    (the clouds' own APIs are documented by their OpenAPI documents, not here)."""
+    app = FastAPI(
+        title="pulumi-gpu cloud emulator",
+        docs_url=f"/{ADMIN}/docs",
+        openapi_url=f"/{ADMIN}/openapi.json",
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+    )
     app.state.emulator = emulator
 
     @app.exception_handler(CloudError)
@@ -317,6 +344,17 @@ def create_app(emulator: Emulator) -> FastAPI:
         if cloud is None:  # a control under /_emulator
             return JSONResponse({"detail": exc.message}, exc.status, exc.headers)
         return cloud.render_error(exc)
+
+    @app.exception_handler(HTTPException)
+    async def no_such_route(request: Request, exc: HTTPException) -> Response:
+        """An unknown path (404) or method (405, with ``Allow``), in the cloud's error shape."""
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed_methods(request))
+        cloud = emulator.clouds.get(split_path(request.url.path)[0])
+        if cloud is None:
+            return JSONResponse({"detail": exc.detail}, exc.status_code, headers)
+        return cloud.render_error(CloudError(exc.status_code, str(exc.detail), headers=headers))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
@@ -328,7 +366,7 @@ def create_app(emulator: Emulator) -> FastAPI:
 
     app.include_router(_admin_router(emulator))
     for cloud in emulator.clouds.values():
-        app.include_router(cloud.router(), prefix=f"/{cloud.name}")
+        app.include_router(cloud.router(), prefix=f"/{cloud.name}", include_in_schema=False)
         app.include_router(cloud.admin_router(), prefix=f"/{ADMIN}/{cloud.name}")
     app.include_router(_cloud_controls())
     app.add_middleware(FaultsAndLog, emulator=emulator)

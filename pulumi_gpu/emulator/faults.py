@@ -17,7 +17,8 @@ class FaultRule:
 
     - ``delay``: real seconds of latency before anything else;
     - ``status``: answer with this status (and ``body``, ``retry_after``) instead of
-      the real answer;
+      the real answer; without a ``body``, in the cloud's own error shape (RunPod's
+      problem+json);
     - ``after_action``: let the request take effect first, then answer ``status``
       (a create that succeeded but looks failed);
     - ``drop``: close the connection without a complete answer (with

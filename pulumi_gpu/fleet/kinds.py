@@ -17,7 +17,7 @@ from pulumi_gpu.core.inputs import ResourceInputs
 from pulumi_gpu.core.resource import GpuResource
 from pulumi_gpu.market import pod as placed
 
-SECTIONS = ("templates", "disks", "pods", "jobs")
+SECTIONS = ("ssh_keys", "templates", "disks", "pods", "jobs")
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,9 @@ class Kind:
     section: str
     resource: type[GpuResource]
     inputs: type[ResourceInputs]
+    after_account_keys: bool = False
+    """Its objects get the account's SSH keys when made (RunPod pods with start_ssh): the
+    fleet's ``ssh_keys`` entries of its cloud are made first."""
 
     @property
     def title(self) -> str:
@@ -101,22 +104,31 @@ is one too)."""
 
 KINDS: tuple[Kind, ...] = (
     Kind(PLACED, "pods", placed.Pod, placed.PodInputs),
+    Kind("celium", "ssh_keys", celium.SshKey, celium.SshKeyInputs),
     Kind("celium", "templates", celium.Template, celium.TemplateInputs),
     Kind("celium", "disks", celium.Volume, celium.VolumeInputs),
     Kind("celium", "pods", celium.Pod, celium.PodInputs),
     Kind("celium", "jobs", celium.Job, celium.JobInputs),
     Kind("gpudev", "disks", gpudev.Disk, gpudev.DiskInputs),
     Kind("gpudev", "jobs", gpudev.Job, gpudev.JobInputs),
+    Kind("primeintellect", "ssh_keys", primeintellect.SshKey, primeintellect.SshKeyInputs),
     Kind("primeintellect", "disks", primeintellect.Disk, primeintellect.DiskInputs),
     Kind("primeintellect", "pods", primeintellect.Pod, primeintellect.PodInputs),
+    Kind("runpod", "ssh_keys", runpod.SshKey, runpod.SshKeyInputs),
     Kind("runpod", "templates", runpod.Template, runpod.TemplateInputs),
     Kind("runpod", "disks", runpod.NetworkVolume, runpod.NetworkVolumeInputs),
-    Kind("runpod", "pods", runpod.Pod, runpod.PodInputs),
-    Kind("runpod", "jobs", runpod.Job, runpod.JobInputs),
+    Kind("runpod", "pods", runpod.Pod, runpod.PodInputs, after_account_keys=True),
+    Kind("runpod", "jobs", runpod.Job, runpod.JobInputs, after_account_keys=True),
 )
 """Every declarable kind; a cloud that lands adds its rows here."""
 
-UNSUPPORTED = {("primeintellect", "jobs"): primeintellect.NO_JOBS}
+UNSUPPORTED = {
+    ("primeintellect", "jobs"): primeintellect.NO_JOBS,
+    ("gpudev", "ssh_keys"): (
+        "GPU Dev logs you in with the SSH keys of your GitHub account (its API has no key "
+        "objects); give github_user on the job"
+    ),
+}
 """Kinds a cloud cannot offer, with the reason a fleet entry of them is refused."""
 
 

@@ -29,6 +29,7 @@ from pulumi_gpu.market.pod import Pod as PlacedPod
 def declare(fleet: Fleet) -> dict[str, tuple[Entry, GpuResource]]:
     """Create the fleet's resources (dependencies first), by entry name."""
     declared: dict[str, tuple[Entry, GpuResource]] = {}
+    account_keys: dict[str, list[GpuResource]] = {}  # cloud -> its ssh_keys entries
     for entry in fleet.entries:
         inputs: dict[str, Any] = dict(entry.inputs)
         for ref in entry.kind.references:
@@ -40,8 +41,13 @@ def declare(fleet: Fleet) -> dict[str, tuple[Entry, GpuResource]]:
             inputs[ref.field] = values[0] if isinstance(target, str) else pulumi.Output.all(*values)
         for field, secret in entry.secrets.items():
             inputs[field] = _secret(entry, field, secret)
+        keys = account_keys.get(entry.kind.cloud) if entry.kind.after_account_keys else None
+        opts = pulumi.ResourceOptions(depends_on=keys) if keys else None
         resource_class: Any = entry.kind.resource  # each kind has its own keyword inputs
-        declared[entry.name] = (entry, resource_class(entry.name, **inputs))
+        resource = resource_class(entry.name, **inputs, opts=opts)
+        declared[entry.name] = (entry, resource)
+        if entry.kind.section == "ssh_keys":
+            account_keys.setdefault(entry.kind.cloud, []).append(resource)
     return declared
 
 

@@ -36,6 +36,10 @@ _SECRET_REF = {
 }
 
 _SECTION_HELP = {
+    "ssh_keys": (
+        "Public keys of the cloud account (RunPod gives them to every pod started with "
+        "SSH; Prime Intellect pods name one with ssh_key)."
+    ),
     "templates": "Container templates (Celium verifies them before pods may use them).",
     "disks": "Persistent storage that outlives the pods and jobs that mount it.",
     "pods": "GPU machines, ready for SSH when `pulumi up` finishes.",

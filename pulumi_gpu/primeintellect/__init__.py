@@ -1,4 +1,5 @@
-"""Prime Intellect: pods from availability offers, network disks, availability lookups.
+"""Prime Intellect: pods from availability offers, network disks, SSH keys, availability
+lookups.
 
 Configuration: ``pulumi-gpu:primeApiKey`` (secret) or ``PRIME_API_KEY``; endpoint
 ``pulumi-gpu:primeEndpoint`` or ``PRIME_API_URL`` (default
@@ -16,6 +17,7 @@ from pulumi_gpu.primeintellect.lookups import (
     get_disk_availability,
 )
 from pulumi_gpu.primeintellect.pod import Pod, PodInputs
+from pulumi_gpu.primeintellect.ssh_key import SshKey, SshKeyInputs
 
 __all__ = [
     "NO_JOBS",
@@ -27,6 +29,8 @@ __all__ = [
     "OfferQuery",
     "Pod",
     "PodInputs",
+    "SshKey",
+    "SshKeyInputs",
     "get_availability",
     "get_disk_availability",
 ]

@@ -21,6 +21,7 @@ from pulumi_gpu.primeintellect.models import (
     HistoryEntry,
     Pod,
     PodStatus,
+    SshKey,
 )
 
 DEFAULT_ENDPOINT = "https://api.primeintellect.ai/api/v1"
@@ -176,6 +177,23 @@ class PrimeClient(ApiClient):
         if isinstance(body, str):
             return body.splitlines()
         return [str(line) for line in body or []]
+
+    # SSH keys
+    def list_ssh_keys_page(
+        self, offset: int = 0, limit: int = PAGE_SIZE
+    ) -> tuple[list[SshKey], int]:
+        body = self.request("GET", "/ssh_keys/", params=query(offset=offset, limit=limit))
+        return self.decode_list(SshKey, body, "data"), int(body.get("total_count") or 0)
+
+    def list_ssh_keys(self) -> list[SshKey]:
+        return _all_pages(self.list_ssh_keys_page)
+
+    def create_ssh_key(self, name: str, public_key: str) -> SshKey:
+        body = {"name": name, "publicKey": public_key}
+        return self.decode(SshKey, self.request("POST", "/ssh_keys/", json=body))
+
+    def delete_ssh_key(self, key_id: str) -> None:
+        self.request("DELETE", f"/ssh_keys/{key_id}")
 
     # disks
     def list_disks_page(self, offset: int = 0, limit: int = PAGE_SIZE) -> tuple[list[Disk], int]:

@@ -471,6 +471,18 @@ class HistoryEntry(_Response):
     total_billed_price: float = 0.0
 
 
+# -- SSH keys -----------------------------------------------------------------------
+
+
+class SshKey(_Response):
+    """An account SSH key (``APISSHKeyConfig``)."""
+
+    id: str
+    name: str = ""
+    public_key: str = ""
+    is_primary: bool = False
+
+
 # -- disks --------------------------------------------------------------------------
 
 

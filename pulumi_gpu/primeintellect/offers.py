@@ -106,6 +106,7 @@ def create_body(inputs: PodInputs, query: OfferQuery, offer: GpuOffer) -> dict[s
         "security": offer.security,
         "envVars": [{"key": k, "value": v} for k, v in inputs.env_vars.items()] or None,
         "jupyterPassword": inputs.jupyter_password,
+        "sshKeyId": inputs.ssh_key_id,
         "autoRestart": inputs.auto_restart,
     }
     body: dict[str, Any] = {

@@ -178,6 +178,14 @@ class PodInputs(ResourceInputs):
         ),
         json_schema_extra=references("disks"),
     )
+    ssh_key_id: str | None = Field(
+        None,
+        min_length=1,
+        description=(
+            "Id of the primeintellect.SshKey to log in with (default: the account's primary key)."
+        ),
+        json_schema_extra=references("ssh_keys"),
+    )
     auto_restart: bool = Field(
         False, description="Restart the pod when it stops.", json_schema_extra=REPLACES
     )

@@ -1,4 +1,4 @@
-"""RunPod (REST v2): pods, jobs, templates, network volumes and the GPU catalog.
+"""RunPod (REST v2): pods, jobs, templates, network volumes, SSH keys and the GPU catalog.
 
 Configuration: ``pulumi-gpu:runpodApiKey`` (secret) or ``RUNPOD_API_KEY``; endpoint
 ``pulumi-gpu:runpodEndpoint`` or ``RUNPOD_API_URL`` (default ``https://api.runpod.io/v2``).
@@ -8,6 +8,7 @@ from pulumi_gpu.runpod.job import Job, JobInputs
 from pulumi_gpu.runpod.lookups import GpuOffer, get_gpu_types
 from pulumi_gpu.runpod.network_volume import NetworkVolume, NetworkVolumeInputs
 from pulumi_gpu.runpod.pod import Pod, PodInputs
+from pulumi_gpu.runpod.ssh_key import SshKey, SshKeyInputs
 from pulumi_gpu.runpod.template import Template, TemplateInputs
 
 __all__ = [
@@ -18,6 +19,8 @@ __all__ = [
     "NetworkVolumeInputs",
     "Pod",
     "PodInputs",
+    "SshKey",
+    "SshKeyInputs",
     "Template",
     "TemplateInputs",
     "get_gpu_types",

@@ -146,6 +146,11 @@ class RunPodClient(ApiClient):
     def list_ssh_keys(self) -> list[str]:
         return [str(k) for k in self.request("GET", "/account/ssh-keys").get("keys") or []]
 
+    def put_ssh_keys(self, keys: list[str]) -> None:
+        """``PUT /account/ssh-keys``: the account's whole list (a full replacement, so
+        sending it again is safe)."""
+        self.request("PUT", "/account/ssh-keys", json={"keys": keys}, idempotent=True)
+
 
 def runpod_client() -> RunPodClient:
     """The process's client for the configured endpoint and key."""

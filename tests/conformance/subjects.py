@@ -105,6 +105,13 @@ SUBJECTS: dict[str, dict[str, Any]] = dict(
             shares_table=True,
         ),
         _subject(
+            "celium SshKey",
+            entry={"public_key": SSH_KEY},
+            objects="ssh_keys",
+            create=("POST", "/ssh-keys"),
+            waits=False,
+        ),
+        _subject(
             "celium Template",
             entry={
                 "docker_image": "pytorch/pytorch",
@@ -168,6 +175,13 @@ SUBJECTS: dict[str, dict[str, Any]] = dict(
             record=True,
         ),
         _subject(
+            "primeintellect SshKey",
+            entry={"public_key": SSH_KEY},
+            objects="ssh_keys",
+            create=("POST", "/api/v1/ssh_keys/"),
+            waits=False,
+        ),
+        _subject(
             "primeintellect Disk",
             entry={"size": 50, "provider": "hyperstack", "data_center_id": "CANADA-1"},
             objects="disks",
@@ -186,6 +200,13 @@ SUBJECTS: dict[str, dict[str, Any]] = dict(
             create=("POST", "/api/v1/pods/"),
             stops=True,
             fails=True,
+        ),
+        _subject(
+            "runpod SshKey",
+            entry={"public_key": SSH_KEY},
+            objects="ssh_keys",
+            create=("PUT", "/v2/account/ssh-keys"),  # the account's whole list
+            waits=False,
         ),
         _subject(
             "runpod Template",

@@ -233,6 +233,8 @@ def test_bad_input_is_refused_at_preview(fleet: Make) -> None:
     for s in run.subjects:
         if "ssh_public_keys" in s.entry:
             changes[s.name]["ssh_public_keys"] = [PRIVATE_KEY]
+        if "public_key" in s.entry:
+            changes[s.name]["public_key"] = PRIVATE_KEY
     run.stack.write_file("fleet.yaml", run.fleet_file(**changes))
     result = run.run("preview", expect_failure=True)
     text = result.text()

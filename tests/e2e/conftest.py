@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from pulumi_gpu.emulator import Emulator, EmulatorServer
+from tests.support.by_hand import ByHand
 from tests.support.stack import REPO_ROOT, ProgramStack
 
 SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB/6vi7VtlHAbDYurbV/k70dQql4m7GcdCuBtYMCu/t8 e2e"
@@ -51,3 +52,9 @@ def fleet_stack(cloud_stack: Callable[..., ProgramStack]) -> Callable[[str], Pro
         return stack
 
     return make
+
+
+@pytest.fixture
+def by_hand(emulator: Emulator, emulator_server: EmulatorServer) -> ByHand:
+    """The emulator's cloud APIs, to make objects outside Pulumi."""
+    return ByHand(emulator, emulator_server)

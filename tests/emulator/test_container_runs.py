@@ -260,7 +260,8 @@ def test_celium_scheduled_removal_removes_the_pod_as_a_delete(
     assert celium.get(f"/pods/{pod['id']}").status_code == 404
     assert executor in {e["id"] for e in celium.get("/executors").json()}
     assert celium.get("/templates").json() == [], "the one-time template went with it"
-    assert still.leftovers()["celium"] == {"templates": [], "pods": [], "volumes": []}
+    empty = {"templates": [], "pods": [], "volumes": [], "ssh_keys": []}
+    assert still.leftovers()["celium"] == empty
 
 
 def test_celium_scheduled_removal_can_be_cleared_or_be_due_at_once(

@@ -9,6 +9,7 @@ The controls are driven both in process (``cloud.fail(...)``) and over HTTP
 
 from __future__ import annotations
 
+import base64
 import functools
 import itertools
 from collections.abc import Callable
@@ -20,6 +21,7 @@ import pytest
 
 from pulumi_gpu.emulator import Emulator, EmulatorServer
 from pulumi_gpu.emulator.base import EmulatedCloud
+from pulumi_gpu.emulator.runpod.backend import fingerprint
 from pulumi_gpu.emulator.state import CloudError
 
 REASON = "injected: the GPU fell off the bus"
@@ -59,6 +61,9 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ),
     ("gpudev", "jobs"): Expect("cancelled", "failed", None, "failed", frozenset({"pending"})),
     ("gpudev", "disks"): Expect("deleted", None, None, GONE, frozenset({"exists"})),
+    ("celium", "ssh_keys"): Expect(GONE, None, None, None),
+    ("runpod", "ssh_keys"): Expect(GONE, None, None, None),
+    ("primeintellect", "ssh_keys"): Expect(GONE, None, None, None),
 }
 CASES = sorted(EXPECTED)
 
@@ -95,7 +100,19 @@ class Driver:
         raise NotImplementedError
 
     def read(self, kind: str, object_id: str) -> httpx.Response:
+        if kind == "ssh_keys":  # the APIs read keys only as a collection
+            found = [k for k in self.keys() if k["id"] == object_id]
+            return httpx.Response(200, json=found[0]) if found else httpx.Response(404)
         return self.http.get(f"{self.path(kind)}/{object_id}")
+
+    def keys(self) -> list[dict[str, Any]]:
+        """The account's SSH keys, each with an ``id``."""
+        raise NotImplementedError
+
+    def public_key(self) -> str:
+        """A new OpenSSH public key (a key blob of its own: its own fingerprint)."""
+        blob = b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20" + self.name().encode().ljust(32)
+        return f"ssh-ed25519 {base64.b64encode(blob).decode()} test"
 
     def delete(self, kind: str, object_id: str) -> httpx.Response:
         return self.http.delete(f"{self.path(kind)}/{object_id}")
@@ -124,7 +141,16 @@ class Celium(Driver):
     def headers(self, secrets: dict[str, str]) -> dict[str, str]:
         return {"X-API-KEY": secrets["pulumi-gpu:celiumApiKey"]}
 
+    def path(self, kind: str) -> str:
+        return "/ssh-keys" if kind == "ssh_keys" else f"/{kind}"
+
+    def keys(self) -> list[dict[str, Any]]:
+        return list(self.http.get("/ssh-keys").json())
+
     def create(self, kind: str) -> str:
+        if kind == "ssh_keys":
+            body = {"name": self.name(), "public_key": self.public_key()}
+            return str(self.http.post("/ssh-keys", json=body).json()["id"])
         if kind == "volumes":
             return str(self.http.post("/volumes", json={"name": self.name()}).json()["id"])
         if kind == "templates":
@@ -158,10 +184,29 @@ class RunPod(Driver):
         return {"Authorization": f"Bearer {secrets['pulumi-gpu:runpodApiKey']}"}
 
     def path(self, kind: str) -> str:
-        return "/" + kind.replace("_", "-")
+        return "/account/ssh-keys" if kind == "ssh_keys" else "/" + kind.replace("_", "-")
+
+    def keys(self) -> list[dict[str, Any]]:
+        """The account's key list; a key's id is its fingerprint (RunPod gives none)."""
+        listed = self.http.get("/account/ssh-keys").json()["keys"]
+        return [{"id": fingerprint(k), "key": k} for k in listed]
 
     def create(self, kind: str) -> str:
+        if kind == "ssh_keys":
+            key = self.public_key()
+            keys = [k["key"] for k in self.keys()]
+            self.http.put("/account/ssh-keys", json={"keys": [*keys, key]})
+            return fingerprint(key)
         return self.create_with(kind, "", "")
+
+    def delete(self, kind: str, object_id: str) -> httpx.Response:
+        if kind != "ssh_keys":
+            return super().delete(kind, object_id)
+        keys = self.keys()
+        kept = [k["key"] for k in keys if k["id"] != object_id]
+        if len(kept) == len(keys):
+            return httpx.Response(404)
+        return self.http.put("/account/ssh-keys", json={"keys": kept})
 
     def create_with(self, kind: str, uses: str, object_id: str) -> str:
         if kind == "pods":
@@ -186,7 +231,13 @@ class PrimeIntellect(Driver):
     def headers(self, secrets: dict[str, str]) -> dict[str, str]:
         return {"Authorization": f"Bearer {secrets['pulumi-gpu:primeApiKey']}"}
 
+    def keys(self) -> list[dict[str, Any]]:
+        return list(self.http.get("/ssh_keys/").json()["data"])
+
     def create(self, kind: str) -> str:
+        if kind == "ssh_keys":
+            body = {"name": self.name(), "publicKey": self.public_key()}
+            return str(self.http.post("/ssh_keys/", json=body).json()["id"])
         return self.create_with(kind, "", "")
 
     def create_with(self, kind: str, uses: str, object_id: str) -> str:

@@ -245,7 +245,7 @@ def test_pod_lifecycle(api: httpx.Client, emu: Emulator) -> None:
     emu.clock.advance(301)
     assert api.get(f"/pods/{pod_id}").status_code == 404
     assert [h["id"] for h in api.get("/pods/history").json()["data"]] == [pod_id]
-    assert emu.primeintellect.leftovers() == {"pods": [], "disks": []}
+    assert emu.primeintellect.leftovers() == {"pods": [], "disks": [], "ssh_keys": []}
 
 
 def test_status_takes_many_ids_and_leaves_out_unknown_ones(

@@ -84,7 +84,7 @@ def test_concurrent_waits_cost_one_status_request_per_interval(emu: Emulator) ->
 
     with ThreadPoolExecutor(count) as pool:
         list(pool.map(lambda made: provider.delete(made[0], made[1]), created))
-    assert emu.primeintellect.leftovers() == {"pods": [], "disks": []}
+    assert emu.primeintellect.leftovers() == {"pods": [], "disks": [], "ssh_keys": []}
     deleting = statuses(emu)[len(polls) :]
     assert len(deleting) < count, "deletions are waited on together too"
 
@@ -260,5 +260,5 @@ def test_disk_lifecycle_and_location_checks(emu: Emulator) -> None:
         provider.delete(disk_id, state)
     PodProvider().delete(pod_id, pod)
     provider.delete(disk_id, state)
-    assert emu.primeintellect.leftovers() == {"pods": [], "disks": []}
+    assert emu.primeintellect.leftovers() == {"pods": [], "disks": [], "ssh_keys": []}
     assert provider.read(disk_id, state).id is None

@@ -66,7 +66,8 @@ def test_bad_durations_are_refused(given: object) -> None:
 def test_every_input_of_a_run_replaces_it_except_how_pulumi_waits() -> None:
     replaced = JobInputs.replace_fields()
     assert {"image", "env", "command", "max_duration", "run_id", "name"} <= replaced
-    assert JobInputs.local_fields() == {"wait", "on_finish", "log_lines", "wait_timeout", "adopt_id"}
+    local = {"wait", "on_finish", "log_lines", "wait_timeout", "adopt_id"}
+    assert JobInputs.local_fields() == local
     schema = JobInputs.model_json_schema()["properties"]
     assert schema["image"].get("replaceOnChange") and "updateInPlace" not in schema["image"]
     assert issubclass(JobInputs, JobSpec)

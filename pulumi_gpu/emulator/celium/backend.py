@@ -6,9 +6,9 @@ rented executor answers 400, deleting a template or volume still used by a pod
 answers 400.
 
 One module per resource, each a part of :class:`CeliumBackend`: ``executors.py``,
-``templates.py``, ``pods.py``, ``volumes.py``, over the tables of ``tables.py`` and the
-rows of ``model.py``; this module adds the account and the out-of-band controls. The
-HTTP shape is in ``routes.py``.
+``templates.py``, ``pods.py``, ``volumes.py``, ``ssh_keys.py``, over the tables of
+``tables.py`` and the rows of ``model.py``; this module adds the account and the
+out-of-band controls. The HTTP shape is in ``routes.py``.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from pulumi_gpu.emulator.celium.model import (
     user_id,
 )
 from pulumi_gpu.emulator.celium.pods import Pods
+from pulumi_gpu.emulator.celium.ssh_keys import SshKeys
 from pulumi_gpu.emulator.celium.templates import Templates
 from pulumi_gpu.emulator.celium.volumes import Volumes
 from pulumi_gpu.emulator.commands import Script
@@ -33,7 +34,7 @@ from pulumi_gpu.emulator.commands import Script
 __all__ = ["CeliumBackend"]
 
 
-class CeliumBackend(Pods, Templates, Volumes, Executors):
+class CeliumBackend(Pods, Templates, Volumes, SshKeys, Executors):
     """The emulated Celium (Lium) compute API, served under ``/celium``.
 
     Out-of-band controls, per kind: templates vanish or fail verification
@@ -54,7 +55,7 @@ class CeliumBackend(Pods, Templates, Volumes, Executors):
         return _secrets(SECOND_ACCOUNT_KEY)
 
     def kinds(self) -> tuple[str, ...]:
-        return ("templates", "pods", "volumes")
+        return ("templates", "pods", "volumes", "ssh_keys")
 
     def leftovers(self) -> dict[str, list[str]]:
         with self.lock:
@@ -63,6 +64,7 @@ class CeliumBackend(Pods, Templates, Volumes, Executors):
                 "templates": sorted(self.templates),
                 "pods": sorted(self.pods),
                 "volumes": sorted(self.volumes),
+                "ssh_keys": sorted(self.ssh_keys),
             }
 
     def me(self, owner: str) -> dict[str, Any]:
@@ -89,6 +91,9 @@ class CeliumBackend(Pods, Templates, Volumes, Executors):
 
     def _vanish_volumes(self, volume_id: str) -> None:
         del self.volumes[self._volume(volume_id, owner=None).id]
+
+    def _vanish_ssh_keys(self, key_id: str) -> None:
+        del self.ssh_keys[self._ssh_key(key_id, owner=None).id]
 
     def _fail_templates(self, template_id: str, reason: str) -> None:
         template = self._template(template_id, owner=None)

@@ -1,4 +1,5 @@
-"""What the emulated Celium rents out: executors (machines) and their listing filters."""
+"""What the emulated Celium rents out: executors (machines), their listing filters, and the
+default images made for their drivers."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ import random
 import uuid
 from typing import Any
 
-from pulumi_gpu.emulator.celium.model import COORDINATES, GPU_MODELS, LOCATIONS, Executor
+from pulumi_gpu.emulator.celium.model import (
+    COORDINATES,
+    DEFAULT_IMAGE_CUDA,
+    GPU_MODELS,
+    LOCATIONS,
+    Executor,
+)
 from pulumi_gpu.emulator.celium.tables import CeliumTables
 
 
@@ -69,6 +76,22 @@ class Executors(CeliumTables):
                 ]
             size = filters.get("size") or 1000
             return [_executor_json(e) for e in found[:size]]
+
+
+def default_images(driver_version: str | None) -> list[dict[str, str]]:
+    """``GET /executors/default-docker-image``: the images made for a machine's driver,
+    PyTorch first. guess: only the driver matters (not ``gpu_model``); an unknown driver
+    gets the oldest CUDA; the answer has only ``docker_image`` and ``docker_image_tag``."""
+    major = (driver_version or "").split(".")[0]
+    driver = int(major) if major.isdigit() else 0
+    cuda = next(version for lowest, version in DEFAULT_IMAGE_CUDA if driver >= lowest)
+    return [
+        {
+            "docker_image": "daturaai/pytorch",
+            "docker_image_tag": f"2.6.0-py3.11-cuda{cuda}-devel-ubuntu22.04",
+        },
+        {"docker_image": "daturaai/ubuntu", "docker_image_tag": f"22.04-cuda{cuda}"},
+    ]
 
 
 def _executor_json(e: Executor) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """The Celium emulator's data: status names, accounts, what is for rent, timings, and the
-rows of its tables (executors, templates, pods, volumes)."""
+rows of its tables (executors, templates, pods, volumes, SSH keys)."""
 
 from __future__ import annotations
 
@@ -78,6 +78,9 @@ COORDINATES = {
     "Tokyo": (35.68, 139.69),
 }
 
+DEFAULT_IMAGE_CUDA = ((570, "12.8.1"), (550, "12.4.1"), (535, "12.2.2"), (0, "12.1.1"))
+"""(lowest driver major version, CUDA version) of the default images, newest first (guess)."""
+
 
 @dataclass
 class Timings:
@@ -149,6 +152,15 @@ class Volume:
     description: str
     created_at: float
     updated_at: float
+
+
+@dataclass
+class SshKey:
+    id: str
+    owner: str
+    name: str
+    public_key: str
+    created_at: float
 
 
 def user_id(owner: str) -> str:

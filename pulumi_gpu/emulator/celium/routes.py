@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
+from pulumi_gpu.emulator.celium.executors import default_images
 from pulumi_gpu.emulator.celium.model import GPU_MODELS
 from pulumi_gpu.emulator.state import CloudError
 
@@ -54,6 +55,16 @@ class RemovalBody(BaseModel):
     removal_scheduled_at: datetime
 
 
+class SshKeyBody(BaseModel):
+    name: str
+    public_key: str
+
+
+class SshKeyUpdate(BaseModel):
+    name: str | None = None
+    public_key: str | None = None
+
+
 class VolumeBody(BaseModel):
     name: str
     description: str = ""
@@ -93,6 +104,12 @@ def build_router(backend: "CeliumBackend") -> APIRouter:
     ) -> list[dict[str, Any]]:
         filters = {k: v for k, v in locals().items() if k not in ("owner",) and v is not None}
         return backend.list_executors(filters)
+
+    @router.get("/executors/default-docker-image")
+    async def default_docker_image(
+        owner: Owner, driver_version: str | None = None
+    ) -> list[dict[str, str]]:
+        return default_images(driver_version)  # the SDK's gpu_model changes nothing (guess)
 
     @router.get("/users/me")
     async def me(owner: Owner) -> dict[str, Any]:
@@ -182,6 +199,22 @@ def build_router(backend: "CeliumBackend") -> APIRouter:
     @router.delete("/volumes/{volume_id}")
     async def delete_volume(owner: Owner, volume_id: str) -> dict[str, Any]:
         return backend.delete_volume(owner, volume_id)
+
+    @router.get("/ssh-keys")
+    async def list_ssh_keys(owner: Owner) -> list[dict[str, Any]]:
+        return backend.list_ssh_keys(owner)
+
+    @router.post("/ssh-keys")
+    async def create_ssh_key(owner: Owner, body: SshKeyBody) -> dict[str, Any]:
+        return backend.create_ssh_key(owner, body.name, body.public_key)
+
+    @router.put("/ssh-keys/{key_id}")
+    async def update_ssh_key(owner: Owner, key_id: str, body: SshKeyUpdate) -> dict[str, Any]:
+        return backend.update_ssh_key(owner, key_id, body.model_dump())
+
+    @router.delete("/ssh-keys/{key_id}")
+    async def delete_ssh_key(owner: Owner, key_id: str) -> dict[str, Any]:
+        return backend.delete_ssh_key(owner, key_id)
 
     return router
 

@@ -11,6 +11,7 @@ from pulumi_gpu.emulator.celium.model import (
     DELETING,
     Executor,
     Pod,
+    SshKey,
     Template,
     Timings,
     Volume,
@@ -30,6 +31,7 @@ class CeliumTables(EmulatedCloud):
     templates: dict[str, Template]
     pods: dict[str, Pod]
     volumes: dict[str, Volume]
+    ssh_keys: dict[str, SshKey]
     fail_next_pods: list[str]
     """Reasons (executor logs) of the next rented pods, which go FAILED instead of RUNNING."""
     fail_next_templates: list[str]
@@ -44,6 +46,7 @@ class CeliumTables(EmulatedCloud):
         self.templates = {}
         self.pods = {}
         self.volumes = {}
+        self.ssh_keys = {}
         self.fail_next_pods = []
         self.fail_next_templates = []
         self.failing_images = set()
@@ -58,7 +61,11 @@ class CeliumTables(EmulatedCloud):
         return owned(self.pods, pod_id, owner, "404: Pod not found")
 
     def _volume(self, volume_id: str, owner: str | None) -> Volume:
+        self._purge()  # its size counts the pods using it
         return owned(self.volumes, volume_id, owner, "404: Volume not found")
+
+    def _ssh_key(self, key_id: str, owner: str | None) -> SshKey:
+        return owned(self.ssh_keys, key_id, owner, "404: SSH key not found")  # guess: wording
 
     def _release(self, pod: Pod) -> None:
         """Give the pod's executor back to the listing."""

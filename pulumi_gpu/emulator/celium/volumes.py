@@ -14,6 +14,7 @@ class Volumes(CeliumTables):
 
     def list_volumes(self, owner: str) -> list[dict[str, Any]]:
         with self.lock:
+            self._purge()
             return [self._volume_json(v) for v in self.volumes.values() if v.owner == owner]
 
     def get_volume(self, owner: str, volume_id: str) -> dict[str, Any]:
@@ -39,7 +40,6 @@ class Volumes(CeliumTables):
     def delete_volume(self, owner: str, volume_id: str) -> dict[str, Any]:
         with self.lock:
             self._volume(volume_id, owner)
-            self._purge()
             users = [p.id for p in self.pods.values() if p.volume_id == volume_id]
             if users:  # guess: the real API's answer is not documented
                 raise CloudError(400, f"Volume is attached to pods: {', '.join(users)}")

@@ -1,5 +1,7 @@
 """Prime Intellect availability: the offers of ``catalog.py`` with the capacity left after
-the pods holding them (``/availability/gpus``), and where disks are sold."""
+the pods holding them (``/availability/gpus``, the legacy ``/availability/``), clusters of
+their 8-GPU machines (``/multi-node``, ``/clusters``), the cheapest prices of each
+(``/gpu-summary``, ``/multi-node-summary``), and where disks are sold."""
 
 from __future__ import annotations
 
@@ -7,6 +9,10 @@ from typing import Any
 
 from pulumi_gpu.emulator.primeintellect.catalog import Offer, stock_status
 from pulumi_gpu.emulator.primeintellect.tables import PrimeIntellectTables
+
+CLUSTER_NODES = (2, 4)
+"""Machines per cluster in the multi-node listings (guess)."""
+_PRICES = ("onDemand", "communityPrice")
 
 
 class Availability(PrimeIntellectTables):
@@ -31,16 +37,70 @@ class Availability(PrimeIntellectTables):
             return changed
 
     def gpu_availability(
-        self, owner: str, filters: dict[str, Any], page: int, page_size: int
+        self,
+        owner: str,
+        filters: dict[str, Any],
+        page: int,
+        page_size: int,
+        *,
+        clusters: bool = False,
     ) -> dict[str, Any]:
+        """``/availability/gpus`` (``/multi-node`` with ``clusters``): a page of the rows."""
         with self.lock:
             self._purge()
-            found = [o for o in self.offers if self._offer_matches(owner, o, filters)]
+            rows = self._rows(owner, filters, clusters)
             start = (page - 1) * page_size
-            return {
-                "items": [self._offer_json(o) for o in found[start : start + page_size]],
-                "totalCount": len(found),
-            }
+            return {"items": rows[start : start + page_size], "totalCount": len(rows)}
+
+    def legacy_availability(
+        self,
+        owner: str,
+        filters: dict[str, Any],
+        page: int,
+        page_size: int,
+        *,
+        clusters: bool = False,
+    ) -> dict[str, list[dict[str, Any]]]:
+        """``/availability/`` (``/clusters``): a page of the rows, keyed by GPU type."""
+        with self.lock:
+            self._purge()
+            start = (page - 1) * page_size
+            grouped: dict[str, list[dict[str, Any]]] = {}
+            for row in self._rows(owner, filters, clusters)[start : start + page_size]:
+                grouped.setdefault(row["gpuType"], []).append(row)
+            return grouped
+
+    def price_summary(self, owner: str, *, clusters: bool = False) -> dict[str, Any]:
+        """``/availability/gpu-summary`` (``/multi-node-summary``): the cheapest price of
+        each GPU type and GPU count, in stock or not (guess)."""
+        with self.lock:
+            self._purge()
+            summary: dict[str, dict[str, Any]] = {}
+            for row in self._rows(owner, {}, clusters):
+                counts = summary.setdefault(row["gpuType"], {})
+                empty = {"onDemand": None, "communityPrice": None, "spotPrice": None}
+                cheapest = counts.setdefault(str(row["gpuCount"]), {"cheapest": empty})["cheapest"]
+                for key in ("onDemand", "communityPrice"):
+                    price = row["prices"][key]
+                    if price is not None and (cheapest[key] is None or price < cheapest[key]):
+                        cheapest[key] = price
+            return summary
+
+    def _rows(self, owner: str, filters: dict[str, Any], clusters: bool) -> list[dict[str, Any]]:
+        """The ``GpuAvailability`` rows matching ``filters``: of machines, or of clusters."""
+        if not clusters:
+            return [
+                self._offer_json(o) for o in self.offers if self._offer_matches(owner, o, filters)
+            ]
+        machines = {**filters, "gpu_count": None, "cloud_id": None}
+        rows = [
+            self._cluster_json(offer, nodes)
+            for offer in self.offers
+            if _clusterable(offer) and self._offer_matches(owner, offer, machines)
+            for nodes in CLUSTER_NODES
+        ]
+        own = (("gpu_count", "gpuCount"), ("cloud_id", "cloudId"))  # the cluster's, not a node's
+        return [r for r in rows if all(filters.get(k) in (None, r[field]) for k, field in own)]
 
     def _offer_matches(self, owner: str, offer: Offer, filters: dict[str, Any]) -> bool:
         center = offer.center
@@ -100,6 +160,24 @@ class Availability(PrimeIntellectTables):
             "prepaidTime": None,
         }
 
+    def _cluster_json(self, offer: Offer, nodes: int) -> dict[str, Any]:
+        """``nodes`` of an 8-GPU offer's machines joined by InfiniBand. guess: the emulator
+        rents no clusters (a pod create with this ``cloudId`` finds no offer)."""
+        row = self._offer_json(offer)
+        prices = row["prices"]
+        return {
+            **row,
+            "cloudId": f"{offer.cloud_id}-cluster-{nodes}",
+            "gpuCount": offer.gpu_count * nodes,
+            "interconnect": 3200,
+            "interconnectType": "InfiniBand",
+            "stockStatus": stock_status(self.free_capacity(offer) // nodes),
+            "prices": {
+                **prices,
+                **{k: round(prices[k] * nodes, 2) for k in _PRICES if prices[k] is not None},
+            },
+        }
+
     def disk_availability(
         self, filters: dict[str, Any], page: int, page_size: int
     ) -> dict[str, Any]:
@@ -127,3 +205,8 @@ class Availability(PrimeIntellectTables):
                 for d in found[start : start + page_size]
             ]
             return {"items": items, "totalCount": len(found)}
+
+
+def _clusterable(offer: Offer) -> bool:
+    """Machines sold joined in clusters (guess: 8-GPU SXM machines)."""
+    return offer.gpu_count == 8 and offer.socket.startswith("SXM")

@@ -1,4 +1,4 @@
-"""Prime Intellect's state and rules: offers with capacity, pods, disks, history.
+"""Prime Intellect's state and rules: offers with capacity, pods, disks, SSH keys, history.
 
 Follows ``shared/reference/apis/primeintellect.md`` and the OpenAPI document. A pod
 goes PROVISIONING -> PENDING -> ACTIVE, then installs its image (``installationStatus``
@@ -13,10 +13,10 @@ wallet, a TERMINATED pod or disk still answering GET for a while, and the pod lo
 as a list of lines.
 
 One module per resource, each a part of :class:`PrimeIntellectBackend`: ``pods.py``
-(with ``pod_view.py``), ``disks.py``, ``availability.py`` (over the offers of
-``catalog.py``), over the tables of ``tables.py`` and the rows of ``model.py``; this
-module adds the accounts and the out-of-band controls. The API's enums are in
-``enums.py``, the HTTP shape in ``routes.py``.
+(with ``pod_view.py``), ``disks.py``, ``ssh_keys.py``, ``availability.py`` (over the
+offers of ``catalog.py``), over the tables of ``tables.py`` and the rows of
+``model.py``; this module adds the accounts and the out-of-band controls. The API's
+enums are in ``enums.py``, the HTTP shape in ``routes.py``.
 """
 
 from __future__ import annotations
@@ -35,12 +35,13 @@ from pulumi_gpu.emulator.primeintellect.model import (
     alive,
 )
 from pulumi_gpu.emulator.primeintellect.pods import Pods
+from pulumi_gpu.emulator.primeintellect.ssh_keys import SshKeys
 from pulumi_gpu.emulator.state import GONE
 
 __all__ = ["PodFailure", "PrimeIntellectBackend"]
 
 
-class PrimeIntellectBackend(Pods, Disks, Availability):
+class PrimeIntellectBackend(Pods, Disks, SshKeys, Availability):
     """The emulated Prime Intellect compute API, served under ``/primeintellect``.
 
     Out-of-band controls, per kind: pods vanish (TERMINATED at once, no DELETING, then
@@ -60,7 +61,7 @@ class PrimeIntellectBackend(Pods, Disks, Availability):
         return _secrets(SECOND_ACCOUNT_KEY)
 
     def kinds(self) -> tuple[str, ...]:
-        return ("pods", "disks")
+        return ("pods", "disks", "ssh_keys")
 
     def leftovers(self) -> dict[str, list[str]]:
         with self.lock:
@@ -69,6 +70,7 @@ class PrimeIntellectBackend(Pods, Disks, Availability):
             return {
                 "pods": sorted(p.id for p in self.pods.values() if alive(p.timeline, now)),
                 "disks": sorted(d.id for d in self.disks.values() if alive(d.timeline, now)),
+                "ssh_keys": sorted(self.ssh_keys),
             }
 
     def fail_pod(self, pod_id: str, reason: str) -> None:
@@ -86,6 +88,9 @@ class PrimeIntellectBackend(Pods, Disks, Availability):
 
     def _vanish_disks(self, disk_id: str) -> None:
         self._terminate_now(self._disk(disk_id, owner=None))
+
+    def _vanish_ssh_keys(self, key_id: str) -> None:
+        del self.ssh_keys[self._ssh_key(key_id, owner=None).id]
 
     def _terminate_now(self, thing: Pod | Disk) -> None:
         now = self.clock.now()

@@ -1,11 +1,12 @@
 """The Prime Intellect emulator's data: pod phases and how each shows, accounts, timings,
-the rows of its tables (pods, disks, history), and small helpers the modules share."""
+the rows of its tables (pods, disks, SSH keys, history), and small helpers the modules
+share."""
 
 from __future__ import annotations
 
 import random
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pulumi_gpu.emulator.primeintellect.catalog import DiskOffer, Offer
@@ -100,6 +101,10 @@ class Pod:
     failure: PodFailure | None = None
     failed_at_progress: int = 0
     terminated_at: float | None = None
+    ssh_key_id: str | None = None
+    """The account's key the pod was created with (``sshKeyId``, else the primary key)."""
+    public_keys: list[str] = field(default_factory=list)
+    """The public keys authorized on the pod, as they were at its create."""
 
 
 @dataclass
@@ -115,6 +120,19 @@ class Disk:
     terminated_at: float | None = None
     failure: str | None = None
     """Why an injected failure put the disk in ERROR (the API shows no reason)."""
+
+
+@dataclass
+class SshKey:
+    """An account's SSH public key (``APISSHKeyConfig``)."""
+
+    id: str
+    owner: str
+    name: str
+    public_key: str
+    created_at: float
+    updated_at: float
+    is_primary: bool = False
 
 
 @dataclass

@@ -90,6 +90,7 @@ class Pods(PodView):
                     400, f"Current price {price:.2f} USD/hr is above maxPrice {max_price:.2f}"
                 )
             disks = self._attachable_disks(owner, body.get("disks") or [], offer)
+            ssh_key = self._pod_key(owner, spec.get("sshKeyId"))
             if self.balances.get(owner, 0.0) < price:  # guess: one hour must be covered
                 raise CloudError(402, "Insufficient balance: add funds to your wallet")
             now = self.clock.now()
@@ -117,6 +118,8 @@ class Pods(PodView):
                 created_at=now,
                 failure=failure,
                 failed_at_progress=50 if failure and failure.stage == "installation" else 0,
+                ssh_key_id=ssh_key.id if ssh_key else None,
+                public_keys=[ssh_key.public_key] if ssh_key else [],
             )
             self.pods[pod.id] = pod
             self.waits.started(pod.id)

@@ -108,6 +108,26 @@ class DiskUpdate(BaseModel):
     name: str = Field(min_length=1, max_length=255)
 
 
+class SshKeyUpload(BaseModel):
+    """``APISSHKeyUploadRequestConfig``."""
+
+    name: str
+    publicKey: str
+
+
+class SshKeyUpdate(BaseModel):
+    """``APISSHKeyUpdateRequestConfig``: ``isPrimary`` "must be true when provided"."""
+
+    isPrimary: bool | None = None
+
+    @field_validator("isPrimary")
+    @classmethod
+    def _only_true(cls, value: bool | None) -> bool | None:
+        if value is False:
+            raise ValueError("isPrimary must be true when provided")
+        return value
+
+
 class FailureBody(BaseModel):
     reason: str = "image installation failed: exit status 1"
     stage: Literal["installation", "provisioning"] = "installation"
@@ -130,6 +150,7 @@ class BalanceBody(BaseModel):
 
 Page = Annotated[int, Query(ge=1)]
 PageSize = Annotated[int, Query(ge=1, le=100)]
+LegacyPageSize = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0)]
 Limit = Annotated[int, Query(ge=0)]
 
@@ -160,13 +181,7 @@ def build_router(backend: "PrimeIntellectBackend") -> APIRouter:
     Owner = Annotated[str, Depends(bearer)]
     Regions = Annotated[list[Region] | None, Query()]
 
-    # -- availability -------------------------------------------------------------------
-
-    @route("GET", "/availability/gpus")
-    async def gpu_availability(
-        owner: Owner,
-        page: Page = 1,
-        page_size: PageSize = 100,
+    def offer_filters(
         regions: Regions = None,
         gpu_count: int | None = None,
         gpu_type: GpuType | None = None,
@@ -176,7 +191,8 @@ def build_router(backend: "PrimeIntellectBackend") -> APIRouter:
         cloud_id: str | None = None,
         disks: Annotated[list[str] | None, Query()] = None,
     ) -> dict[str, Any]:
-        filters = {
+        """The filters of every GPU availability listing."""
+        return {
             "regions": regions,
             "gpu_count": gpu_count,
             "gpu_type": gpu_type,
@@ -186,7 +202,42 @@ def build_router(backend: "PrimeIntellectBackend") -> APIRouter:
             "cloud_id": cloud_id,
             "disks": disks,
         }
+
+    Filters = Annotated[dict[str, Any], Depends(offer_filters)]
+
+    # -- availability -------------------------------------------------------------------
+
+    @route("GET", "/availability/gpus")
+    async def gpu_availability(
+        owner: Owner, filters: Filters, page: Page = 1, page_size: PageSize = 100
+    ) -> dict[str, Any]:
         return backend.gpu_availability(owner, filters, page, page_size)
+
+    @route("GET", "/availability/multi-node")
+    async def multinode_availability(
+        owner: Owner, filters: Filters, page: Page = 1, page_size: PageSize = 100
+    ) -> dict[str, Any]:
+        return backend.gpu_availability(owner, filters, page, page_size, clusters=True)
+
+    @route("GET", "/availability/")
+    async def legacy_availability(
+        owner: Owner, filters: Filters, page: Page = 1, page_size: LegacyPageSize = 500
+    ) -> dict[str, Any]:
+        return backend.legacy_availability(owner, filters, page, page_size)
+
+    @route("GET", "/availability/clusters")
+    async def legacy_clusters(
+        owner: Owner, filters: Filters, page: Page = 1, page_size: LegacyPageSize = 500
+    ) -> dict[str, Any]:
+        return backend.legacy_availability(owner, filters, page, page_size, clusters=True)
+
+    @route("GET", "/availability/gpu-summary")
+    async def gpu_summary(owner: Owner) -> dict[str, Any]:
+        return backend.price_summary(owner)
+
+    @route("GET", "/availability/multi-node-summary")
+    async def multinode_summary(owner: Owner) -> dict[str, Any]:
+        return backend.price_summary(owner, clusters=True)
 
     @route("GET", "/availability/disks")
     async def disk_availability(
@@ -261,12 +312,31 @@ def build_router(backend: "PrimeIntellectBackend") -> APIRouter:
     async def delete_disk(owner: Owner, disk_id: str) -> dict[str, Any]:
         return backend.delete_disk(owner, disk_id)
 
+    # -- SSH keys -------------------------------------------------------------------------
+
+    @route("GET", "/ssh_keys/")
+    async def list_ssh_keys(owner: Owner, offset: Offset = 0, limit: Limit = 100) -> dict[str, Any]:
+        return backend.list_ssh_keys(owner, offset, limit)
+
+    @route("POST", "/ssh_keys/")
+    async def upload_ssh_key(owner: Owner, body: SshKeyUpload) -> dict[str, Any]:
+        return backend.upload_ssh_key(owner, body.name, body.publicKey)
+
+    @route("DELETE", "/ssh_keys/{key_id}")
+    async def delete_ssh_key(owner: Owner, key_id: str) -> dict[str, Any]:
+        return backend.delete_ssh_key(owner, key_id)
+
+    @route("PATCH", "/ssh_keys/{key_id}")
+    async def set_primary_key(owner: Owner, key_id: str, body: SshKeyUpdate) -> dict[str, Any]:
+        return backend.set_primary_key(owner, key_id, body.isPrimary)
+
     return router
 
 
 def build_admin_router(backend: "PrimeIntellectBackend") -> APIRouter:
     """Prime Intellect's own controls under ``/_emulator/primeintellect`` (those of every
-    cloud: ``app.py``; this ``fail-next-pods`` also takes the failure's ``stage``)."""
+    cloud: ``app.py``; this ``fail-next-pods`` also takes the failure's ``stage``), and
+    ``GET /pods/{id}/ssh-keys``: the keys a pod was created with."""
     router = APIRouter(tags=["primeintellect controls"])
 
     @router.post("/fail-next-pods")
@@ -281,6 +351,11 @@ def build_admin_router(backend: "PrimeIntellectBackend") -> APIRouter:
     async def capacity(body: CapacityBody) -> dict[str, list[str]]:
         match = body.model_dump(exclude={"capacity"})
         return {"offers": backend.set_capacity(body.capacity, **match)}
+
+    @router.get("/pods/{pod_id}/ssh-keys")
+    async def pod_keys(pod_id: str) -> dict[str, Any]:
+        """The SSH keys a pod was created with (the API does not show them)."""
+        return backend.pod_keys(pod_id)
 
     @router.put("/balance")
     async def balance(body: BalanceBody) -> dict[str, float]:

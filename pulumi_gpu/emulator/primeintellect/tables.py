@@ -24,6 +24,7 @@ from pulumi_gpu.emulator.primeintellect.model import (
     HistoryEntry,
     Pod,
     PodFailure,
+    SshKey,
     Timings,
     alive,
     user_id,
@@ -43,6 +44,7 @@ class PrimeIntellectTables(EmulatedCloud):
     disk_offers: list[DiskOffer]
     pods: dict[str, Pod]
     disks: dict[str, Disk]
+    ssh_keys: dict[str, SshKey]
     history: list[HistoryEntry]
     fail_next_pods: list[PodFailure]
     """Failures planned for the next created pods, in order."""
@@ -60,6 +62,7 @@ class PrimeIntellectTables(EmulatedCloud):
         self.balances = dict(API_KEYS)
         self.pods = {}
         self.disks = {}
+        self.ssh_keys = {}
         self.history = []
         self.fail_next_pods = []
         self.fail_next_disks = []
@@ -97,6 +100,17 @@ class PrimeIntellectTables(EmulatedCloud):
     def _disk(self, disk_id: str, owner: str | None) -> Disk:
         self._purge()
         return owned(self.disks, disk_id, owner, "Disk not found")
+
+    def _ssh_key(self, key_id: str, owner: str | None) -> SshKey:
+        return owned(self.ssh_keys, key_id, owner, "SSH key not found")  # guess: the wording
+
+    def _pod_key(self, owner: str, key_id: str | None) -> SshKey | None:
+        """The key a new pod gets: the account's key named by ``sshKeyId``, else the
+        account's primary key, else none."""
+        if key_id is not None:  # guess: 404 as for an unknown disk (the spec names no answer)
+            return self._ssh_key(key_id, owner)
+        # guess: the spec is silent; the primary key, as the CLI's pods expect
+        return next((k for k in self.ssh_keys.values() if k.owner == owner and k.is_primary), None)
 
     def _disk_users(self, disk: Disk, now: float) -> list[str]:
         return [

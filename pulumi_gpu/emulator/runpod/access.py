@@ -27,6 +27,7 @@ _EVERYTHING = {
     "pods": "write",
     "templates": "write",
     "volumes": "write",
+    "registries": "write",  # guess: the stored spec names no scopes; one area of its own
     "catalog": "read",
     "account": "write",
 }

@@ -7,28 +7,36 @@ descriptions win over the examples, except for a pod's ``template`` link (see
 :meth:`Pods.create_pod`).
 
 One module per resource, each a part of :class:`RunPodBackend`: ``pods.py`` (with
-``placement.py`` and ``pod_view.py``), ``templates.py``, ``volumes.py``, ``catalog.py``,
-over the tables of ``tables.py`` and the rows of ``model.py``; this module adds the
-account and the out-of-band controls. What RunPod sells is in ``inventory.py``, who may
-call it and how often in ``access.py``; the HTTP shape (problem+json in ``problems.py``,
-headers, status codes) is in ``routes.py``.
+``placement.py`` and ``pod_view.py``), ``templates.py``, ``volumes.py``,
+``registries.py``, ``catalog.py`` (GPU types) and ``places.py`` (data centers, CPU
+flavors), over the tables of ``tables.py`` and the rows of ``model.py``; this module adds
+the account and the out-of-band controls. What RunPod sells is in ``inventory.py``, who
+may call it and how often in ``access.py``; the HTTP shape (problem+json in
+``problems.py``, headers, status codes) is in ``routes.py`` (the catalog's in
+``catalog_routes.py``).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 from typing import Any
 
 from pulumi_gpu.emulator.commands import Script
 from pulumi_gpu.emulator.runpod.catalog import Catalog
 from pulumi_gpu.emulator.runpod.model import ERROR, EXITED
+from pulumi_gpu.emulator.runpod.places import Places
 from pulumi_gpu.emulator.runpod.pods import Pods
+from pulumi_gpu.emulator.runpod.registries import Registries
 from pulumi_gpu.emulator.runpod.templates import Templates
 from pulumi_gpu.emulator.runpod.volumes import Volumes
+from pulumi_gpu.emulator.state import CloudError
 
 __all__ = ["RunPodBackend"]
 
 
-class RunPodBackend(Pods, Templates, Volumes, Catalog):
+class RunPodBackend(Pods, Templates, Volumes, Registries, Catalog, Places):
     """The emulated RunPod REST v2 API, served under ``/runpod`` (then ``/v2/...``).
 
     Out-of-band controls, per kind: pods vanish (gone at once, GPUs freed), fail
@@ -48,7 +56,7 @@ class RunPodBackend(Pods, Templates, Volumes, Catalog):
         return _secrets("runpod-second-account-key")
 
     def kinds(self) -> tuple[str, ...]:
-        return ("pods", "templates", "network_volumes")
+        return ("pods", "templates", "network_volumes", "ssh_keys")
 
     def leftovers(self) -> dict[str, list[str]]:
         with self.lock:
@@ -57,6 +65,7 @@ class RunPodBackend(Pods, Templates, Volumes, Catalog):
                 "pods": sorted(p.id for p in self._live_pods()),
                 "templates": sorted(t.id for t in self.templates.values() if t.owner is not None),
                 "network_volumes": sorted(self.volumes),
+                "ssh_keys": sorted(fingerprint(k) for keys in self.ssh_keys.values() for k in keys),
             }
 
     # -- account ----------------------------------------------------------------------
@@ -89,6 +98,15 @@ class RunPodBackend(Pods, Templates, Volumes, Catalog):
     def _vanish_network_volumes(self, volume_id: str) -> None:
         del self.volumes[self._volume(volume_id, owner=None).id]
 
+    def _vanish_ssh_keys(self, key_fingerprint: str) -> None:
+        """An account key, named by its fingerprint (keys have no id in the API)."""
+        owners = [o for o, ks in self.ssh_keys.items() if key_fingerprint in map(fingerprint, ks)]
+        if not owners:
+            raise CloudError(404, f"ssh key {key_fingerprint} not found")
+        for owner in owners:
+            keys = self.ssh_keys[owner]
+            self.ssh_keys[owner] = [k for k in keys if fingerprint(k) != key_fingerprint]
+
     def _fail_pods(self, pod_id: str, reason: str) -> None:
         pod = self._pod(pod_id, owner=None)
         now = self.clock.now()
@@ -104,3 +122,14 @@ class RunPodBackend(Pods, Templates, Volumes, Catalog):
 
 def _secrets(api_key: str) -> dict[str, str]:
     return {"pulumi-gpu:runpodApiKey": api_key}
+
+
+def fingerprint(public_key: str) -> str:
+    """``SHA256:...`` of an OpenSSH public key, as ``ssh-keygen -lf`` prints it (how the
+    emulator names account keys in its leftovers and controls)."""
+    parts = public_key.split()
+    try:
+        blob = base64.b64decode(parts[1], validate=True) if len(parts) > 1 else b""
+    except (binascii.Error, ValueError):
+        blob = public_key.encode()
+    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")

@@ -19,6 +19,11 @@ class DataCenter:
     volume_types: tuple[str, ...]
     """Network volume tiers offered; the first is the data center's default."""
 
+    @property
+    def region(self) -> str:
+        """The continent (``DataCenterRegion``)."""
+        return "NORTH_AMERICA" if self.country in ("US", "CA") else "EUROPE"
+
 
 DATA_CENTERS = [
     DataCenter("US-KS-2", "US Kansas 2", "US", ("STANDARD", "HIGH_PERFORMANCE")),
@@ -30,6 +35,15 @@ DATA_CENTERS = [
     DataCenter("EUR-IS-1", "Europe Iceland 1", "IS", ()),
 ]
 DATA_CENTER_BY_ID = {dc.id: dc for dc in DATA_CENTERS}
+COMPLIANCE: dict[str, tuple[str, ...]] = {
+    "US-KS-2": ("ISO_IEC_27001", "SOC_2_TYPE_2"),
+    "US-TX-3": ("SOC_2_TYPE_2",),
+    "US-CA-2": ("ISO_IEC_27001", "SOC_2_TYPE_2"),
+    "EU-RO-1": ("GDPR", "ISO_IEC_27001", "SOC_2_TYPE_2"),
+    "EU-SE-1": ("GDPR",),
+    "EUR-IS-1": ("GDPR", "RENEWABLE"),
+}
+"""Certifications per data center (guess; none listed: none held)."""
 DC_IDS = tuple(dc.id for dc in DATA_CENTERS)
 
 
@@ -100,20 +114,23 @@ STOCK: dict[str, dict[str, tuple[int, int, str | None]]] = {
 class CpuFlavor:
     id: str
     name: str
+    group: str
     min_vcpus: int
     max_vcpus: int
     ram_per_vcpu: float
     price_per_vcpu: float
+    serverless_per_vcpu: float
 
 
 CPU_FLAVORS = {
     f.id: f
     for f in (
-        CpuFlavor("cpu3c", "Compute-Optimized", 2, 32, 2.0, 0.03),
-        CpuFlavor("cpu3g", "General Purpose", 2, 32, 4.0, 0.035),
-        CpuFlavor("cpu5c", "Compute-Optimized", 2, 32, 2.0, 0.04),
+        CpuFlavor("cpu3c", "Compute-Optimized", "Gen 3", 2, 32, 2.0, 0.03, 0.025),
+        CpuFlavor("cpu3g", "General Purpose", "Gen 3", 2, 32, 4.0, 0.035, 0.03),
+        CpuFlavor("cpu5c", "Compute-Optimized", "Gen 5", 2, 32, 2.0, 0.04, 0.035),
     )
 }
+"""CPU flavors, sold in every data center (guess: CPU stock is not modelled)."""
 
 DEFAULT_DISK_GB = 50
 """Container disk of a pod or template created without one (guess, after v1's default)."""

@@ -1,5 +1,6 @@
 """The RunPod emulator's data: pod statuses and actions, timings, the rows of its tables
-(pods, templates, network volumes), and the JSON helpers the resource modules share."""
+(pods, templates, network volumes, registry credentials), and the JSON helpers the
+resource modules share."""
 
 from __future__ import annotations
 
@@ -93,6 +94,18 @@ class NetworkVolume:
     size: int
     data_center: str
     type: str
+
+
+@dataclass
+class Registry:
+    """A container registry credential. ``username`` and ``password`` are write-only: the
+    API never answers them; tests read them here."""
+
+    id: str
+    owner: str
+    name: str
+    username: str
+    password: str
 
 
 def check_ports(ports: list[str]) -> None:

@@ -62,6 +62,7 @@ class Pods(PodView, Placement, Container):
                 raise CloudError(422, "Request validation failed.", errors=[problem])
             container = _merge_container(template.fields if template else {}, body, patch=False)
             check_ports(container["ports"])
+            self._check_registry(owner, container["registry"])
             if template is not None and not mounts and "gpu" in body:
                 mounts = dict(template.fields.get("mounts") or {})
             if mounts.get("persistent") and mounts.get("network"):
@@ -145,12 +146,15 @@ class Pods(PodView, Placement, Container):
             template_id = changes.get("templateId")
             template = self._readable_template(template_id, owner) if template_id else None
             old = dict(pod.container)
-            pod.container = _merge_container(
+            container = _merge_container(
                 template.fields if template else {}, changes, patch=True, base=pod.container
             )
             if template is not None and "env" in changes:
-                pod.container["env"] = {**template.fields.get("env", {}), **changes["env"]}
-            check_ports(pod.container["ports"])
+                container["env"] = {**template.fields.get("env", {}), **changes["env"]}
+            check_ports(container["ports"])
+            if container["registry"] != old["registry"]:
+                self._check_registry(owner, container["registry"])
+            pod.container = container
             mounts_changed = self._patch_mounts(pod, changes.get("mounts"))
             if changes.get("name") is not None:
                 pod.name = changes["name"]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from http.client import responses
 from typing import Any
 
 from fastapi.responses import JSONResponse, Response
 
 from pulumi_gpu.emulator.state import CloudError
 
-PROBLEM_TITLES = {
+PROBLEM_TITLES = {  # the spec's wording; other statuses get HTTP's reason phrase
     400: "Bad Request",
     401: "Unauthorized",
     403: "Forbidden",
@@ -24,7 +25,7 @@ PROBLEM_TITLES = {
 def problem_response(error: CloudError) -> Response:
     """RFC 9457 problem+json, as RunPod v2 answers every error."""
     body: dict[str, Any] = {
-        "title": PROBLEM_TITLES.get(error.status, "Error"),
+        "title": PROBLEM_TITLES.get(error.status) or responses.get(error.status, "Error"),
         "status": error.status,
         "detail": error.message,
     }

@@ -20,6 +20,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
 from pulumi_gpu.emulator.runpod.access import authenticate
+from pulumi_gpu.emulator.runpod.catalog_routes import CloudName, add_catalog_routes
 from pulumi_gpu.emulator.runpod.container import SSE_HEADERS
 from pulumi_gpu.emulator.state import CloudError
 
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from pulumi_gpu.emulator.runpod.backend import RunPodBackend
 
 Cuda = Annotated[str, Field(pattern=r"^\d+\.\d+$")]
-CloudName = Literal["SECURE", "COMMUNITY"]
 Category = Literal["NVIDIA", "AMD", "CPU"]
 SshKey = Annotated[str, Field(pattern=r"^(ssh|ecdsa|sk)-[^\s]+ [^\s]+([ \t][^\n\r]*)?$")]
 
@@ -35,6 +35,7 @@ AREAS = {
     "pods": "pods",
     "templates": "templates",
     "network-volumes": "volumes",
+    "registries": "registries",
     "catalog": "catalog",
     "account": "account",
 }
@@ -150,13 +151,15 @@ class SshKeysBody(_Body):
     keys: list[SshKey]
 
 
+class CreateRegistryBody(_Body):
+    name: str = Field(min_length=1)
+    username: str = Field(min_length=1)
+    password: str = Field(min_length=1)
+
+
 def _given(body: BaseModel) -> dict[str, Any]:
     """The fields the request really sent (PATCH semantics), nested models as dicts."""
     return body.model_dump(exclude_unset=True)
-
-
-def _csv(value: str | None) -> list[str]:
-    return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
 def route_class(backend: RunPodBackend) -> type[APIRoute]:
@@ -323,73 +326,25 @@ def build_router(backend: RunPodBackend) -> APIRouter:
         backend.delete_volume(_owner(request), volume_id)
         return Response(status_code=204)
 
-    # catalog
-    def catalog_query(
-        include: str | None,
-        product: str | None,
-        count: int | None,
-        cloud: CloudName | None,
-        country_codes: str | None,
-        cuda_versions: str | None,
-        min_cuda_version: str | None,
-    ) -> dict[str, Any]:
-        includes, products = _csv(include), _csv(product)
-        bad = [i for i in includes if i != "AVAILABILITY"] + [
-            p for p in products if p not in ("POD", "CLUSTER", "SERVERLESS")
-        ]
-        codes, versions = _csv(country_codes), _csv(cuda_versions)
-        bad += [c for c in codes if len(c) != 2 or not c.isalpha() or not c.isupper()]
-        bad += [v for v in versions if not _is_version(v, minor=True)]
-        if min_cuda_version is not None and not _is_version(min_cuda_version, minor=False):
-            bad.append(min_cuda_version)
-        if bad or (count is not None and count < 1):
-            raise CloudError(
-                422,
-                "Request validation failed.",
-                errors=[
-                    f"query: invalid value {v!r}" for v in [*bad, *([count] if not bad else [])]
-                ],
-            )
-        return {
-            "include": includes,
-            "product": products,
-            "count": count,
-            "cloud": cloud,
-            "countryCodes": codes,
-            "cudaVersions": versions,
-            "minCudaVersion": min_cuda_version,
-        }
+    # registry credentials
+    @router.get("/v2/registries")
+    async def list_registries(request: Request) -> dict[str, Any]:
+        return {"registries": backend.list_registries(_owner(request))}
 
-    @router.get("/v2/catalog/gpus")
-    async def list_gpus(
-        include: str | None = None,
-        product: str | None = None,
-        count: int | None = None,
-        cloud: CloudName | None = None,
-        countryCodes: str | None = None,
-        cudaVersions: str | None = None,
-        minCudaVersion: str | None = None,
-    ) -> dict[str, Any]:
-        query = catalog_query(
-            include, product, count, cloud, countryCodes, cudaVersions, minCudaVersion
-        )
-        return {"gpus": backend.gpu_types(query)}
+    @router.post("/v2/registries", status_code=201)
+    async def create_registry(request: Request, body: CreateRegistryBody) -> dict[str, Any]:
+        return backend.create_registry(_owner(request), body.model_dump())
 
-    @router.get("/v2/catalog/gpus/{gpu_id}")
-    async def get_gpu(
-        gpu_id: str,
-        include: str | None = None,
-        product: str | None = None,
-        count: int | None = None,
-        cloud: CloudName | None = None,
-        countryCodes: str | None = None,
-        cudaVersions: str | None = None,
-        minCudaVersion: str | None = None,
-    ) -> dict[str, Any]:
-        query = catalog_query(
-            include, product, count, cloud, countryCodes, cudaVersions, minCudaVersion
-        )
-        return backend.gpu_types(query, gpu_id)[0]
+    @router.get("/v2/registries/{registry_id}")
+    async def get_registry(request: Request, registry_id: str) -> dict[str, Any]:
+        return backend.get_registry(_owner(request), registry_id)
+
+    @router.delete("/v2/registries/{registry_id}", status_code=204)
+    async def delete_registry(request: Request, registry_id: str) -> Response:
+        backend.delete_registry(_owner(request), registry_id)
+        return Response(status_code=204)
+
+    add_catalog_routes(router, backend)
 
     # account
     @router.get("/v2/account/ssh-keys")
@@ -401,13 +356,6 @@ def build_router(backend: RunPodBackend) -> APIRouter:
         return backend.put_ssh_keys(_owner(request), body.keys)
 
     return router
-
-
-def _is_version(text: str, *, minor: bool) -> bool:
-    parts = text.split(".")
-    if minor and len(parts) != 2:
-        return False
-    return 1 <= len(parts) <= 2 and all(p.isdigit() for p in parts)
 
 
 class CapacityBody(BaseModel):

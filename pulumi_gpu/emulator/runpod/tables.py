@@ -16,6 +16,7 @@ from pulumi_gpu.emulator.runpod.model import (
     TERMINATED,
     NetworkVolume,
     Pod,
+    Registry,
     Template,
     Timings,
 )
@@ -34,6 +35,7 @@ class RunPodTables(EmulatedCloud):
     templates: dict[str, Template]
     """The accounts' templates and RunPod's public ones (``owner`` None)."""
     volumes: dict[str, NetworkVolume]
+    registries: dict[str, Registry]
     ssh_keys: dict[str, list[str]]
     capacity: dict[tuple[str, str, str], int]
     """(GPU type, data center, cloud) -> GPUs there, those of running pods included."""
@@ -52,6 +54,7 @@ class RunPodTables(EmulatedCloud):
         self.pods = {}
         self.templates = {}
         self.volumes = {}
+        self.registries = {}
         self.ssh_keys = {}
         self.capacity = {}
         self.cuda = {}
@@ -100,6 +103,18 @@ class RunPodTables(EmulatedCloud):
 
     def _volume(self, volume_id: str, owner: str | None) -> NetworkVolume:
         return owned(self.volumes, volume_id, owner, "resource not found")
+
+    def _registry(self, registry_id: str, owner: str | None) -> Registry:
+        return owned(self.registries, registry_id, owner, "resource not found")
+
+    def _check_registry(self, owner: str, registry_id: str | None) -> None:
+        """A pod or template may name only a registry credential of its own account
+        (another account's answers as a missing one does)."""
+        if registry_id is None:
+            return
+        found = self.registries.get(registry_id)
+        if found is None or found.owner != owner:  # guess: the spec names no status; 400
+            raise CloudError(400, f"registry credential {registry_id} not found")
 
     def _live_pods(self) -> list[Pod]:
         """Pods that exist (a terminated pod lingers a while, but not in lists)."""

@@ -22,11 +22,20 @@ class Templates(RunPodTables):
         with self.lock:
             return _template_json(self._readable_template(template_id, owner))
 
+    def public_templates(self, source: str) -> list[dict[str, Any]]:
+        """``/v2/catalog/templates``: RunPod's own public templates are the ``official``
+        slice (at most 100). guess: the ``verified`` and ``community`` slices are empty (an
+        account's ``public`` template stays readable by its owner only, as here)."""
+        with self.lock:
+            found = [t for t in self.templates.values() if t.owner is None]
+            return [_template_json(t) for t in found[:100]] if source == "official" else []
+
     def create_template(self, owner: str, body: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
             self._unique_template_name(owner, body["name"])
             fields = {**template_defaults(), **body}
             check_ports(fields["ports"])
+            self._check_registry(owner, fields["registry"])
             template = Template(self._token(10), owner, fields)
             self.templates[template.id] = template
             return _template_json(template)
@@ -42,6 +51,8 @@ class Templates(RunPodTables):
                 changes = {k: v for k, v in changes.items() if k != "mounts"}
             fields = {**template.fields, **changes}
             check_ports(fields["ports"])
+            if "registry" in changes:
+                self._check_registry(owner, changes["registry"])
             template.fields = fields
             return _template_json(template)
 
