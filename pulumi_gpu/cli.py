@@ -21,7 +21,7 @@ def _emulator(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    emulator = Emulator(speed=args.speed, seed=args.seed)
+    emulator = Emulator(speed=args.speed, seed=args.seed, ssh_banners=args.ssh_banners)
     base = f"http://{args.host}:{args.port}"
     settings, secrets = emulator.stack_config(base)
     print(f"pulumi-gpu emulator on {base} (speed x{args.speed:g}, seed {args.seed})")
@@ -114,6 +114,24 @@ def _offers(args: argparse.Namespace) -> int:
     return 0
 
 
+def _logs(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from pulumi_gpu.core.errors import GpuCloudError
+    from pulumi_gpu.stack_logs import stack_logs
+
+    try:
+        lines = stack_logs(
+            args.resource, tail=args.tail, source=args.source, stack=args.stack, cwd=Path(args.dir)
+        )
+    except GpuCloudError as exc:
+        print(f"pulumi-gpu logs: {exc}", file=sys.stderr)
+        return 1
+    for line in lines:
+        print(line)
+    return 0
+
+
 def offer_table(offers: Sequence[Any]) -> str:
     """Offers as aligned text columns, one row each."""
     header = ("PRICE/H", "GPU", "N", "CLOUD", "REGION", "COUNTRY", "STOCK", "CLOUD'S NAME")
@@ -149,6 +167,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--speed", type=float, default=60.0, help="simulated seconds per real second"
     )
     emulator.add_argument("--seed", type=int, default=0, help="seed of the machine inventory")
+    emulator.add_argument(
+        "--no-ssh-banners",
+        dest="ssh_banners",
+        action="store_false",
+        help="no SSH listeners on 127.0.0.1: pods report made-up SSH addresses",
+    )
     emulator.set_defaults(run=_emulator)
 
     validate = commands.add_parser("validate", help="check a fleet file; list every problem")
@@ -182,6 +206,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--emulator", metavar="URL", help="ask the pulumi-gpu emulator at URL with its accounts"
     )
     offers.set_defaults(run=_offers)
+
+    logs = commands.add_parser("logs", help="the log tail of a stack's pod or job")
+    logs.add_argument("resource", help="the resource's name in the program or fleet file")
+    logs.add_argument("--tail", type=int, default=100, help="lines to show (default 100)")
+    logs.add_argument(
+        "--source",
+        choices=["container", "system"],
+        default="container",
+        help="RunPod only: the container's lines or RunPod's own (image pull, start)",
+    )
+    logs.add_argument("--stack", help="the stack (default: the selected one)")
+    logs.add_argument("--dir", default=".", help="the Pulumi project directory")
+    logs.set_defaults(run=_logs)
 
     args = parser.parse_args(argv)
     return int(args.run(args))

@@ -6,7 +6,7 @@ Configuration: ``pulumi-gpu:celiumApiKey`` (secret) or ``CELIUM_API_KEY``; endpo
 """
 
 from pulumi_gpu.celium.job import Job, JobInputs
-from pulumi_gpu.celium.lookups import Executor, get_executors
+from pulumi_gpu.celium.lookups import Executor, get_executors, get_pod_logs
 from pulumi_gpu.celium.pod import ExecutorSelector, ExecutorSelectorArgs, Pod, PodInputs
 from pulumi_gpu.celium.ssh_key import SshKey, SshKeyInputs
 from pulumi_gpu.celium.template import Template, TemplateInputs
@@ -27,4 +27,5 @@ __all__ = [
     "Volume",
     "VolumeInputs",
     "get_executors",
+    "get_pod_logs",
 ]

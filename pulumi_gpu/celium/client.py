@@ -76,6 +76,10 @@ class CeliumClient(ApiClient):
         body = {"removal_scheduled_at": at}
         self.request("POST", f"/pods/{pod_id}/schedule-removal", json=body, idempotent=True)
 
+    def cancel_removal(self, pod_id: str) -> None:
+        """``DELETE /pods/{id}/schedule-removal``: the pod stays until deleted."""
+        self.request("DELETE", f"/pods/{pod_id}/schedule-removal", idempotent=True)
+
     def pod_logs(self, pod_id: str, *, tail: int = 100) -> list[str]:
         """``GET /pods/{id}/logs``: the container's last ``tail`` lines."""
         params = {"tail": tail, "follow": "false"}

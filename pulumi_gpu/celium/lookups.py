@@ -6,7 +6,7 @@ from pulumi_gpu.celium.client import celium_client
 from pulumi_gpu.celium.models import Executor
 from pulumi_gpu.celium.pod import ExecutorSelector
 
-__all__ = ["Executor", "get_executors"]
+__all__ = ["Executor", "get_executors", "get_pod_logs"]
 
 
 def get_executors(
@@ -40,3 +40,13 @@ def get_executors(
         if selector.matches(e.machine_name, e.gpu_count, e.price_per_hour, e.location.model_dump())
     ]
     return sorted(found, key=lambda e: (e.price_per_hour, e.id))
+
+
+def get_pod_logs(pod_id: str, *, tail: int = 100) -> list[str]:
+    """The last ``tail`` lines of a pod's container log.
+
+    Example::
+
+        print("\\n".join(celium.get_pod_logs(pod_id, tail=20)))
+    """
+    return celium_client().pod_logs(pod_id, tail=tail)

@@ -54,6 +54,7 @@ def _pod_inputs(spec: PlacedPod, rent: Mapping[str, Any]) -> dict[str, Any]:
         "internal_ports": [22, *spec.exposed_ports],
         "ssh_public_keys": spec.ssh_public_keys,
         "wait_timeout": spec.wait_timeout,
+        "wait_for_ssh": spec.wait_for_ssh,
     }
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, TypedDict
 
 import pulumi
+from pulumi.dynamic import CheckFailure
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pulumi_gpu.celium.client import CeliumClient, celium_client
@@ -21,10 +24,12 @@ from pulumi_gpu.core.inputs import (
     REPLACES,
     UPDATES,
     EnvVars,
+    MachineInputs,
     ResourceInputs,
     contains_unknown,
     references,
 )
+from pulumi_gpu.core.jobs import Duration, epoch, iso
 from pulumi_gpu.core.log import report
 from pulumi_gpu.core.phases import Observed
 from pulumi_gpu.core.provider import Change, GpuProvider, Replacement
@@ -136,7 +141,7 @@ class RentInputs(ResourceInputs):
         return rent_price(celium_client(), self)
 
 
-class PodInputs(RentInputs):
+class PodInputs(RentInputs, MachineInputs):
     """Inputs of a Celium pod.
 
     The pod runs a verified template (``template_id``), or an ``image`` for which it
@@ -179,12 +184,44 @@ class PodInputs(RentInputs):
         description="Container ports an image's pod exposes, each with a public port.",
         json_schema_extra=REPLACES,
     )
+    max_duration: Duration | None = Field(
+        None,
+        ge=60,
+        description=(
+            "Celium removes the pod by itself this long after it was rented (e.g. '8h'), "
+            "whether or not Pulumi runs then: a safety net against a forgotten pod. "
+            "Changes in place; removing it cancels the removal."
+        ),
+        json_schema_extra=UPDATES,
+    )
+    remove_at: str | None = Field(
+        None,
+        description=(
+            "Celium removes the pod by itself at this time (ISO 8601 with a zone, e.g. "
+            "'2026-12-24T18:00:00Z'), instead of max_duration. Changes in place."
+        ),
+        examples=["2026-12-24T18:00:00Z"],
+        json_schema_extra=UPDATES,
+    )
     wait_timeout: float = Field(
         900,
         gt=0,
         description="Seconds to wait for RUNNING (and for deletion).",
         json_schema_extra=LOCAL,
     )
+
+    @field_validator("remove_at")
+    @classmethod
+    def _remove_at(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError("a time like '2026-12-24T18:00:00Z' (ISO 8601)") from None
+        if moment.tzinfo is None:
+            raise ValueError("give the time zone, e.g. '2026-12-24T18:00:00Z' for UTC")
+        return iso(moment.timestamp())
 
     @field_validator("image")
     @classmethod
@@ -197,7 +234,15 @@ class PodInputs(RentInputs):
             raise ValueError("give exactly one of template_id and image")
         if self.image is None and (self.env or self.internal_ports != [22]):
             raise ValueError("env and internal_ports go with image (a template has its own)")
+        if self.max_duration is not None and self.remove_at is not None:
+            raise ValueError("give max_duration or remove_at, not both")
         return self
+
+    def removal_at(self, rented: float) -> float | None:
+        """When Celium should remove the pod (epoch seconds), for a pod rented at ``rented``."""
+        if self.max_duration is not None:
+            return rented + self.max_duration
+        return epoch(self.remove_at)
 
     def template(self) -> TemplateInputs:
         """The one-time template of a pod given an image."""
@@ -269,6 +314,24 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
 
     # -- policy ---------------------------------------------------------------------
 
+    def check_inputs(
+        self, olds: Mapping[str, Any], values: Mapping[str, Any]
+    ) -> list[CheckFailure]:
+        remove_at = values.get("remove_at")
+        if olds or not isinstance(remove_at, str):
+            return []
+        now = time.time()  # a preview's judgement: Celium's clock is not known yet
+        at = epoch(remove_at)
+        if at is not None and at > now + 60:
+            return []
+        return [
+            CheckFailure(
+                "remove_at",
+                f"{remove_at} is not in the future (it is {iso(now)}): Celium would remove "
+                "the pod as soon as it is rented",
+            )
+        ]
+
     def change_kind(self, field: str, olds: dict[str, Any], news: dict[str, Any]) -> Change:
         if field in ("selector", "executor_id"):
             return Change.NONE if _still_on_rented(olds, news) else Change.REPLACE
@@ -300,17 +363,33 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
         return [p for p in self.client().list_pods() if p.pod_name == inputs.name]
 
     def create_object(self, inputs: PodInputs, token: str) -> ApiPod:
-        """Rent on the pod's template, or on a one-time template made for its image."""
+        """Rent on the pod's template, or on a one-time template made for its image; a
+        time limit is handed to Celium at once (it holds even if this run is killed)."""
         if inputs.image is None:
-            return self.rent(inputs)
-        what = self.describe(inputs.model_dump())
-        return rent_on_own_template(
-            self.client(),
-            inputs.template(),
-            token,
-            what,
-            lambda template_id: self.rent(inputs.model_copy(update={"template_id": template_id})),
-        )
+            pod = self.rent(inputs)
+        else:
+            pod = rent_on_own_template(
+                self.client(),
+                inputs.template(),
+                token,
+                self.describe(inputs.model_dump()),
+                lambda template_id: self.rent(
+                    inputs.model_copy(update={"template_id": template_id})
+                ),
+            )
+        return self._time_limited(pod, inputs)
+
+    def _time_limited(self, pod: ApiPod, inputs: PodInputs) -> ApiPod:
+        """The pod with Celium's removal scheduled as ``inputs`` ask (or cancelled)."""
+        rented = epoch(pod.created_at) or self.client().cloud_now()
+        wanted = iso(inputs.removal_at(rented))
+        if wanted == iso(epoch(pod.removal_scheduled_at)):
+            return pod
+        if wanted is None:
+            self.client().cancel_removal(pod.id)
+        else:
+            self.client().schedule_removal(pod.id, wanted)
+        return pod.model_copy(update={"removal_scheduled_at": wanted})
 
     def rent(self, inputs: PodInputs) -> ApiPod:
         """Rent the first candidate executor that is still free, cheapest first."""
@@ -389,17 +468,24 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
             "gpu_count": obj.gpu_count or machine.get("gpu_count"),
             "rented_executor_id": machine["id"],
             "location": machine.get("location") or {},
+            "expires_at": iso(epoch(obj.removal_scheduled_at)),
         }
 
     def reflect(self, obj: ApiPod, state: Mapping[str, Any]) -> dict[str, Any]:
         return {"name": obj.pod_name or state.get("name")}
+
+    def after_ready(self, obj: ApiPod, inputs: PodInputs) -> ApiPod:
+        """A pod adopted from an interrupted run may lack its time limit."""
+        return self._time_limited(obj, inputs)
 
     def apply(
         self, id_: str, state: Mapping[str, Any], inputs: PodInputs, changed: set[str]
     ) -> set[str]:
         if "name" in changed:
             self.client().rename_pod(id_, inputs.name)
-        return changed & {"name"}
+        if changed & {"max_duration", "remove_at"}:
+            self._time_limited(self.client().get_pod(id_), inputs)
+        return changed & {"name", "max_duration", "remove_at"}
 
 
 def _claim(candidates: list[Executor], what: str) -> Executor:
@@ -511,6 +597,8 @@ class Pod(Machine, module="celium", name="Pod"):
     """The executor the pod runs on (chosen by the selector, or given)."""
     location: pulumi.Output[dict[str, str]]
     """Country, country code and city of the executor."""
+    expires_at: pulumi.Output[str | None]
+    """When Celium removes the pod by itself (max_duration / remove_at), ISO 8601 UTC."""
 
     def __init__(
         self,
@@ -525,7 +613,10 @@ class Pod(Machine, module="celium", name="Pod"):
         selector: pulumi.Input[ExecutorSelectorArgs] | None = None,
         volume_id: pulumi.Input[str] | None = None,
         name: pulumi.Input[str] | None = None,
+        max_duration: pulumi.Input[int | str] | None = None,
+        remove_at: pulumi.Input[str] | None = None,
         wait_timeout: pulumi.Input[float] | None = None,
+        wait_for_ssh: pulumi.Input[bool] | None = None,
         adopt_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -543,7 +634,10 @@ class Pod(Machine, module="celium", name="Pod"):
                 "executor_id": executor_id,
                 "selector": selector,
                 "volume_id": volume_id,
+                "max_duration": max_duration,
+                "remove_at": remove_at,
                 "wait_timeout": wait_timeout,
+                "wait_for_ssh": wait_for_ssh,
                 "adopt_id": adopt_id,
             },
             opts,

@@ -149,6 +149,20 @@ class ResourceInputs(BaseModel):
         ]
 
 
+class MachineInputs(ResourceInputs):
+    """Inputs of a machine a person logs into."""
+
+    wait_for_ssh: bool = Field(
+        True,
+        description=(
+            "Ready means you can log in: after the cloud reports the machine running, wait "
+            "(within wait_timeout) until its SSH port answers with an SSH banner, else "
+            "fail and delete it. False: ready as soon as the cloud says so."
+        ),
+        json_schema_extra=LOCAL,
+    )
+
+
 def _secret_type(annotation: Any) -> bool:
     """True if a type is, or wraps (``Secret | None``), a secret type."""
     if any(m is SECRET_VALUE for m in getattr(annotation, "__metadata__", ())):

@@ -40,10 +40,12 @@ from pulumi_gpu.core.errors import (
     NotFoundError,
     TransportError,
     WaitError,
+    WaitTimeout,
 )
 from pulumi_gpu.core.http import deadline
 from pulumi_gpu.core.log import report
 from pulumi_gpu.core.phases import Observed, Phase
+from pulumi_gpu.core.ssh import ssh_banner
 from pulumi_gpu.core.waiting import PollPolicy, wait_for
 from pulumi_gpu.core.workers import engine_gone
 
@@ -296,6 +298,45 @@ class Watch(Generic[ObjT]):
             return self.current
         return self.until(want, timeout=timeout)
 
+    def answering_ssh(self, inputs: Any, *, timeout: float) -> None:
+        """Wait until a running machine's SSH port answers with an SSH banner, if its
+        inputs ask (``wait_for_ssh``): running is not yet "you can log in"."""
+        provider = self.provider
+        if not getattr(inputs, "wait_for_ssh", False):
+            return
+        seen = provider.observe(self.current)
+        endpoint = provider.ssh_endpoint(self.current, self.state)
+        if seen.phase is not Phase.READY or endpoint is None:
+            return
+        host, port = endpoint
+
+        def look() -> str | None:
+            return ssh_banner(host, port, timeout=min(5.0, timeout))
+
+        def gone_engine(_: str | None) -> str | None:
+            if engine_gone():
+                raise EngineGone(
+                    f"{self.what}: the Pulumi engine exited while waiting for SSH; it could "
+                    "not record the object, so it is deleted rather than left billing unseen"
+                )
+            return None
+
+        try:
+            wait_for(
+                f"{self.what}: SSH at {host}:{port}",
+                look,
+                status=_banner_status,
+                ready=_answered,
+                failure=gone_engine,
+                timeout=timeout,
+            )
+        except WaitTimeout:
+            raise WaitTimeout(
+                f"{self.what} is {seen.status}, but its SSH port {host}:{port} did not answer "
+                f"with an SSH banner within {timeout:.0f} s (does the image run sshd? "
+                "wait_for_ssh=false skips this check)"
+            ) from None
+
     def discard(self) -> None:
         """Delete what a failed create made, once the cloud shows it (it may not yet)."""
         provider = self.provider
@@ -333,6 +374,7 @@ class Watch(Generic[ObjT]):
             if self.provider.observe(self.current).phase is not Phase.ENDED:
                 self.current = self.provider.after_ready(self.current, inputs)
                 self.converge(inputs, timeout=timeout)
+                self.answering_ssh(inputs, timeout=timeout)
             recorded = record(self.current)
             if engine_gone():  # it became ready just as the engine died: never recorded
                 raise EngineGone(
@@ -384,6 +426,14 @@ def poller_of(provider: GpuProvider[Any, ObjT]) -> BatchPoller[Observed[ObjT]]:
         ("watch", type(provider).__module__, type(provider).__qualname__),
         lambda: BatchPoller(provider.kind, provider.watch_many),
     )
+
+
+def _banner_status(banner: str | None) -> str:
+    return banner or "no SSH banner yet"
+
+
+def _answered(banner: str | None) -> bool:
+    return banner is not None
 
 
 def _not_found() -> Observed[Any]:

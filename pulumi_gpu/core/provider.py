@@ -227,6 +227,7 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
             raise GpuCloudError(f"{what} ({id_}) no longer exists; run `pulumi refresh`")
         watch = lifecycle.Watch(self, obj, state, what)
         obj = watch.converge(inputs, timeout=self.wait_timeout(state))
+        watch.answering_ssh(inputs, timeout=self.wait_timeout(state))
         return UpdateResult({**without_provider(news), **self._outputs(obj, state)})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -403,6 +404,13 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
     def desired_phase(self, values: Mapping[str, Any]) -> Phase:
         """The phase the inputs ask for (READY unless a kind can be asked to stop)."""
         return Phase.READY
+
+    def ssh_endpoint(self, obj: ObjT, state: Mapping[str, Any]) -> tuple[str, int] | None:
+        """Where a person's SSH connection goes (for ``wait_for_ssh``): the host and port
+        of the ``ssh_host``/``ssh_port`` outputs, if the object has them now."""
+        found = self.outputs(obj, state)
+        host, port = found.get("ssh_host"), found.get("ssh_port")
+        return (str(host), int(port)) if host and port else None
 
     def after_ready(self, obj: ObjT, inputs: InputsT) -> ObjT:
         """Steps that need the object ready (still inside the create's clean-up)."""

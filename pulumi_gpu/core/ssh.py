@@ -7,6 +7,8 @@ import binascii
 import hashlib
 import re
 import shlex
+import socket
+import time
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -55,6 +57,28 @@ def key_fingerprint(public_key: str) -> str:
         raw = blob.encode()
     digest = base64.b64encode(hashlib.sha256(raw).digest()).decode().rstrip("=")
     return f"SHA256:{digest}"
+
+
+def ssh_banner(host: str, port: int, *, timeout: float = 5.0) -> str | None:
+    """The identification line (``SSH-2.0-...``) the SSH server at ``host:port`` sends
+    first, or None if nothing answers with one within ``timeout`` seconds."""
+    end = time.monotonic() + timeout
+    received = b""
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as connection:
+            while b"\n" not in received and len(received) < 255:
+                left = end - time.monotonic()
+                if left <= 0:
+                    break
+                connection.settimeout(left)
+                chunk = connection.recv(255 - len(received))
+                if not chunk:
+                    break
+                received += chunk
+    except OSError:
+        pass
+    line = received.split(b"\n", 1)[0].strip().decode("ascii", "replace")
+    return line if line.startswith("SSH-") else None
 
 
 @dataclass(frozen=True)

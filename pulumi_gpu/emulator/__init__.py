@@ -11,8 +11,13 @@
         emulator.runpod.fail_next("pods", "CUDA error")   # the next pod goes to ERROR
         emulator.celium.vanish("pods", pod_id)            # deleted out of band
         emulator.gpudev.run("jobs", job_id, seconds=5, exit_code=3)  # its command's run
+        emulator.runpod.ssh_silent_next(1)    # the next pod's sshd never answers
         ...
         emulator.leftovers()          # what still exists, per cloud
+
+Each pod's (and GPU Dev job's) SSH address is 127.0.0.1 and a real port, which sends
+an SSH banner once the pod has been ready for its cloud's ``timings.ssh_banner``
+(``ssh_banners.py``); ``Emulator(ssh_banners=False)`` reports made-up addresses instead.
 
 ``pulumi-gpu emulator --port N`` serves the same over HTTP; its controls live under
 ``/_emulator`` (see ``app.py``).
@@ -30,6 +35,7 @@ from pulumi_gpu.emulator.gpudev.backend import GpuDevBackend
 from pulumi_gpu.emulator.primeintellect.backend import PrimeIntellectBackend
 from pulumi_gpu.emulator.runpod.backend import RunPodBackend
 from pulumi_gpu.emulator.server import EmulatorServer
+from pulumi_gpu.emulator.ssh_banners import BannerListeners
 from pulumi_gpu.emulator.state import RequestLog
 
 __all__ = ["Emulator", "EmulatorServer", "FaultRule"]
@@ -38,24 +44,40 @@ __all__ = ["Emulator", "EmulatorServer", "FaultRule"]
 class Emulator:
     """All emulated clouds, their shared clock, faults and request log."""
 
-    def __init__(self, *, speed: float = 1.0, seed: int = 0) -> None:
+    def __init__(self, *, speed: float = 1.0, seed: int = 0, ssh_banners: bool = True) -> None:
         self.clock = SimClock(speed)
         self.faults = FaultInjector()
         self.requests = RequestLog()
-        self.celium = CeliumBackend(self.clock, seed=seed)
-        self.gpudev = GpuDevBackend(self.clock, seed=seed)
-        self.primeintellect = PrimeIntellectBackend(self.clock, seed=seed)
-        self.runpod = RunPodBackend(self.clock, seed=seed)
+        self.banners = BannerListeners() if ssh_banners else None
+        """The SSH listeners of every cloud (None: ``ssh_banners=False``)."""
+        banners = self.banners
+        self.celium = CeliumBackend(self.clock, seed=seed, banners=banners)
+        self.gpudev = GpuDevBackend(self.clock, seed=seed, banners=banners)
+        self.primeintellect = PrimeIntellectBackend(self.clock, seed=seed, banners=banners)
+        self.runpod = RunPodBackend(self.clock, seed=seed, banners=banners)
         self.clouds: dict[str, EmulatedCloud] = {
             c.name: c for c in (self.celium, self.gpudev, self.primeintellect, self.runpod)
         }
 
     def reset(self) -> None:
-        """Forget every object, fault and logged request; restore the seeded inventory."""
+        """Forget every object, fault and logged request; restore the seeded inventory.
+        Every SSH listener closes."""
+        if self.banners is not None:
+            self.banners.clear()
         self.faults.clear()
         self.requests.clear()
         for cloud in self.clouds.values():
             cloud.reset()
+
+    def close(self) -> None:
+        """Close the SSH listeners and their thread (:meth:`open` listens again)."""
+        if self.banners is not None:
+            self.banners.close()
+
+    def open(self) -> None:
+        """Listen again on the SSH ports :meth:`close` closed (the pods still there)."""
+        if self.banners is not None:
+            self.banners.reopen()
 
     def leftovers(self) -> dict[str, dict[str, list[str]]]:
         """What exists now in each cloud (empty lists everywhere after a clean destroy)."""

@@ -4,7 +4,7 @@ A request to ``/<cloud>/<the cloud's real path>`` goes through :class:`FaultsAnd
 (request log, injected faults) to that cloud's router. ``/_emulator`` holds the
 controls: reset, time, faults, the request log, each cloud's own controls, and those
 every cloud has (:func:`_cloud_controls`): out-of-band vanish, fail, stop, run and
-fail-next for any object kind, refused rents, timings, wait records.
+fail-next for any object kind, refused rents, silent SSH ports, timings, wait records.
 """
 
 from __future__ import annotations
@@ -225,6 +225,11 @@ def _cloud_controls() -> APIRouter:
     creates with the cloud's own "no capacity" answer while its catalog still shows the
     stock (:meth:`EmulatedCloud.refuse_rents`); ``DELETE /refuse-rents`` clears them.
     A cloud that never refuses a create for capacity (GPU Dev queues) answers 400.
+
+    ``POST /{kind}/{id}/ssh-silent`` makes an object's SSH port never send its banner
+    (:meth:`EmulatedCloud.ssh_silent`); ``POST /ssh-silent-next?count=N`` (default 1;
+    0: none) does it to the next N objects created (:meth:`EmulatedCloud.ssh_silent_next`).
+    With SSH banners off they answer 400.
     """
     router = APIRouter(prefix=f"/{ADMIN}/{{cloud}}", tags=["controls of every cloud"])
 
@@ -240,6 +245,14 @@ def _cloud_controls() -> APIRouter:
             backend.clear_refusals()
         return {"pending_refusals": 0}
 
+    @router.post("/ssh-silent-next")
+    async def ssh_silent_next(
+        backend: Cloud, count: Annotated[int, Query(ge=0)] = 1
+    ) -> dict[str, int]:
+        """The SSH ports of the next ``count`` objects created never send a banner."""
+        with _refusals_as_400():
+            return {"pending_silent": backend.ssh_silent_next(count)}
+
     @router.delete("/{kind}/{object_id:path}")
     async def vanish(backend: Cloud, kind: str, object_id: str) -> dict[str, str]:
         with _refusals_as_400():
@@ -254,6 +267,13 @@ def _cloud_controls() -> APIRouter:
                 kind, object_id, seconds=body.seconds, exit_code=body.exit_code, lines=body.lines
             )
         return {"ran": object_id}
+
+    @router.post("/{kind}/{object_id:path}/ssh-silent")
+    async def ssh_silent(backend: Cloud, kind: str, object_id: str) -> dict[str, str]:
+        """The object's SSH port never sends its banner (accepts, stays silent)."""
+        with _refusals_as_400():
+            backend.ssh_silent(kind, object_id)
+        return {"ssh_silent": object_id}
 
     @router.post("/{kind}/{object_id:path}/{control}")
     async def fail_or_stop(

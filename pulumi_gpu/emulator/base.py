@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, cast
 
 from fastapi import APIRouter
@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 
 from pulumi_gpu.emulator.clock import SimClock
 from pulumi_gpu.emulator.commands import Script
+from pulumi_gpu.emulator.ssh_banners import LOOPBACK, Answer, BannerListeners, Object
 from pulumi_gpu.emulator.state import CloudError, WaitTracker
 
 
@@ -38,6 +39,12 @@ class EmulatedCloud(ABC):
     capacity and, when it answers True, refuses with the cloud's own "no capacity" answer
     before making anything. A cloud that never refuses a create for capacity says why in
     :attr:`no_capacity_refusals`, and the control raises ``ValueError`` with it.
+
+    SSH (with :attr:`banners`): a kind whose objects have an sshd (pods, GPU Dev jobs)
+    defines ``_ssh_due_<kind>(object_id)``: when its banner is due (``math.inf``: its
+    sshd is down now; None: the object is gone or deleted). The cloud reports
+    :data:`LOOPBACK` and the port :meth:`_ssh_listen` gives as the object's SSH address,
+    and calls :meth:`_ssh_created` when it creates one (:meth:`ssh_silent_next`).
     """
 
     name: str = "cloud"
@@ -49,12 +56,18 @@ class EmulatedCloud(ABC):
     UNTIL_CLEARED = -1
     """A count for :meth:`refuse_rents`: every create is refused until cleared."""
 
-    def __init__(self, clock: SimClock, *, seed: int = 0) -> None:
+    def __init__(
+        self, clock: SimClock, *, seed: int = 0, banners: BannerListeners | None = None
+    ) -> None:
         self.clock = clock
         self.seed = seed
+        self.banners = banners
+        """Where the objects' SSH ports listen (None: no listeners, made-up addresses)."""
         self.lock = threading.RLock()
         self.waits = WaitTracker()
         self._refusals = 0
+        self._ssh_silent: set[Object] = set()
+        self._ssh_silent_next = 0
         self._clear()
 
     def router(self) -> APIRouter:
@@ -74,6 +87,8 @@ class EmulatedCloud(ABC):
         with self.lock:
             self.waits.clear()
             self._refusals = 0
+            self._ssh_silent.clear()
+            self._ssh_silent_next = 0
             self._clear()
 
     @abstractmethod
@@ -181,6 +196,66 @@ class EmulatedCloud(ABC):
         if self._refusals > 0:
             self._refusals -= 1
         return True
+
+    # -- SSH banners (see the class docstring) -------------------------------------------
+
+    def ssh_silent(self, kind: str, object_id: str) -> None:
+        """The object's sshd never answers: its SSH port accepts and stays silent."""
+        with self.lock:
+            due = self._ssh_due(kind)(object_id)
+            if due is None:
+                raise CloudError(404, f"{self.name} {kind} {object_id} not found")
+            self._ssh_silent.add((kind, object_id))
+
+    def ssh_silent_next(self, count: int) -> int:
+        """The sshd of the next ``count`` objects created (of any kind with SSH) never
+        answers (0: none). Replaces the count pending before; returns it."""
+        if count < 0:
+            raise ValueError("count must not be negative")
+        with self.lock:
+            self._ssh_on()
+            self._ssh_silent_next = count
+            return count
+
+    def ssh_answers(self, objects: Collection[Object]) -> dict[Object, Answer]:
+        """How the SSH port of each (kind, id) answers now (the listeners ask)."""
+        with self.lock:
+            now = self.clock.now()
+            answers: dict[Object, Answer] = {}
+            for kind, object_id in objects:
+                due = self._ssh_due(kind)(object_id)
+                if due is None:
+                    answers[kind, object_id] = Answer.CLOSED
+                elif now < due or (kind, object_id) in self._ssh_silent:
+                    answers[kind, object_id] = Answer.SILENT
+                else:
+                    answers[kind, object_id] = Answer.BANNER
+            return answers
+
+    def _ssh_host(self, made_up: str) -> str:
+        """The host of an object's SSH address: :data:`LOOPBACK` with listeners, else
+        ``made_up``."""
+        return made_up if self.banners is None else LOOPBACK  # guess: every machine is here
+
+    def _ssh_listen(self, kind: str, object_id: str, made_up: int) -> int:
+        """The port of the object's SSH address: a new listener's, or else ``made_up``."""
+        if self.banners is None:
+            return made_up
+        return self.banners.open(self, kind, object_id)
+
+    def _ssh_created(self, kind: str, object_id: str) -> None:
+        """An object with SSH was created: silent if :meth:`ssh_silent_next` said so."""
+        if self._ssh_silent_next > 0:
+            self._ssh_silent_next -= 1
+            self._ssh_silent.add((kind, object_id))
+
+    def _ssh_due(self, kind: str) -> Callable[[str], float | None]:
+        self._ssh_on()
+        return cast(Callable[[str], float | None], self._part("_ssh_due", kind, "have no SSH"))
+
+    def _ssh_on(self) -> None:
+        if self.banners is None:
+            raise ValueError(f"{self.name}: SSH banners are off (Emulator(ssh_banners=False))")
 
     def _planned_failure(self, kind: str, reason: str) -> Any:
         """What ``fail_next_<kind>`` holds for ``reason``: the reason itself, by default."""

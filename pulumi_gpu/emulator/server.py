@@ -31,7 +31,8 @@ class EmulatorServer:
 
     :meth:`restart` stops serving and serves again on the same host and port, as a
     restarted ``pulumi-gpu emulator`` process would: give it a new :class:`Emulator` to
-    stand for a process that forgot everything.
+    stand for a process that forgot everything. Stopping closes the emulator's SSH
+    listeners; starting listens again on those of the pods it still has.
     """
 
     GRACE = 1
@@ -51,6 +52,7 @@ class EmulatorServer:
         return f"{base}/{cloud}" if cloud else base
 
     def start(self) -> EmulatorServer:
+        self.emulator.open()
         config = uvicorn.Config(
             self.emulator.app(),
             host=self.host,
@@ -84,6 +86,7 @@ class EmulatorServer:
             server.force_exit = True
             thread.join(timeout=5)
         self._server = self._thread = None
+        self.emulator.close()
 
     def restart(self, emulator: Emulator | None = None) -> EmulatorServer:
         """Stop serving, then serve ``emulator`` (default: the same one, its state kept)

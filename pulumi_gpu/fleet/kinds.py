@@ -17,7 +17,7 @@ from pulumi_gpu.core.inputs import ResourceInputs
 from pulumi_gpu.core.resource import GpuResource
 from pulumi_gpu.market import pod as placed
 
-SECTIONS = ("ssh_keys", "templates", "disks", "pods", "jobs")
+SECTIONS = ("ssh_keys", "registries", "templates", "disks", "pods", "jobs")
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("primeintellect", "disks", primeintellect.Disk, primeintellect.DiskInputs),
     Kind("primeintellect", "pods", primeintellect.Pod, primeintellect.PodInputs),
     Kind("runpod", "ssh_keys", runpod.SshKey, runpod.SshKeyInputs),
+    Kind("runpod", "registries", runpod.RegistryAuth, runpod.RegistryAuthInputs),
     Kind("runpod", "templates", runpod.Template, runpod.TemplateInputs),
     Kind("runpod", "disks", runpod.NetworkVolume, runpod.NetworkVolumeInputs),
     Kind("runpod", "pods", runpod.Pod, runpod.PodInputs, after_account_keys=True),

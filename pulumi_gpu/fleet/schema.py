@@ -40,6 +40,7 @@ _SECTION_HELP = {
         "Public keys of the cloud account (RunPod gives them to every pod started with "
         "SSH; Prime Intellect pods name one with ssh_key)."
     ),
+    "registries": "Credentials for pulling private images (RunPod).",
     "templates": "Container templates (Celium verifies them before pods may use them).",
     "disks": "Persistent storage that outlives the pods and jobs that mount it.",
     "pods": "GPU machines, ready for SSH when `pulumi up` finishes.",

@@ -31,7 +31,7 @@ from pulumi_gpu.core.inputs import (
     REPLACES,
     UPDATES,
     EnvVars,
-    ResourceInputs,
+    MachineInputs,
     contains_unknown,
 )
 from pulumi_gpu.core.log import report
@@ -81,7 +81,7 @@ class GpuRequirement(BaseModel):
     min_memory_gb: int | None = Field(None, ge=1, description="Least memory per GPU, GB.")
 
 
-class PodInputs(ResourceInputs):
+class PodInputs(MachineInputs):
     """Inputs of a placed pod: requirements, the container, and how hard to try."""
 
     name: str = Field(
@@ -470,6 +470,7 @@ class Pod(Machine, module="market", name="Pod"):
         name: pulumi.Input[str] | None = None,
         max_attempts: pulumi.Input[int] | None = None,
         wait_timeout: pulumi.Input[float] | None = None,
+        wait_for_ssh: pulumi.Input[bool] | None = None,
         adopt_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -490,6 +491,7 @@ class Pod(Machine, module="market", name="Pod"):
                 "disk_gb": disk_gb,
                 "max_attempts": max_attempts,
                 "wait_timeout": wait_timeout,
+                "wait_for_ssh": wait_for_ssh,
                 "adopt_id": adopt_id,
             },
             opts,

@@ -15,6 +15,7 @@ from pulumi_gpu.primeintellect.lookups import (
     OfferQuery,
     get_availability,
     get_disk_availability,
+    get_pod_logs,
 )
 from pulumi_gpu.primeintellect.pod import Pod, PodInputs
 from pulumi_gpu.primeintellect.ssh_key import SshKey, SshKeyInputs
@@ -33,4 +34,5 @@ __all__ = [
     "SshKeyInputs",
     "get_availability",
     "get_disk_availability",
+    "get_pod_logs",
 ]

@@ -25,7 +25,14 @@ from pulumi_gpu.primeintellect.models import (
     Socket,
 )
 
-__all__ = ["DiskOffer", "GpuOffer", "OfferQuery", "get_availability", "get_disk_availability"]
+__all__ = [
+    "DiskOffer",
+    "GpuOffer",
+    "OfferQuery",
+    "get_availability",
+    "get_disk_availability",
+    "get_pod_logs",
+]
 
 _STOCK_RANK = {"High": 0, "Available": 1, "Medium": 2, "Low": 3, "Unavailable": 4}
 
@@ -218,3 +225,13 @@ def get_disk_availability(
             o.data_center or "",
         ),
     )
+
+
+def get_pod_logs(pod_id: str, *, tail: int = 100) -> list[str]:
+    """The last ``tail`` lines of a pod's log (its installation and start).
+
+    Example::
+
+        print("\\n".join(primeintellect.get_pod_logs(pod_id, tail=20)))
+    """
+    return prime_client().pod_logs(pod_id, tail=tail)

@@ -58,6 +58,7 @@ def _pod_inputs(spec: PlacedPod, rent: Mapping[str, Any]) -> dict[str, Any]:
         "disk_size": spec.disk_gb,
         "max_price_per_hour": spec.gpu.max_price_per_hour,
         "wait_timeout": spec.wait_timeout,
+        "wait_for_ssh": spec.wait_for_ssh,
     }
     return {k: v for k, v in inputs.items() if v is not None}
 

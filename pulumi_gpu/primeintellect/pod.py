@@ -39,6 +39,8 @@ def _outputs(pod: ApiPod, offer: Mapping[str, Any]) -> dict[str, Any]:
     return {
         **found,
         "installation_status": pod.installation_status,
+        "installation_progress": pod.installation_progress,
+        "resources": pod.resources.model_dump(),
         "port_mappings": [
             {
                 "internal": m.internal,
@@ -224,6 +226,10 @@ class Pod(Machine, module="primeintellect", name="Pod"):
     the installation's progress, STOPPED, ERROR, ...)."""
     installation_status: pulumi.Output[str]
     """Image installation: PENDING, ACTIVE, FINISHED or ERROR."""
+    installation_progress: pulumi.Output[int | None]
+    """Percent of the image installed, as of the last ``up`` or ``refresh``."""
+    resources: pulumi.Output[dict[str, int | None]]
+    """What the pod has: ``vcpus``, ``memory`` and ``disk`` (GB), ``shared_disk``."""
     port_mappings: pulumi.Output[list[dict[str, Any]]]
     """Prime Intellect's port mappings: internal, external, protocol, used_by, description."""
     jupyter_url: pulumi.Output[str | None]
@@ -260,6 +266,7 @@ class Pod(Machine, module="primeintellect", name="Pod"):
         auto_restart: pulumi.Input[bool] | None = None,
         name: pulumi.Input[str] | None = None,
         wait_timeout: pulumi.Input[float] | None = None,
+        wait_for_ssh: pulumi.Input[bool] | None = None,
         adopt_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -290,6 +297,7 @@ class Pod(Machine, module="primeintellect", name="Pod"):
                 "ssh_key_id": ssh_key_id,
                 "auto_restart": auto_restart,
                 "wait_timeout": wait_timeout,
+                "wait_for_ssh": wait_for_ssh,
                 "adopt_id": adopt_id,
             },
             opts,

@@ -11,7 +11,7 @@ from pulumi_gpu.core.inputs import (
     LOCAL,
     REPLACES,
     EnvVars,
-    ResourceInputs,
+    MachineInputs,
     Secret,
     references,
 )
@@ -48,7 +48,7 @@ SIZING_FIELDS = ("image", "disk_size", "vcpus", "memory")
 _POD_NAME = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9-]+$")
 
 
-class PodInputs(ResourceInputs):
+class PodInputs(MachineInputs):
     """Inputs of a Prime Intellect pod.
 
     The offer (``/availability/gpus`` row) is chosen by the offer fields: give

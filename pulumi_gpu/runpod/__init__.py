@@ -1,13 +1,15 @@
-"""RunPod (REST v2): pods, jobs, templates, network volumes, SSH keys and the GPU catalog.
+"""RunPod (REST v2): pods, jobs, templates, network volumes, SSH keys, registry credentials
+and the GPU catalog.
 
 Configuration: ``pulumi-gpu:runpodApiKey`` (secret) or ``RUNPOD_API_KEY``; endpoint
 ``pulumi-gpu:runpodEndpoint`` or ``RUNPOD_API_URL`` (default ``https://api.runpod.io/v2``).
 """
 
 from pulumi_gpu.runpod.job import Job, JobInputs
-from pulumi_gpu.runpod.lookups import GpuOffer, get_gpu_types
+from pulumi_gpu.runpod.lookups import GpuOffer, get_gpu_types, get_pod_logs
 from pulumi_gpu.runpod.network_volume import NetworkVolume, NetworkVolumeInputs
 from pulumi_gpu.runpod.pod import Pod, PodInputs
+from pulumi_gpu.runpod.registry_auth import RegistryAuth, RegistryAuthInputs
 from pulumi_gpu.runpod.ssh_key import SshKey, SshKeyInputs
 from pulumi_gpu.runpod.template import Template, TemplateInputs
 
@@ -19,9 +21,12 @@ __all__ = [
     "NetworkVolumeInputs",
     "Pod",
     "PodInputs",
+    "RegistryAuth",
+    "RegistryAuthInputs",
     "SshKey",
     "SshKeyInputs",
     "Template",
     "TemplateInputs",
     "get_gpu_types",
+    "get_pod_logs",
 ]

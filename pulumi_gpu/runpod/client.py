@@ -15,7 +15,7 @@ from typing import Any
 
 from pulumi_gpu.core.config import Setting, fingerprint, key_identity, shared_client
 from pulumi_gpu.core.http import ApiClient, HeaderAuth
-from pulumi_gpu.runpod.models import GpuType, NetworkVolume, Pod, Template
+from pulumi_gpu.runpod.models import GpuType, NetworkVolume, Pod, Registry, Template
 
 DEFAULT_ENDPOINT = "https://api.runpod.io/v2"
 API_KEY = Setting("runpodApiKey", ("RUNPOD_API_KEY",))
@@ -141,6 +141,19 @@ class RunPodClient(ApiClient):
         return self.decode_list(
             GpuType, self.request("GET", "/catalog/gpus", params=params), "gpus"
         )
+
+    # registries
+    def list_registries(self) -> list[Registry]:
+        return self.decode_list(Registry, self.request("GET", "/registries"), "registries")
+
+    def get_registry(self, registry_id: str) -> Registry:
+        return self.decode(Registry, self.request("GET", f"/registries/{registry_id}"))
+
+    def create_registry(self, body: dict[str, Any]) -> Registry:
+        return self.decode(Registry, self.request("POST", "/registries", json=body))
+
+    def delete_registry(self, registry_id: str) -> None:
+        self.request("DELETE", f"/registries/{registry_id}")
 
     # account
     def list_ssh_keys(self) -> list[str]:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pulumi_gpu.runpod.client import runpod_client
 from pulumi_gpu.runpod.models import GpuType
 
-__all__ = ["GpuOffer", "get_gpu_types"]
+__all__ = ["GpuOffer", "get_gpu_types", "get_pod_logs"]
 
 CLOUDS = ("SECURE", "COMMUNITY")
 
@@ -115,3 +115,14 @@ def get_gpu_types(
         and (data_center_id is None or data_center_id in o.data_centers)
     ]
     return sorted(found, key=lambda o: (o.price_per_hour, o.id))
+
+
+def get_pod_logs(pod_id: str, *, tail: int = 100, source: str = "container") -> list[str]:
+    """The last ``tail`` lines (at most 5000) of a pod's log: ``source`` "container" (what
+    it prints) or "system" (RunPod's own: image pull, start).
+
+    Example::
+
+        print("\\n".join(runpod.get_pod_logs(pod_id, tail=20)))
+    """
+    return [line for _, line in runpod_client().pod_logs(pod_id, tail=tail, source=source)]

@@ -94,6 +94,7 @@ def _pod_inputs(spec: PlacedPod, rent: Mapping[str, Any]) -> dict[str, Any]:
         "ssh_public_keys": spec.ssh_public_keys or None,
         "container_disk_gb": spec.disk_gb,
         "wait_timeout": spec.wait_timeout,
+        "wait_for_ssh": spec.wait_for_ssh,
     }
 
 

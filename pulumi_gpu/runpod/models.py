@@ -71,9 +71,29 @@ class RuntimePort(_Response):
     ip: str | None = None
 
 
+class Utilization(_Response):
+    util: float = 0.0
+    memory_util: float | None = None
+
+
 class PodRuntime(_Response):
+    """What a running pod reports of itself (None while it is not RUNNING)."""
+
     uptime: int = 0
     ports: list[RuntimePort] = Field(default_factory=list)
+    gpus: list[Utilization] = Field(default_factory=list)
+    cpu: Utilization | None = None
+    memory: Utilization | None = None
+
+    def telemetry(self) -> dict[str, Any]:
+        """Uptime and utilisation in percent (GPUs one entry each)."""
+        return {
+            "uptime_seconds": self.uptime,
+            "gpu_util": [g.util for g in self.gpus],
+            "gpu_memory_util": [g.memory_util for g in self.gpus],
+            "cpu_util": self.cpu.util if self.cpu else None,
+            "memory_util": self.memory.util if self.memory else None,
+        }
 
 
 class GpuConfig(_Response):
@@ -108,6 +128,7 @@ class Pod(_Response):
     status: str = ""
     actions: list[str] = Field(default_factory=list)
     image: str = ""
+    registry: str | None = None
     args: str = ""
     disk: int = 0
     mounts: Mounts = Field(default_factory=Mounts)
@@ -124,6 +145,8 @@ class Pod(_Response):
     cpu: CpuConfig | None = None
     created_at: str | None = None
     started_at: str | None = None
+    failure_log: str | None = Field(None, exclude=True)
+    """RunPod's own last log lines of a pod in ERROR (read by the provider, not sent)."""
 
     @field_validator("mounts", "ssh", mode="before")
     @classmethod
@@ -182,7 +205,7 @@ class Pod(_Response):
             return Observed(Phase.PENDING, self.status, obj=self, note=note)
         reason = None
         if phase is Phase.FAILED:
-            reason = (
+            reason = self.failure_log or (
                 "the container is in an unrecoverable error state; its logs are on RunPod "
                 f"(GET /v2/pods/{self.id}/logs)"
             )
@@ -197,6 +220,7 @@ class Template(_Response):
     id: str
     name: str = ""
     image: str = ""
+    registry: str | None = None
     args: str = ""
     disk: int = 0
     mounts: TemplateMounts = Field(default_factory=TemplateMounts)
@@ -293,3 +317,10 @@ def check_ports(ports: list[str], field: str = "exposed_ports") -> None:
     repeated = sorted({n for n in numbers if numbers.count(n) > 1})
     if repeated:
         raise ValueError(f"each port may be exposed once; repeated: {repeated}")
+
+
+class Registry(_Response):
+    """Credentials of a private container registry (the password is never returned)."""
+
+    id: str
+    name: str = ""

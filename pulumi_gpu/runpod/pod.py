@@ -55,6 +55,7 @@ def outputs(pod: ApiPod) -> dict[str, Any]:
         "cuda_version": pod.cuda_version,
         "compute": compute,
         "jupyter_password": pod.env.get("JUPYTER_PASSWORD"),
+        "runtime": pod.runtime.telemetry() if running and pod.runtime else None,
     }
 
 
@@ -73,6 +74,8 @@ def reflected(pod: ApiPod, state: Mapping[str, Any]) -> dict[str, Any]:
     ):
         if state.get(name) is not None:
             live[name] = value
+    if state.get("registry_id") is not None:
+        live["registry_id"] = pod.registry
     if state.get("gpu_type") is not None:
         live["gpu_type"] = pod.gpu.id if pod.gpu else None
         live["gpu_count"] = pod.gpu.count if pod.gpu else None
@@ -173,6 +176,19 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
     def get(self, id_: str, state: Mapping[str, Any]) -> ApiPod:
         return self.client().get_pod(id_)
 
+    def watch(self, made: ApiPod, state: Mapping[str, Any]) -> ApiPod | None:
+        """A pod in ERROR comes with RunPod's last log lines (an image pull denied, a
+        container that exits): its answer does not say why."""
+        pod = self.fetch(made.id, state)
+        if pod is None or pod.observe().phase is not Phase.FAILED:
+            return pod
+        try:
+            lines = self.client().pod_logs(pod.id, tail=5, source="system")
+        except GpuCloudError:
+            return pod
+        said = "; ".join(line for _, line in lines if line.strip())
+        return pod.model_copy(update={"failure_log": said}) if said else pod
+
     def observe(self, obj: ApiPod) -> Observed[ApiPod]:
         return obj.observe()
 
@@ -184,6 +200,12 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
 
     def reflect(self, obj: ApiPod, state: Mapping[str, Any]) -> dict[str, Any]:
         return reflected(obj, state)
+
+    def ssh_endpoint(self, obj: ApiPod, state: Mapping[str, Any]) -> tuple[str, int] | None:
+        """The pod's own sshd (direct SSH); through RunPod's proxy there is nothing of the
+        pod's to check."""
+        direct = obj.ssh.direct if obj.status == "RUNNING" else None
+        return (direct.host, direct.port) if direct else None
 
     def start_object(self, id_: str, state: Mapping[str, Any]) -> None:
         try:
@@ -227,6 +249,8 @@ def _patch(
         value = getattr(inputs, field)
         if field in changed and value is not None:
             patch[key] = value
+    if "registry_id" in changed:
+        patch["registry"] = inputs.registry_id  # None: no credentials any more
     if changed & {"env", "ssh_public_keys", "volume_mount_path"}:
         live = client.get_pod(id_)
         if changed & {"env", "ssh_public_keys"}:
@@ -340,6 +364,9 @@ class Pod(Machine, module="runpod", name="Pod"):
     """What the pod runs on, e.g. ``1x NVIDIA GeForce RTX 4090``."""
     jupyter_password: pulumi.Output[str | None]
     """JupyterLab's password (secret), with start_jupyter."""
+    runtime: pulumi.Output[dict[str, Any] | None]
+    """While it runs, as of the last ``up`` or ``refresh``: ``uptime_seconds``, ``gpu_util``
+    and ``gpu_memory_util`` (percent, per GPU), ``cpu_util``, ``memory_util``."""
 
     def __init__(
         self,
@@ -350,6 +377,7 @@ class Pod(Machine, module="runpod", name="Pod"):
         gpu_count: pulumi.Input[int] | None = None,
         vcpu_count: pulumi.Input[int] | None = None,
         image: pulumi.Input[str] | None = None,
+        registry_id: pulumi.Input[str] | None = None,
         template_id: pulumi.Input[str] | None = None,
         args: pulumi.Input[str] | None = None,
         env: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
@@ -368,6 +396,7 @@ class Pod(Machine, module="runpod", name="Pod"):
         desired_status: pulumi.Input[str] | None = None,
         name: pulumi.Input[str] | None = None,
         wait_timeout: pulumi.Input[float] | None = None,
+        wait_for_ssh: pulumi.Input[bool] | None = None,
         adopt_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -382,6 +411,7 @@ class Pod(Machine, module="runpod", name="Pod"):
                 "gpu_count": gpu_count,
                 "vcpu_count": vcpu_count,
                 "image": image,
+                "registry_id": registry_id,
                 "template_id": template_id,
                 "args": args,
                 "env": env,
@@ -399,6 +429,7 @@ class Pod(Machine, module="runpod", name="Pod"):
                 "start_jupyter": start_jupyter,
                 "desired_status": desired_status,
                 "wait_timeout": wait_timeout,
+                "wait_for_ssh": wait_for_ssh,
                 "adopt_id": adopt_id,
             },
             opts,

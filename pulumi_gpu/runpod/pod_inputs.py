@@ -14,6 +14,7 @@ from pulumi_gpu.core.inputs import (
     REPLACES,
     UPDATES,
     EnvVars,
+    MachineInputs,
     ResourceInputs,
     references,
 )
@@ -77,6 +78,12 @@ class PodBase(ResourceInputs):
             "required unless template_id is given (then it overrides the template's)."
         ),
         json_schema_extra=UPDATES,
+    )
+    registry_id: str | None = Field(
+        None,
+        min_length=1,
+        description="Id of the runpod.RegistryAuth to pull a private image with.",
+        json_schema_extra=references("registries", replaces=False),
     )
     template_id: str | None = Field(
         None,
@@ -307,6 +314,8 @@ class PodBase(ResourceInputs):
             body["templateId"] = self.template_id
         if self.image is not None:
             body["image"] = self.image
+        if self.registry_id is not None:
+            body["registry"] = self.registry_id
         env = self.managed_env()
         if env:
             body["env"] = env
@@ -335,7 +344,7 @@ class PodBase(ResourceInputs):
         return catalog_price(self.gpu_type, self.gpu_count, self.cloud_type)
 
 
-class PodInputs(PodBase):
+class PodInputs(PodBase, MachineInputs):
     """Inputs of a RunPod pod.
 
     What the pod is placed on (GPU type and count, CPU flavor, cloud, template, CUDA

@@ -10,7 +10,7 @@ import pulumi
 from pydantic import Field, ValidationInfo, field_validator
 
 from pulumi_gpu.core.errors import GpuCloudError, InvalidRequestError
-from pulumi_gpu.core.inputs import UPDATES, EnvVars, ResourceInputs
+from pulumi_gpu.core.inputs import UPDATES, EnvVars, ResourceInputs, references
 from pulumi_gpu.core.phases import Observed, Phase
 from pulumi_gpu.core.provider import Change, GpuProvider
 from pulumi_gpu.core.resource import GpuResource, default_name
@@ -44,6 +44,12 @@ class TemplateInputs(ResourceInputs):
         min_length=1,
         description="Container image, e.g. 'runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel'.",
         json_schema_extra=UPDATES,
+    )
+    registry_id: str | None = Field(
+        None,
+        min_length=1,
+        description="Id of the runpod.RegistryAuth to pull a private image with.",
+        json_schema_extra=references("registries", replaces=False),
     )
     args: str = Field(
         "", description="Arguments passed to the container entrypoint.", json_schema_extra=UPDATES
@@ -129,6 +135,7 @@ class TemplateInputs(ResourceInputs):
         body: dict[str, Any] = {
             "name": self.name,
             "image": self.image,
+            "registry": self.registry_id,
             "args": self.args,
             "env": self.env,
             "ports": self.exposed_ports,
@@ -147,6 +154,7 @@ class TemplateInputs(ResourceInputs):
 _API_KEYS = {
     "name": ("name",),
     "image": ("image",),
+    "registry_id": ("registry",),
     "args": ("args",),
     "env": ("env",),
     "exposed_ports": ("ports",),
@@ -167,6 +175,7 @@ def reflected(template: ApiTemplate, state: Mapping[str, Any]) -> dict[str, Any]
     live: dict[str, Any] = {
         "name": template.name,
         "image": template.image,
+        "registry_id": template.registry,
         "args": template.args,
         "env": template.env,
         "exposed_ports": template.ports,
@@ -279,6 +288,7 @@ class Template(GpuResource, module="runpod", name="Template"):
         resource_name: str,
         *,
         image: pulumi.Input[str],
+        registry_id: pulumi.Input[str] | None = None,
         args: pulumi.Input[str] | None = None,
         env: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
         exposed_ports: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
@@ -300,6 +310,7 @@ class Template(GpuResource, module="runpod", name="Template"):
             {
                 "name": name or default_name(resource_name),
                 "image": image,
+                "registry_id": registry_id,
                 "args": args,
                 "env": env,
                 "exposed_ports": exposed_ports,

@@ -101,7 +101,6 @@ SUBJECTS: dict[str, dict[str, Any]] = dict(
             create=("POST", "/v2/pods"),
             stops=True,
             fails=True,
-            says_why=False,  # only its log says (GET /v2/pods/{id}/logs)
             shares_table=True,
         ),
         _subject(
@@ -202,6 +201,13 @@ SUBJECTS: dict[str, dict[str, Any]] = dict(
             fails=True,
         ),
         _subject(
+            "runpod RegistryAuth",
+            entry={"username": "conformance-bot", "password": TOKEN},
+            objects="registries",
+            create=("POST", "/v2/registries"),
+            waits=False,
+        ),
+        _subject(
             "runpod SshKey",
             entry={"public_key": SSH_KEY},
             objects="ssh_keys",
@@ -234,7 +240,6 @@ SUBJECTS: dict[str, dict[str, Any]] = dict(
             create=("POST", "/v2/pods"),
             stops=True,
             fails=True,
-            says_why=False,  # only its log says (GET /v2/pods/{id}/logs)
             shares_table=True,
         ),
         _subject(

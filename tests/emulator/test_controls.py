@@ -63,6 +63,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("gpudev", "disks"): Expect("deleted", None, None, GONE, frozenset({"exists"})),
     ("celium", "ssh_keys"): Expect(GONE, None, None, None),
     ("runpod", "ssh_keys"): Expect(GONE, None, None, None),
+    ("runpod", "registries"): Expect(GONE, None, None, None),
     ("primeintellect", "ssh_keys"): Expect(GONE, None, None, None),
 }
 CASES = sorted(EXPECTED)
@@ -218,6 +219,8 @@ class RunPod(Driver):
                 body["mounts"] = {"network": [{"volumeId": object_id, "path": "/data"}]}
         elif kind == "templates":
             body = {"name": self.name(), "image": "ubuntu"}
+        elif kind == "registries":
+            body = {"name": self.name(), "username": "bot", "password": "pw"}
         else:
             body = {"name": self.name(), "size": 10, "dataCenter": "US-KS-2"}
         response = self.http.post(self.path(kind), json=body)

@@ -221,8 +221,9 @@ def test_pod_lifecycle(api: httpx.Client, emu: Emulator) -> None:
     emu.clock.advance(40)
     ready = api.get(f"/pods/{pod_id}").json()
     assert (ready["installationStatus"], ready["installationProgress"]) == ("FINISHED", 100)
-    assert ready["sshConnection"] == f"root@{ready['ip']} -p 22"
     used = {m["usedBy"]: m for m in ready["primePortMapping"]}
+    ssh_port = used["SSH"]["external"]  # a listener's on 127.0.0.1 (test_ssh_banners)
+    assert ready["sshConnection"] == f"root@{ready['ip']} -p {ssh_port}"
     assert used["SSH"]["internal"] == "22" and used["JUPYTER_NOTEBOOK"]["internal"] == "8888"
     assert ready["priceHr"] > 0 and ready["resources"]["vcpus"] > 0
     assert emu.primeintellect.waits.records()[0].ready_seen is not None

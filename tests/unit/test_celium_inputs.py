@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from pulumi_gpu.celium.pod import ExecutorSelector, PodProvider
+from pulumi_gpu.celium.pod import ExecutorSelector, PodInputs, PodProvider
 from pulumi_gpu.celium.template import TemplateProvider
 from pulumi_gpu.celium.volume import VolumeProvider
 from pulumi_gpu.core.provider import PROVIDER_KEY
@@ -122,3 +122,26 @@ def test_selector_matching() -> None:
     assert selector.matches("NVIDIA GeForce RTX 4090", 2, 0.7, {})
     assert not selector.matches("NVIDIA GeForce RTX 4090", 2, 1.2, {})
     assert not selector.matches("NVIDIA GeForce RTX 3090", 2, 0.4, {})
+
+
+def test_time_limits_are_checked_and_normalized() -> None:
+    both = {**POD, "max_duration": "8h", "remove_at": "2030-01-01T00:00:00Z"}
+    assert "give max_duration or remove_at, not both" in str(failures(PodProvider(), both))
+    assert (
+        "time zone"
+        in failures(PodProvider(), {**POD, "remove_at": "2030-01-01T10:00:00"})["remove_at"]
+    )
+    assert (
+        "greater than or equal to 60"
+        in failures(PodProvider(), {**POD, "max_duration": 5})["max_duration"]
+    )
+    inputs = PodInputs.model_validate({**POD, "remove_at": "2030-01-01T10:00:00+01:00"})
+    assert inputs.remove_at == "2030-01-01T09:00:00Z"
+    assert inputs.removal_at(0) == 1893488400.0
+    eight_hours = PodInputs.model_validate({**POD, "max_duration": "8h"})
+    assert eight_hours.removal_at(1000.0) == 1000.0 + 8 * 3600
+
+
+def test_a_removal_time_in_the_past_is_refused_at_preview() -> None:
+    found = failures(PodProvider(), {**POD, "remove_at": "2020-01-01T00:00:00Z"})
+    assert "is not in the future" in found["remove_at"]

@@ -7,6 +7,9 @@ asserted here is the core's, so it holds for all kinds.
 from __future__ import annotations
 
 import itertools
+import socket
+import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
@@ -16,8 +19,14 @@ from pydantic import Field
 
 from pulumi_gpu.core import lifecycle
 from pulumi_gpu.core.config import use_stack_config
-from pulumi_gpu.core.errors import GpuCloudError, NotFoundError, ResourceFailed, ServerError
-from pulumi_gpu.core.inputs import LOCAL, REPLACES, UPDATES, ResourceInputs
+from pulumi_gpu.core.errors import (
+    GpuCloudError,
+    NotFoundError,
+    ResourceFailed,
+    ServerError,
+    WaitTimeout,
+)
+from pulumi_gpu.core.inputs import LOCAL, REPLACES, UPDATES, MachineInputs, ResourceInputs
 from pulumi_gpu.core.phases import Observed, Phase, StatusMap
 from pulumi_gpu.core.provider import PROVIDER_KEY, GpuProvider, Replacement
 
@@ -318,3 +327,55 @@ def test_a_replacement_that_cannot_work_is_refused_at_preview(cloud: Cloud) -> N
     BoxProvider.plan = Replacement(delete_first=True)
     diff = BoxProvider().diff("box-1", {"name": "b", "size": 1}, {"name": "b", "size": 2})
     assert diff.replaces == ["size"] and diff.delete_before_replace
+
+
+class MachineBoxInputs(BoxInputs, MachineInputs):
+    pass
+
+
+class MachineBoxProvider(BoxProvider):
+    """A box with an SSH port: ``ssh_port`` says where its sshd listens (None: no port)."""
+
+    inputs_model = MachineBoxInputs
+    ssh_port: ClassVar[int | None] = None
+
+    def outputs(self, obj: Box, state: Mapping[str, Any]) -> dict[str, Any]:
+        return {"ssh_host": "127.0.0.1", "ssh_port": self.ssh_port}
+
+
+def test_ready_waits_until_ssh_answers_with_a_banner(cloud: Cloud) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as sshd:
+        MachineBoxProvider.ssh_port = sshd.getsockname()[1]
+
+        def answer_later() -> None:
+            time.sleep(0.3)  # running, and sshd not up yet: connections wait unanswered
+            conn, _ = sshd.accept()
+            with conn:
+                conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\n")
+
+        thread = threading.Thread(target=answer_later)
+        thread.start()
+        started = time.monotonic()
+        made = MachineBoxProvider().create({"name": "m", PROVIDER_KEY: "p"})
+        thread.join()
+    assert made.outs is not None and made.outs["status"] == "ready"
+    assert time.monotonic() - started >= 0.3
+
+
+def test_ssh_that_never_answers_fails_the_create_and_deletes_the_machine(cloud: Cloud) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        MachineBoxProvider.ssh_port = silent.getsockname()[1]
+        with pytest.raises(WaitTimeout) as failure:
+            MachineBoxProvider().create({"name": "m", "wait_timeout": 1, PROVIDER_KEY: "p"})
+    message = str(failure.value)
+    assert f"its SSH port 127.0.0.1:{MachineBoxProvider.ssh_port} did not answer" in message
+    assert "wait_for_ssh=false" in message and "box-1 was deleted" in message
+    assert cloud.boxes == {} and cloud.deletes == ["box-1"]
+
+
+def test_without_wait_for_ssh_running_is_ready(cloud: Cloud) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        MachineBoxProvider.ssh_port = silent.getsockname()[1]
+        inputs = {"name": "m", "wait_for_ssh": False, "wait_timeout": 1, PROVIDER_KEY: "p"}
+        made = MachineBoxProvider().create(inputs)
+    assert made.outs is not None and made.outs["status"] == "ready"

@@ -371,6 +371,7 @@ def test_template_body() -> None:
     assert inputs.body() == {
         "name": "t",
         "image": "runpod/base",
+        "registry": None,
         "args": "",
         "env": {"A": "1"},
         "ports": ["22/tcp"],

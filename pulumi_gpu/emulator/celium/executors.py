@@ -46,7 +46,10 @@ class Executors(CeliumTables):
                         memory_mib=memory,
                         driver=driver,
                         location=_with_coordinates(rng.choice(LOCATIONS)),
-                        ip=".".join(str(rng.randint(low, 254)) for low in (23, 0, 0, 2)),
+                        # guess: with SSH listeners, every machine is this host
+                        ip=self._ssh_host(
+                            ".".join(str(rng.randint(low, 254)) for low in (23, 0, 0, 2))
+                        ),
                         uptime_minutes=rng.randint(60, 200_000),
                         tier=rng.choice(["secure", "spot"]),
                     )

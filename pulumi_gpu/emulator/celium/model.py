@@ -90,6 +90,8 @@ class Timings:
     verify: float = 180.0
     boot: float = 90.0
     delete: float = 15.0
+    ssh_banner: float = 5.0
+    """RUNNING -> the SSH port sends its banner (sshd up; guess)."""
 
 
 @dataclass

@@ -5,6 +5,7 @@ output is the pod's log."""
 
 from __future__ import annotations
 
+import math
 import random
 from typing import Any
 
@@ -18,7 +19,7 @@ from pulumi_gpu.emulator.celium.model import (
 from pulumi_gpu.emulator.celium.tables import CeliumTables
 from pulumi_gpu.emulator.commands import Script, simulate
 from pulumi_gpu.emulator.runs import Run
-from pulumi_gpu.emulator.state import CloudError, Timeline
+from pulumi_gpu.emulator.state import GONE, CloudError, Timeline
 
 
 class Pods(CeliumTables):
@@ -53,8 +54,11 @@ class Pods(CeliumTables):
             }
             ports.setdefault("22", rng.randint(40000, 60000))
             outcome = FAILED if self.fail_next_pods else RUNNING
+            pod_id = self._new_id()
+            ports["22"] = self._ssh_listen("pods", pod_id, ports["22"])
+            self._ssh_created("pods", pod_id)
             pod = Pod(
-                id=self._new_id(),
+                id=pod_id,
                 owner=owner,
                 pod_name=body["pod_name"],
                 executor_id=executor_id,
@@ -125,6 +129,17 @@ class Pods(CeliumTables):
         if tail is not None:
             lines = lines[len(lines) - tail :] if tail else []
         return "".join(f"{line}\n" for line in lines)
+
+    def _ssh_due_pods(self, pod_id: str) -> float | None:
+        """Its banner comes ``timings.ssh_banner`` after it is RUNNING; a gone pod's SSH
+        port closes (a deleting one's is silent)."""
+        pod, now = self.pods.get(pod_id), self.clock.now()
+        status = GONE if pod is None else pod.timeline.status(now)
+        if pod is None or status == GONE:
+            return None
+        if status != RUNNING or (pod.removal_at is not None and pod.removal_at <= now):
+            return math.inf
+        return pod.timeline.since(now) + self.timings.ssh_banner
 
     def _pod_json(self, pod: Pod) -> dict[str, Any]:
         now = self.clock.now()

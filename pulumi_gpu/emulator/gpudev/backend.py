@@ -30,6 +30,9 @@ in ``tables.py``, the constants and rows in ``model.py``, the HTTP shape in
 
 from __future__ import annotations
 
+import math
+from collections.abc import Collection
+
 from pulumi_gpu.emulator.commands import Script
 from pulumi_gpu.emulator.gpudev.auth import Auth
 from pulumi_gpu.emulator.gpudev.disks import Disks
@@ -48,6 +51,7 @@ from pulumi_gpu.emulator.gpudev.model import (
 )
 from pulumi_gpu.emulator.gpudev.processor import calendar_day
 from pulumi_gpu.emulator.runs import Run
+from pulumi_gpu.emulator.ssh_banners import Answer, Object
 from pulumi_gpu.emulator.state import CloudError
 
 __all__ = ["GpuDevBackend"]
@@ -123,6 +127,30 @@ class GpuDevBackend(Jobs, Disks, Auth):
             found = [j for j in self.jobs.values() if j.owner == owner]
             found = [j for j in found if status is None or j.status == status]
             return sorted(found, key=lambda j: j.created_at)
+
+    def ssh_silent(self, kind: str, object_id: str) -> None:
+        """As every cloud's; a job still in the queue is taken up at once first."""
+        with self.lock:
+            self._ssh_on()
+            if kind == "jobs":
+                self._job_now(object_id)
+            super().ssh_silent(kind, object_id)
+
+    def ssh_answers(self, objects: Collection[Object]) -> dict[Object, Answer]:
+        """As every cloud's, after the processor's steps due by now."""
+        with self.lock:
+            self._advance()
+            return super().ssh_answers(objects)
+
+    def _ssh_due_jobs(self, job_id: str) -> float | None:
+        """Its banner comes ``timings.ssh_banner`` after it is active; an ended job's SSH
+        port closes (its pod is deleted)."""
+        job = self.jobs.get(job_id)
+        if job is None or job.status in TERMINAL:
+            return None
+        if job.status != ACTIVE or job.launched_at is None:
+            return math.inf
+        return job.launched_at + self.timings.ssh_banner
 
     # -- out-of-band controls, per kind (see EmulatedCloud) -----------------------------
 

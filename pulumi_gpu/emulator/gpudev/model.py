@@ -130,6 +130,8 @@ class Timings:
     disk_create: float = 20.0
     disk_delete: float = 10.0
     expiry_grace: float = 120.0
+    ssh_banner: float = 5.0
+    """``active`` -> the SSH port sends its banner (sshd up; guess)."""
 
 
 @dataclass

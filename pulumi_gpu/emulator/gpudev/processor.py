@@ -141,6 +141,7 @@ class Processor(DiskWorker):
             expires_at=at + duration * 3600,
         )
         self._set_status(job, PENDING, at, "Reservation request received")
+        self._ssh_created("jobs", job_id)
         self.jobs[job_id] = job
 
     def _decide(self, job: Job, at: float) -> None:
@@ -257,8 +258,8 @@ class Processor(DiskWorker):
         type_index = list(GPU_TYPES).index(job.gpu_type)
         job.launched_at = at
         job.expires_at = at + job.duration_hours * 3600
-        job.node_ip = f"10.0.{type_index + 1}.{node + 10}"
-        job.node_port = rng.randint(30000, 32767)
+        job.node_ip = self._ssh_host(f"10.0.{type_index + 1}.{node + 10}")
+        job.node_port = self._ssh_listen("jobs", job.id, rng.randint(30000, 32767))
         if job.jupyter_enabled:
             self._jupyter_on(job)
         self._set_status(job, ACTIVE, at, "Ready - connect with gpu-dev connect")

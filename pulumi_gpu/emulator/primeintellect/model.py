@@ -67,6 +67,8 @@ class Timings:
     """How long a TERMINATED pod or disk still answers GET before it is gone (guess)."""
     disk_provision: float = 30.0
     disk_delete: float = 15.0
+    ssh_banner: float = 5.0
+    """Installed -> the SSH port sends its banner (sshd up; guess)."""
 
 
 @dataclass

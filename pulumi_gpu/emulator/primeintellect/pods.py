@@ -4,6 +4,7 @@ deleted (DELETING -> TERMINATED, kept a while, then only in the history)."""
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterable
 from typing import Any
@@ -112,7 +113,7 @@ class Pods(PodView):
                 auto_restart=bool(spec.get("autoRestart")),
                 max_price=max_price,
                 price=price,
-                ip=address(pod_id),
+                ip=self._ssh_host(address(pod_id)),
                 ports=self._ports(pod_id, offer, spec.get("jupyterPassword") is not None),
                 timeline=self._pod_timeline(now, failure),
                 created_at=now,
@@ -121,6 +122,7 @@ class Pods(PodView):
                 ssh_key_id=ssh_key.id if ssh_key else None,
                 public_keys=[ssh_key.public_key] if ssh_key else [],
             )
+            self._ssh_created("pods", pod.id)
             self.pods[pod.id] = pod
             self.waits.started(pod.id)
             return self._pod_json(pod)
@@ -190,10 +192,11 @@ class Pods(PodView):
     def _ports(self, pod_id: str, offer: Offer, jupyter: bool) -> list[dict[str, Any]]:
         rng = random.Random(f"ports-{pod_id}")
         own_address = offer.provider in SSH_ON_PORT_22
+        ssh = 22 if own_address else rng.randint(10000, 60000)  # guess: a listener's if any
         ports = [
             {
                 "internal": "22",
-                "external": "22" if own_address else str(rng.randint(10000, 60000)),
+                "external": str(self._ssh_listen("pods", pod_id, ssh)),
                 "protocol": "TCP",
                 "usedBy": "SSH",
                 "description": "SSH",
@@ -210,6 +213,17 @@ class Pods(PodView):
                 }
             )
         return ports
+
+    def _ssh_due_pods(self, pod_id: str) -> float | None:
+        """Its banner comes ``timings.ssh_banner`` after it is installed; a terminated
+        pod's SSH port closes."""
+        pod, now = self.pods.get(pod_id), self.clock.now()
+        phase = GONE if pod is None else pod.timeline.status(now)
+        if pod is None or phase in (TERMINATED, GONE):
+            return None
+        if phase != READY:
+            return math.inf
+        return pod.timeline.since(now) + self.timings.ssh_banner
 
     def list_pods(self, owner: str, offset: int, limit: int) -> dict[str, Any]:
         with self.lock:

@@ -29,6 +29,7 @@ from pulumi_gpu.emulator.primeintellect.model import (
     alive,
     user_id,
 )
+from pulumi_gpu.emulator.ssh_banners import BannerListeners
 from pulumi_gpu.emulator.state import GONE, owned
 
 
@@ -51,9 +52,11 @@ class PrimeIntellectTables(EmulatedCloud):
     fail_next_disks: list[str]
     """Reasons of the next created disks, which go to ERROR instead of ACTIVE."""
 
-    def __init__(self, clock: SimClock, *, seed: int = 0) -> None:
+    def __init__(
+        self, clock: SimClock, *, seed: int = 0, banners: BannerListeners | None = None
+    ) -> None:
         self._resets = -1  # the first _clear is the start, not a reset
-        super().__init__(clock, seed=seed)
+        super().__init__(clock, seed=seed, banners=banners)
 
     def _clear(self) -> None:
         # A cloud never hands out an id twice, not even after a reset.

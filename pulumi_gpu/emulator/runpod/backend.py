@@ -56,7 +56,7 @@ class RunPodBackend(Pods, Templates, Volumes, Registries, Catalog, Places):
         return _secrets("runpod-second-account-key")
 
     def kinds(self) -> tuple[str, ...]:
-        return ("pods", "templates", "network_volumes", "ssh_keys")
+        return ("pods", "templates", "network_volumes", "ssh_keys", "registries")
 
     def leftovers(self) -> dict[str, list[str]]:
         with self.lock:
@@ -66,6 +66,7 @@ class RunPodBackend(Pods, Templates, Volumes, Registries, Catalog, Places):
                 "templates": sorted(t.id for t in self.templates.values() if t.owner is not None),
                 "network_volumes": sorted(self.volumes),
                 "ssh_keys": sorted(fingerprint(k) for keys in self.ssh_keys.values() for k in keys),
+                "registries": sorted(self.registries),
             }
 
     # -- account ----------------------------------------------------------------------
@@ -97,6 +98,15 @@ class RunPodBackend(Pods, Templates, Volumes, Registries, Catalog, Places):
 
     def _vanish_network_volumes(self, volume_id: str) -> None:
         del self.volumes[self._volume(volume_id, owner=None).id]
+
+    def _vanish_registries(self, registry_id: str) -> None:
+        del self.registries[self._registry(registry_id, owner=None).id]
+
+    def make_private(self, repository: str, username: str, password: str) -> None:
+        """Pulls of ``repository`` (e.g. ``ghcr.io/acme/app``) now need credentials with
+        this username and password: a pod without them goes to ERROR, saying why."""
+        with self.lock:
+            self.private_images[repository] = (username, password)
 
     def _vanish_ssh_keys(self, key_fingerprint: str) -> None:
         """An account key, named by its fingerprint (keys have no id in the API)."""

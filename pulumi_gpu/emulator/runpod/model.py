@@ -47,6 +47,8 @@ class Timings:
     """A restart, or a change of container settings on a running pod."""
     terminate: float = 30.0
     """How long a terminated pod still answers GET with TERMINATED before 404 (guess)."""
+    ssh_banner: float = 5.0
+    """Public ports mapped -> the SSH port sends its banner (sshd up; guess)."""
 
 
 @dataclass

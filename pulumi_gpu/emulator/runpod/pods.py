@@ -5,6 +5,7 @@ while, then gone). ERROR is a failed container."""
 
 from __future__ import annotations
 
+import math
 import random
 from typing import Any
 
@@ -108,7 +109,8 @@ class Pods(PodView, Placement, Container):
             container["env"] = env
             now = self.clock.now()
             t = self.timings
-            outcome = ERROR if self.fail_next_pods else RUNNING
+            refusal = self._pull_refusal(container["image"], container["registry"])
+            outcome = ERROR if self.fail_next_pods or refusal else RUNNING
             then = [(t.provision, STARTING), (t.provision + t.boot, outcome)]
             pod = Pod(
                 id=self._token(14),
@@ -124,13 +126,15 @@ class Pods(PodView, Placement, Container):
                 template_id=template_id,
                 timeline=Timeline(now, PROVISIONING, then),
                 created_at=now,
-                ip=self._machine_ip(data_center),
+                ip=self._ssh_host(self._machine_ip(data_center)),
                 ssh_token=f"{self._ids.getrandbits(32):08x}",
                 global_networking=bool(body.get("globalNetworking")),
             )
             if outcome == ERROR:
-                pod.logs.append((now + t.provision + t.boot, self.fail_next_pods.pop(0)))
+                reason = refusal or self.fail_next_pods.pop(0)
+                pod.logs.append((now + t.provision + t.boot, reason))
             self._declared(pod, now, then)
+            self._ssh_created("pods", pod.id)
             self._assign_ports(pod)
             self.pods[pod.id] = pod
             self.waits.started(pod.id)
@@ -163,8 +167,14 @@ class Pods(PodView, Placement, Container):
             if changes.get("globalNetworking") is not None:  # takes effect on the next start
                 pod.global_networking = bool(changes["globalNetworking"])
             if (pod.container != old or mounts_changed) and status in (STARTING, RUNNING):
-                # guess, after v1's "Editing a running Pod resets it completely"
-                self._go(pod, now, STARTING, [(self.timings.restart, RUNNING)])
+                # guess, after v1's "Editing a running Pod resets it completely": the image
+                # is pulled again, with the credentials it names now
+                refusal = self._pull_refusal(container["image"], container["registry"])
+                self._go(
+                    pod, now, STARTING, [(self.timings.restart, ERROR if refusal else RUNNING)]
+                )
+                if refusal:
+                    pod.logs.append((now + self.timings.restart, refusal))
                 self._assign_ports(pod)
             return self._pod_json(pod)
 
@@ -245,11 +255,25 @@ class Pods(PodView, Placement, Container):
         pod.timeline.go(now, TERMINATED, [(self.timings.terminate, GONE)])
 
     def _assign_ports(self, pod: Pod) -> None:
-        """Public ports are mapped anew at every start (guess, as RunPod does)."""
+        """Public ports are mapped anew at every start (guess, as RunPod does); 22 is a
+        new SSH listener's."""
         rng = random.Random(f"{pod.id}-{self.clock.now()}")
         pod.public_ports = {
             p: rng.randint(10000, 60000) for p in exposed(pod.container["ports"], "tcp")
         }
+        if 22 in pod.public_ports:
+            pod.public_ports[22] = self._ssh_listen("pods", pod.id, pod.public_ports[22])
+
+    def _ssh_due_pods(self, pod_id: str) -> float | None:
+        """Its banner comes ``timings.ssh_banner`` after its ports are mapped; a
+        terminated pod's SSH port closes."""
+        pod, now = self.pods.get(pod_id), self.clock.now()
+        status = GONE if pod is None else pod.timeline.status(now)
+        if pod is None or status in (TERMINATED, GONE):
+            return None
+        if status != RUNNING or 22 not in exposed(pod.container["ports"], "tcp"):
+            return math.inf
+        return pod.timeline.since(now) + self.timings.ports + self.timings.ssh_banner
 
 
 def _merge_container(

@@ -370,6 +370,12 @@ class WindowBody(BaseModel):
     seconds: float = Field(gt=0)
 
 
+class PrivateImageBody(BaseModel):
+    repository: str = Field(min_length=1)
+    username: str
+    password: str
+
+
 def build_admin_router(backend: RunPodBackend) -> APIRouter:
     """RunPod's own controls under ``/_emulator/runpod`` (those of every cloud: ``app.py``)."""
     router = APIRouter(tags=["runpod controls"])
@@ -378,6 +384,11 @@ def build_admin_router(backend: RunPodBackend) -> APIRouter:
     async def capacity(body: CapacityBody) -> dict[str, Any]:
         backend.set_capacity(body.gpu, body.dataCenter, body.cloud, body.free)
         return body.model_dump()
+
+    @router.put("/private-images")
+    async def private_image(body: PrivateImageBody) -> dict[str, str]:
+        backend.make_private(body.repository, body.username, body.password)
+        return {"repository": body.repository}
 
     @router.put("/rate-limit/{window}")
     async def rate_limit(window: str, body: WindowBody) -> dict[str, Any]:

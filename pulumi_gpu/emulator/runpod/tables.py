@@ -21,6 +21,7 @@ from pulumi_gpu.emulator.runpod.model import (
     Timings,
 )
 from pulumi_gpu.emulator.runpod.problems import problem_response, validation_messages
+from pulumi_gpu.emulator.ssh_banners import BannerListeners
 from pulumi_gpu.emulator.state import GONE, CloudError, owned
 
 
@@ -36,6 +37,8 @@ class RunPodTables(EmulatedCloud):
     """The accounts' templates and RunPod's public ones (``owner`` None)."""
     volumes: dict[str, NetworkVolume]
     registries: dict[str, Registry]
+    private_images: dict[str, tuple[str, str]]
+    """Image repository -> the (username, password) a pull of it needs."""
     ssh_keys: dict[str, list[str]]
     capacity: dict[tuple[str, str, str], int]
     """(GPU type, data center, cloud) -> GPUs there, those of running pods included."""
@@ -44,9 +47,11 @@ class RunPodTables(EmulatedCloud):
     fail_next_pods: list[str]
     """Reasons (pod logs) of the next created pods, which go to ERROR instead of RUNNING."""
 
-    def __init__(self, clock: SimClock, *, seed: int = 0) -> None:
+    def __init__(
+        self, clock: SimClock, *, seed: int = 0, banners: BannerListeners | None = None
+    ) -> None:
         self.rate = RateLimiter()
-        super().__init__(clock, seed=seed)
+        super().__init__(clock, seed=seed, banners=banners)
 
     def _clear(self) -> None:
         self.rate.reset()
@@ -55,6 +60,7 @@ class RunPodTables(EmulatedCloud):
         self.templates = {}
         self.volumes = {}
         self.registries = {}
+        self.private_images = {}
         self.ssh_keys = {}
         self.capacity = {}
         self.cuda = {}
@@ -116,6 +122,23 @@ class RunPodTables(EmulatedCloud):
         if found is None or found.owner != owner:  # guess: the spec names no status; 400
             raise CloudError(400, f"registry credential {registry_id} not found")
 
+    def _pull_refusal(self, image: str | None, registry_id: str | None) -> str | None:
+        """Why pulling ``image`` with those credentials fails (None: it is pulled); only
+        repositories made private by the control need credentials."""
+        repository = _repository(image or "")
+        wanted = self.private_images.get(repository)
+        if wanted is None:
+            return None
+        given = self.registries.get(registry_id) if registry_id else None
+        if given is not None and (given.username, given.password) == wanted:
+            return None
+        # guess: Docker's own wording, as RunPod's system log shows it
+        return (
+            f"error pulling image: pull access denied for {repository}, repository does not "
+            "exist or may require 'docker login': denied: requested access to the resource "
+            "is denied"
+        )
+
     def _live_pods(self) -> list[Pod]:
         """Pods that exist (a terminated pod lingers a while, but not in lists)."""
         now = self.clock.now()
@@ -129,3 +152,10 @@ class RunPodTables(EmulatedCloud):
     def _token(self, length: int) -> str:
         alphabet = string.ascii_lowercase + string.digits
         return "".join(self._ids.choice(alphabet) for _ in range(length))
+
+
+def _repository(image: str) -> str:
+    """``ghcr.io/acme/app:1.2`` -> ``ghcr.io/acme/app`` (a port's colon stays)."""
+    name = image.split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    return name[: len(name) - len(last)] + last.split(":", 1)[0]
