@@ -25,7 +25,7 @@ from pulumi_gpu.core.resource import JobRecord, default_name
 from pulumi_gpu.runpod.client import RunPodClient, runpod_client
 from pulumi_gpu.runpod.models import EXITED
 from pulumi_gpu.runpod.models import Pod as ApiPod
-from pulumi_gpu.runpod.pod import act, outputs
+from pulumi_gpu.runpod.pod import act, outputs, system_tail
 from pulumi_gpu.runpod.pod_inputs import PodBase
 
 __all__ = ["Job", "JobInputs"]
@@ -56,6 +56,8 @@ class PodRun:
 
     pod: ApiPod
     log: tuple[tuple[str, str], ...] | None = None
+    failure: str | None = None
+    """RunPod's own lines about a pod in ERROR."""
 
 
 class JobProvider(jobs.JobProvider[PodRun]):
@@ -79,6 +81,8 @@ class JobProvider(jobs.JobProvider[PodRun]):
 
     def get(self, id_: str, state: Mapping[str, Any]) -> PodRun:
         pod = self.client().get_pod(id_)
+        if pod.status == "ERROR":
+            return PodRun(pod, self._log(id_, state), system_tail(self.client(), id_))
         if pod.status not in (*_STARTING, "RUNNING"):
             return PodRun(pod, self._log(id_, state))
         return PodRun(pod)
@@ -106,7 +110,8 @@ class JobProvider(jobs.JobProvider[PodRun]):
         if code is not None:
             return Run(status_of_exit(code), exit_code=code, **common)
         if pod.status == "ERROR":
-            return Run(RunStatus.FAILED, reason="the pod is in ERROR (RunPod)", **common)
+            why = obj.failure or "the pod is in ERROR (RunPod)"
+            return Run(RunStatus.FAILED, reason=why, **common)
         why = "the pod was stopped or deleted before the command reported its end"
         return Run(RunStatus.CANCELLED, reason=why, **common)
 

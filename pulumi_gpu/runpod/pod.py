@@ -94,6 +94,16 @@ def reflected(pod: ApiPod, state: Mapping[str, Any]) -> dict[str, Any]:
     return live
 
 
+def system_tail(client: RunPodClient, pod_id: str) -> str | None:
+    """RunPod's own last log lines of a pod (an image pull denied, a container that
+    exits), joined; None if there are none or they cannot be read."""
+    try:
+        lines = client.pod_logs(pod_id, tail=5, source="system")
+    except GpuCloudError:
+        return None
+    return "; ".join(line for _, line in lines if line.strip()) or None
+
+
 _ACTION_TARGETS = {"start": ("STARTING", "RUNNING"), "stop": (EXITED,)}
 
 
@@ -177,16 +187,12 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
         return self.client().get_pod(id_)
 
     def watch(self, made: ApiPod, state: Mapping[str, Any]) -> ApiPod | None:
-        """A pod in ERROR comes with RunPod's last log lines (an image pull denied, a
-        container that exits): its answer does not say why."""
+        """A pod in ERROR comes with RunPod's own last log lines: its answer does not
+        say why."""
         pod = self.fetch(made.id, state)
         if pod is None or pod.observe().phase is not Phase.FAILED:
             return pod
-        try:
-            lines = self.client().pod_logs(pod.id, tail=5, source="system")
-        except GpuCloudError:
-            return pod
-        said = "; ".join(line for _, line in lines if line.strip())
+        said = system_tail(self.client(), pod.id)
         return pod.model_copy(update={"failure_log": said}) if said else pod
 
     def observe(self, obj: ApiPod) -> Observed[ApiPod]:

@@ -254,7 +254,6 @@ SUBJECTS: dict[str, dict[str, Any]] = dict(
             objects="pods",
             create=("POST", "/v2/pods"),
             fails=True,
-            says_why=False,  # an ERROR pod's reason is only in its log
             record=True,
             shares_table=True,
         ),

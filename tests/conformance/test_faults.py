@@ -93,6 +93,9 @@ def test_failure_during_the_wait(fleet: Make) -> None:
             cloud.fail_next(s.objects, f"conformance: {s.name} broke")
         for objects in s.waits_for_also:  # whichever takes which, every subject fails
             cloud.fail_next(objects, f"conformance: {s.name} broke")
+    # The engine starts no new step once one has failed: slow the clouds down so that
+    # every create is under way before the first failure comes.
+    run.emulator.clock.set_speed(10)
     result = run.run("up", expect_failure=True)
     assert set(result.failed_resources) == {s.name for s in run.subjects}, result.text()
     for s in run.subjects:

@@ -58,7 +58,7 @@ def test_example_lifecycle(cloud_stack, emulator: Emulator) -> None:
     outputs = stack.outputs()
     job_id = outputs["job_id"]
     assert outputs["ssh"] == "gpu-dev connect gpudev-job-test-dev", "the job's name"
-    assert outputs["node"].startswith("10.0.")
+    assert outputs["node"].startswith("127.0.0.1:"), "the emulator's SSH listener"
     job = backend.job(job_id)
     assert job.status == "active"
     assert job.history[:1] == ["pending"] and "preparing" in job.history
@@ -84,7 +84,7 @@ def test_example_lifecycle(cloud_stack, emulator: Emulator) -> None:
     outputs = stack.outputs()
     token = backend.job(job_id).jupyter_token
     assert token and outputs["jupyter_token"] == token
-    assert outputs["jupyter_url"].startswith("http://10.0.")
+    assert outputs["jupyter_url"].startswith("http://127.0.0.1:")
     state = stack.resources()["dev"]
     assert "ciphertext" in state["outputs"]["jupyter_token"], "the token must be encrypted"
     assert "jupyter_token" in state.get("additionalSecretOutputs", [])

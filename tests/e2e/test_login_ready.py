@@ -45,6 +45,9 @@ def test_a_ready_pod_answers_ssh_and_its_logs_are_a_command_away(
     assert target is not None and target.host == "127.0.0.1"
     assert (ssh_banner(target.host, target.port) or "").startswith("SSH-2.0-")
 
+    runtime = stack.resources()["trainer"]["outputs"]["runtime"]
+    assert runtime["uptime_seconds"] >= 0 and len(runtime["gpu_util"]) == 1, runtime
+
     (pod_id,) = emulator.leftovers()["runpod"]["pods"]
     emulator.runpod.run(
         "pods", pod_id, seconds=None, lines=["step 1 loss 2.31", "step 2 loss 1.87"]

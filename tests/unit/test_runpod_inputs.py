@@ -252,7 +252,28 @@ def test_outputs_of_a_running_and_a_stopped_pod() -> None:
     assert running["http_urls"] == {"8888": "https://abc-8888.proxy.runpod.net"}
     assert running["compute"] == "1x NVIDIA GeForce RTX 4090"
     assert running["jupyter_password"] == "pw"
+    assert running["runtime"] == {
+        "uptime_seconds": 10,
+        "gpu_util": [],
+        "gpu_memory_util": [],
+        "cpu_util": None,
+        "memory_util": None,
+    }
+    busy = {
+        "uptime": 3600,
+        "gpus": [{"util": 97, "memoryUtil": 81}, {"util": 95, "memoryUtil": 80}],
+        "cpu": {"util": 12},
+        "memory": {"util": 40},
+    }
+    assert outputs(api_pod(runtime=busy))["runtime"] == {
+        "uptime_seconds": 3600,
+        "gpu_util": [97, 95],
+        "gpu_memory_util": [81, 80],
+        "cpu_util": 12,
+        "memory_util": 40,
+    }
     stopped = outputs(api_pod("EXITED", runtime=None, cost=0.0))
+    assert stopped["runtime"] is None
     assert stopped["ssh_command"] is None and stopped["ssh_proxy_command"] is None
     assert stopped["http_urls"] == {} and stopped["ports"] == {}
     assert stopped["cost_per_hour"] == 0.0
@@ -271,6 +292,8 @@ def test_readiness_needs_every_tcp_port_and_direct_ssh() -> None:
     proxy_only = api_pod(ports=["8888/http"], ssh={"proxy": None, "direct": None})
     assert proxy_only.observe().phase is Phase.READY, "no TCP port asked: a runtime is enough"
     assert "logs are on RunPod" in (api_pod("ERROR").observe().reason or "")
+    said = api_pod("ERROR", failure_log="pull access denied for acme/app").observe()
+    assert said.reason == "pull access denied for acme/app"
 
 
 def test_read_reflects_only_what_the_program_set() -> None:
