@@ -26,9 +26,12 @@ lint: $(INSTALLED)
 	$(PY) -m ruff format --check $(CODE)
 	$(PY) -m mypy
 
-## make test: lint, then every test (unit, emulator, client and engine end-to-end)
+## make test: lint, then every test (unit, emulator, client and engine end-to-end), spread
+## over one pytest-xdist worker per core (TEST_WORKERS=0 runs them in this process)
+TEST_WORKERS ?= auto
 test: lint
-	PULUMI_GPU_ENGINE_DIR="$$(engine/build.sh)" $(PY) -m pytest $(PYTEST_ARGS)
+	PULUMI_GPU_ENGINE_DIR="$$(engine/build.sh)" $(PY) -m pytest \
+		--numprocesses=$(TEST_WORKERS) --dist=worksteal $(PYTEST_ARGS)
 
 ## make demo: start the emulator and `pulumi up` the demo on it (state in .demo/)
 demo: $(INSTALLED)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from pulumi_gpu.emulator import Emulator, EmulatorServer
+from tests.conformance.harness import TALLY
 from tests.support.stack import ProgramStack, engine_dir
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,3 +64,22 @@ def program_stack(pulumi_engine: Path, tmp_path: Path) -> Iterator[Callable[...,
     for stack in made:
         if stack.resources():
             stack.destroy(expect_failure=False)
+
+
+# -- the conformance tally, summed over pytest-xdist workers -------------------------
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    worker_output = getattr(session.config, "workeroutput", None)
+    if worker_output is not None:
+        worker_output["conformance"] = TALLY.rows()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    TALLY.add_rows(getattr(node, "workeroutput", {}).get("conformance", []))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if TALLY.runs:
+        terminalreporter.write_line(TALLY.line())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -50,8 +49,3 @@ def fleet(
         return Fleet(program_stack, conformance_server, chosen, fault, work=tmp_path)
 
     return make
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if TALLY.runs:
-        terminalreporter.write_line(TALLY.line())

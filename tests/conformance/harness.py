@@ -57,6 +57,18 @@ class Tally:
     def outcome(self, fault: str, subject: Subject) -> Outcome:
         return self.runs.setdefault((fault, subject.kind.title), Outcome())
 
+    def rows(self) -> list[list[Any]]:
+        """The runs as plain rows, the form in which a pytest-xdist worker reports them."""
+        return [[f, k, o.duplicates, o.orphans, o.secrets] for (f, k), o in self.runs.items()]
+
+    def add_rows(self, rows: Iterable[list[Any]]) -> None:
+        """Count the runs a worker reported (see :meth:`rows`)."""
+        for fault, kind, duplicates, orphans, secrets in rows:
+            outcome = self.runs.setdefault((fault, kind), Outcome())
+            outcome.duplicates += duplicates
+            outcome.orphans += orphans
+            outcome.secrets += secrets
+
     def line(self) -> str:
         kinds = {k for _, k in self.runs}
         faults = {f for f, _ in self.runs}

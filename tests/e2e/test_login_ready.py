@@ -26,11 +26,11 @@ def test_a_pod_whose_ssh_never_answers_fails_clearly_and_is_deleted(
     fleet_stack: Callable[[str], ProgramStack], emulator: Emulator
 ) -> None:
     emulator.runpod.ssh_silent_next(1)
-    pod = {**POD, "wait_timeout": 120}
+    pod = {**POD, "wait_timeout": 10}
     stack = fleet_stack(yaml.safe_dump({"pods": {"trainer": pod}}))
     text = stack.up(expect_failure=True).text()
     assert "is RUNNING, but its SSH port 127.0.0.1:" in text
-    assert "did not answer with an SSH banner within 120 s" in text
+    assert "did not answer with an SSH banner within 10 s" in text
     assert "wait_for_ssh=false skips this check" in text and "was deleted" in text
     assert "Traceback" not in text
     assert emulator.leftovers()["runpod"]["pods"] == []
