@@ -125,7 +125,8 @@ class JobProvider(jobs.JobProvider[PodRun]):
         return celium_client()
 
     def find(self, inputs: JobInputs) -> list[PodRun]:
-        return [PodRun(p) for p in self.client().list_pods() if p.pod_name == inputs.name]
+        """Among Celium's pods, listed once for the pods and jobs that ask together."""
+        return [PodRun(p) for p in PodProvider().listing() if p.pod_name == inputs.name]
 
     def create_object(self, inputs: JobInputs, token: str) -> PodRun:
         """A verified one-time template, an executor rented for it, and its removal time."""

@@ -28,7 +28,7 @@ from pulumi_gpu.core.inputs import (
 )
 from pulumi_gpu.core.jobs import epoch, iso
 from pulumi_gpu.core.log import report
-from pulumi_gpu.core.phases import Observed
+from pulumi_gpu.core.phases import Observed, Phase
 from pulumi_gpu.core.provider import Change, GpuProvider, Replacement
 from pulumi_gpu.core.resource import Machine, default_name, machine_outputs
 
@@ -91,6 +91,7 @@ def _still_on_rented(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
 class PodProvider(GpuProvider[PodInputs, ApiPod]):
     inputs_model = PodInputs
     kind = "celium Pod"
+    listed = True
     default_wait_timeout = 900.0
 
     def client(self) -> CeliumClient:
@@ -143,8 +144,18 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
 
     # -- the cloud object -----------------------------------------------------------
 
+    def list_objects(self) -> list[ApiPod]:
+        return self.client().list_pods()
+
     def find(self, inputs: PodInputs) -> list[ApiPod]:
-        return [p for p in self.client().list_pods() if p.pod_name == inputs.name]
+        return [p for p in self.listing() if p.pod_name == inputs.name]
+
+    def explain(self, obj: ApiPod) -> ApiPod:
+        """A failed pod as read on its own: only that answer carries the executor's
+        logs, which say why."""
+        if obj.executor_status is None and obj.observe().phase is Phase.FAILED:
+            return self.fetch(obj.id, {}) or obj
+        return obj
 
     def create_object(self, inputs: PodInputs, token: str) -> ApiPod:
         """Rent on the pod's template, or on a one-time template made for its image; a

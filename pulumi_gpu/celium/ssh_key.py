@@ -40,7 +40,7 @@ class SshKeyProvider(AccountKeyProvider[SshKeyInputs, ApiKey]):
     def client(self) -> CeliumClient:
         return celium_client()
 
-    def listed(self) -> list[ApiKey]:
+    def list_objects(self) -> list[ApiKey]:
         return self.client().list_ssh_keys()
 
     def create_object(self, inputs: SshKeyInputs, token: str) -> ApiKey:

@@ -1,7 +1,8 @@
 """SSH keys of a cloud account: what the three clouds' ``SshKey`` kinds share.
 
 The clouds read keys only as a list (no GET by id) and give them no status; a key is
-found by its name (its key material where the cloud has no names).
+found by its name (its key material where the cloud has no names). Subclasses say how
+to list (``list_objects``), add and remove keys.
 """
 
 from __future__ import annotations
@@ -32,25 +33,22 @@ KeyT = TypeVar("KeyT", bound=ListedKey)
 
 
 class AccountKeyProvider(GpuProvider[InputsT, KeyT]):
-    """A kind of account key; subclasses say how to list, add and remove keys."""
+    """A kind of account key, read from the account's list of keys."""
 
+    listed = True
     cloud: ClassVar[str]
     keys_path: ClassVar[str]
     """The API's key collection, for messages."""
 
-    def listed(self) -> list[KeyT]:
-        """Every key of the account."""
-        raise NotImplementedError
-
     def find(self, inputs: InputsT) -> list[KeyT]:
         name = getattr(inputs, "name", None)
-        return [k for k in self.listed() if k.name == name]
+        return [k for k in self.listing() if k.name == name]
 
     def object_id(self, obj: KeyT) -> str:
         return obj.id
 
     def get(self, id_: str, state: Mapping[str, Any]) -> KeyT:
-        for key in self.listed():
+        for key in self.listing():
             if key.id == id_:
                 return key
         raise NotFoundError(self.cloud, "GET", self.keys_path, 404, f"no key {id_}")

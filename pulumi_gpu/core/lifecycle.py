@@ -23,6 +23,7 @@ has the same name, and must not adopt it.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 import uuid
@@ -43,6 +44,7 @@ from pulumi_gpu.core.errors import (
     WaitTimeout,
 )
 from pulumi_gpu.core.http import deadline
+from pulumi_gpu.core.listing import SharedListing
 from pulumi_gpu.core.log import report
 from pulumi_gpu.core.phases import Observed, Phase
 from pulumi_gpu.core.ssh import ssh_banner
@@ -59,6 +61,8 @@ CREATE_ATTEMPTS = 3
 """Creates sent, in all, when their answers are lost and nothing they made is found."""
 MISSES_FOR_GONE = 2
 """Looks in a row that find nothing before an object seen earlier counts as gone."""
+STATUS_BATCH = 50
+"""Ids per request to a batched status endpoint (they travel in the query string)."""
 
 
 class Claims:
@@ -407,7 +411,7 @@ def _poll(
     timeout: float,
 ) -> Observed[ObjT]:
     """One wait: through the kind's batched poller if it has one, else by ``look``."""
-    if not provider.batched:
+    if not (provider.batched or provider.listed):
         return wait_for(what, look, status=_status, ready=ready, failure=failure, timeout=timeout)
     seen = poller_of(provider).wait(
         object_id,
@@ -421,10 +425,23 @@ def _poll(
 
 
 def poller_of(provider: GpuProvider[Any, ObjT]) -> BatchPoller[Observed[ObjT]]:
-    """The process's batched poller of a kind (one request per round for every wait)."""
+    """The process's batched poller of a kind (one request per round for every wait).
+    A status endpoint takes the ids in chunks; a listing answers for all at once."""
     return shared_client(
         ("watch", type(provider).__module__, type(provider).__qualname__),
-        lambda: BatchPoller(provider.kind, provider.watch_many),
+        lambda: BatchPoller(
+            provider.kind,
+            provider.watch_many,
+            batch_size=STATUS_BATCH if provider.batched else sys.maxsize,
+        ),
+    )
+
+
+def listing_of(provider: GpuProvider[Any, ObjT]) -> SharedListing[ObjT]:
+    """The process's shared listing of a kind (see ``GpuProvider.listed``)."""
+    return shared_client(
+        ("list", type(provider).__module__, type(provider).__qualname__),
+        lambda: SharedListing(provider.list_objects),
     )
 
 

@@ -109,6 +109,10 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
     (clouds that make the object before answering show it at once)."""
     batched: ClassVar[bool] = False
     """Waits go through ``watch_many`` (one request for many objects) instead of ``watch``."""
+    listed: ClassVar[bool] = False
+    """The cloud lists every object of the kind in one request (``list_objects``): the
+    process's creates and waits share that listing (see ``core.listing``), so a poll
+    round costs one request whatever the number of objects waited on."""
     default_wait_timeout: ClassVar[float] = 1800.0
 
     # -- engine entry points --------------------------------------------------------
@@ -365,7 +369,22 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
 
     def watch(self, made: ObjT, state: Mapping[str, Any]) -> ObjT | None:
         """The object as a wait sees it, given the last look (``made``)."""
-        return self.fetch(self.object_id(made), state)
+        found = self.fetch(self.object_id(made), state)
+        return self.explain(found) if found is not None else None
+
+    def explain(self, obj: ObjT) -> ObjT:
+        """The object with what the cloud says about it elsewhere (a failed pod's log
+        lines, a queued job's place in line); applied to every look of a wait."""
+        return obj
+
+    def list_objects(self) -> Sequence[ObjT]:
+        """With ``listed``: every object of the kind in the account, in one request."""
+        raise NotImplementedError
+
+    def listing(self) -> tuple[ObjT, ...]:
+        """With ``listed``: ``list_objects`` shared by this process's concurrent callers,
+        from a request that started after this call (what ``find`` should filter)."""
+        return lifecycle.listing_of(self).get()
 
     def creation_facts(self, made: ObjT) -> dict[str, Any]:
         """Outputs only the create knows (what it chose: an executor, an offer), which
@@ -373,8 +392,21 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
         return {}
 
     def watch_many(self, ids: Sequence[str]) -> Mapping[str, Observed[ObjT]]:
-        """With ``batched``: one request's observations of many objects (missing: gone)."""
-        raise NotImplementedError
+        """With ``batched`` or ``listed``: observations of many objects from one request
+        (missing: gone). A listed kind reads them from ``listing``; an object the listing
+        does not show is read on its own (gone, or not listed yet), so "gone" is always
+        the object's own answer."""
+        if not self.listed:
+            raise NotImplementedError
+        listed = {self.object_id(obj): obj for obj in self.listing()}
+        seen: dict[str, Observed[ObjT]] = {}
+        for id_ in ids:
+            obj = listed.get(id_)
+            if obj is None:
+                obj = self.fetch(id_, {})
+            if obj is not None:
+                seen[id_] = self.observe(self.explain(obj))
+        return seen
 
     def made(self, obj: ObjT) -> bool | None:
         """Whether the object exists: True for what the cloud returned, None for a create

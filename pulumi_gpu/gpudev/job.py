@@ -118,6 +118,7 @@ def _queue_note(client: GpuDevClient, job: ApiJob) -> str | None:
 class JobProvider(jobs.JobProvider[ApiJob]):
     inputs_model = JobInputs
     kind = "gpudev Job"
+    listed = True
     delete_before_replace = True
     """The new job needs the GPUs and the disk the old one holds."""
     visible_after = 120.0
@@ -183,8 +184,12 @@ class JobProvider(jobs.JobProvider[ApiJob]):
     def describe(self, state: Mapping[str, Any]) -> str:
         return f"gpudev job {state.get('name') or '(unnamed)'}"
 
+    def list_objects(self) -> list[ApiJob]:
+        """The jobs that hold or wait for GPUs (an ended one is read on its own)."""
+        return list(self.client().iter_jobs(list(LIVE)))
+
     def find(self, inputs: JobInputs) -> list[ApiJob]:
-        return [j for j in self.client().iter_jobs(list(LIVE)) if j.pod_name == inputs.name]
+        return [j for j in self.listing() if j.pod_name == inputs.name]
 
     def create_object(self, inputs: JobInputs, token: str) -> ApiJob:
         """Queue the job under a reservation id made from the create's token: a submit
@@ -200,11 +205,11 @@ class JobProvider(jobs.JobProvider[ApiJob]):
     def get(self, id_: str, state: Mapping[str, Any]) -> ApiJob:
         return self.client().get_job(id_)
 
-    def watch(self, made: ApiJob, state: Mapping[str, Any]) -> ApiJob | None:
-        job = self.fetch(made.job_id, state)
-        if job is not None and job.status == QUEUED:
-            return job.model_copy(update={"queue_note": _queue_note(self.client(), job)})
-        return job
+    def explain(self, obj: ApiJob) -> ApiJob:
+        """A queued job comes with its place in line."""
+        if obj.status == QUEUED:
+            return obj.model_copy(update={"queue_note": _queue_note(self.client(), obj)})
+        return obj
 
     def run(self, obj: ApiJob) -> Run:
         if obj.status == "submitted":

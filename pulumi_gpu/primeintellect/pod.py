@@ -85,6 +85,7 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
     inputs_model = PodInputs
     kind = "primeintellect Pod"
     batched = True
+    listed = True
     visible_after = 30.0
 
     def client(self) -> PrimeClient:
@@ -128,8 +129,11 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
 
     # -- the cloud object -----------------------------------------------------------
 
+    def list_objects(self) -> list[ApiPod]:
+        return self.client().list_pods()
+
     def find(self, inputs: PodInputs) -> list[ApiPod]:
-        return [p for p in self.client().list_pods() if p.name == inputs.name]
+        return [p for p in self.listing() if p.name == inputs.name]
 
     def create_object(self, inputs: PodInputs, token: str) -> ApiPod:
         what = self.describe(inputs.model_dump())

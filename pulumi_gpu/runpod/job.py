@@ -25,7 +25,7 @@ from pulumi_gpu.core.resource import JobRecord, default_name
 from pulumi_gpu.runpod.client import RunPodClient, runpod_client
 from pulumi_gpu.runpod.models import EXITED
 from pulumi_gpu.runpod.models import Pod as ApiPod
-from pulumi_gpu.runpod.pod import act, outputs, system_tail
+from pulumi_gpu.runpod.pod import PodProvider, act, outputs, system_tail
 from pulumi_gpu.runpod.pod_inputs import PodBase
 
 __all__ = ["Job", "JobInputs"]
@@ -69,7 +69,8 @@ class JobProvider(jobs.JobProvider[PodRun]):
         return runpod_client()
 
     def find(self, inputs: JobInputs) -> list[PodRun]:
-        return [PodRun(p) for p in self.client().list_pods() if p.name == inputs.name]
+        """Among RunPod's pods, listed once for the pods and jobs that ask together."""
+        return [PodRun(p) for p in PodProvider().listing() if p.name == inputs.name]
 
     def create_object(self, inputs: JobInputs, token: str) -> PodRun:
         pod = self.client().create_pod(inputs.create_body())

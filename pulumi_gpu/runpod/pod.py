@@ -135,6 +135,7 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
     inputs_model = PodInputs
     kind = "runpod Pod"
     startable = True
+    listed = True
     phase_fields = frozenset({"desired_status"})
     default_wait_timeout = 1200.0
 
@@ -164,8 +165,11 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
 
     # -- the cloud object -----------------------------------------------------------
 
+    def list_objects(self) -> list[ApiPod]:
+        return self.client().list_pods()
+
     def find(self, inputs: PodInputs) -> list[ApiPod]:
-        return [p for p in self.client().list_pods() if p.name == inputs.name]
+        return [p for p in self.listing() if p.name == inputs.name]
 
     def create_object(self, inputs: PodInputs, token: str) -> ApiPod:
         client = self.client()
@@ -186,14 +190,13 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
     def get(self, id_: str, state: Mapping[str, Any]) -> ApiPod:
         return self.client().get_pod(id_)
 
-    def watch(self, made: ApiPod, state: Mapping[str, Any]) -> ApiPod | None:
+    def explain(self, obj: ApiPod) -> ApiPod:
         """A pod in ERROR comes with RunPod's own last log lines: its answer does not
         say why."""
-        pod = self.fetch(made.id, state)
-        if pod is None or pod.observe().phase is not Phase.FAILED:
-            return pod
-        said = system_tail(self.client(), pod.id)
-        return pod.model_copy(update={"failure_log": said}) if said else pod
+        if obj.observe().phase is not Phase.FAILED:
+            return obj
+        said = system_tail(self.client(), obj.id)
+        return obj.model_copy(update={"failure_log": said}) if said else obj
 
     def observe(self, obj: ApiPod) -> Observed[ApiPod]:
         return obj.observe()

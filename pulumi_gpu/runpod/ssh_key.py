@@ -66,22 +66,22 @@ class SshKeyProvider(AccountKeyProvider[SshKeyInputs, AccountKey]):
         key = str(state.get("public_key") or "")
         return f"{self.kind} {key_fingerprint(key) if key else '(no key)'}"
 
-    def listed(self) -> list[AccountKey]:
+    def list_objects(self) -> list[AccountKey]:
         return [AccountKey(k.strip()) for k in self.client().list_ssh_keys() if k.strip()]
 
     def find(self, inputs: SshKeyInputs) -> list[AccountKey]:
         wanted = key_fingerprint(inputs.public_key)
-        return [k for k in self.listed() if k.id == wanted]
+        return [k for k in self.listing() if k.id == wanted]
 
     def create_object(self, inputs: SshKeyInputs, token: str) -> AccountKey:
         with _account_keys:
-            keys = [k.public_key for k in self.listed()]
+            keys = [k.public_key for k in self.listing()]
             self.client().put_ssh_keys([*keys, inputs.public_key])
         return AccountKey(inputs.public_key)
 
     def delete_object(self, id_: str, state: Mapping[str, Any]) -> None:
         with _account_keys:
-            keys = self.listed()
+            keys = self.listing()
             kept = [k.public_key for k in keys if k.id != id_]
             if len(kept) == len(keys):
                 raise NotFoundError("runpod", "GET", self.keys_path, 404, f"no key {id_}")

@@ -64,6 +64,7 @@ def statuses(emu: Emulator) -> list[Any]:
 def test_concurrent_waits_cost_one_status_request_per_interval(emu: Emulator) -> None:
     count = 32
     emu.primeintellect.set_capacity(100, gpu_type="A6000_48GB")
+    emu.primeintellect.timings.install = 600.0  # one real second: every create is in by then
     provider = PodProvider()
 
     def make(index: int) -> tuple[str, dict[str, Any]]:

@@ -87,6 +87,9 @@ class Jobs(Processor):
                 mine = [j for j in mine if j.status in statuses]
             mine.sort(key=lambda j: j.created_at, reverse=True)
             page = mine[offset : offset + limit]
+            for job in page:
+                if job.status == ACTIVE:
+                    self.waits.seen_ready(job.id)
             return {
                 "jobs": [self._job_json(j) for j in page],
                 "total": len(mine),
