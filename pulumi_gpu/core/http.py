@@ -2,7 +2,8 @@
 
 Every request goes through one choke point, :meth:`ApiClient.request`:
 
-1. wait if the cloud's ``RateLimit`` header said a window is used up;
+1. wait while the budget the cloud's ``RateLimit`` header announced is spent
+   (:mod:`~pulumi_gpu.core.rate_limit`: concurrent requests share one budget);
 2. send;
 3. classify the outcome: success, an error status, or no usable answer;
 4. retry what is safe to retry, with capped exponential backoff and full jitter,
@@ -16,7 +17,7 @@ however many retries were made: the error then carries ``outcome_unknown=True``,
 the lifecycle looks for what the request may have made before making it again.
 
 Bounds: a wait sets a :func:`deadline` that every request in its thread honours (no
-retry starts after it); a ``RateLimit`` window is waited out for at most
+retry starts after it); a spent ``RateLimit`` budget is waited for at most
 ``RetryPolicy.max_rate_limit_wait`` seconds, and said so.
 
 Credentials travel only in headers (:class:`HeaderAuth` hides them from ``repr``) and
@@ -32,8 +33,6 @@ import contextvars
 import email.utils
 import json
 import random
-import re
-import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
@@ -45,6 +44,7 @@ from pydantic import BaseModel, ValidationError
 
 from pulumi_gpu.core.errors import ApiError, MalformedAnswer, TransportError, error_class_for
 from pulumi_gpu.core.log import report
+from pulumi_gpu.core.rate_limit import RateBudget, parse_rate_limit
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 """Requests that change nothing: the server cannot have acted on them."""
@@ -73,9 +73,6 @@ def deadline(at: float) -> Iterator[None]:
 def _time_left() -> float | None:
     at = _deadline.get()
     return None if at is None else at - time.monotonic()
-
-
-_RATE_LIMIT_ITEM = re.compile(r'"?(?P<name>[^";,]+)"?(?P<params>(?:\s*;\s*[a-z]+=[^;,]*)*)')
 
 
 @dataclass(frozen=True)
@@ -127,27 +124,6 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
-def parse_rate_limit(value: str | None) -> float | None:
-    """Seconds until the first exhausted window of a ``RateLimit`` header resets.
-
-    The header lists windows as ``"minute";r=0;t=12, "hour";r=2800;t=1812``
-    (remaining ``r``, reset in ``t`` seconds). None when no window is exhausted.
-    """
-    if not value:
-        return None
-    waits = []
-    for item in _RATE_LIMIT_ITEM.finditer(value):
-        params = dict(
-            part.strip().split("=", 1) for part in item["params"].split(";") if "=" in part
-        )
-        try:
-            if int(params.get("r", "1")) <= 0:
-                waits.append(float(params.get("t", "1")))
-        except ValueError:
-            continue
-    return max(waits) if waits else None
-
-
 def error_message(response: httpx.Response) -> str:
     """The cloud's own words from an error response (FastAPI, problem+json, or text)."""
     try:
@@ -197,16 +173,18 @@ class ApiClient:
         retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
         identity: str = "unknown",
     ) -> None:
         """``identity``: who the credential belongs to, never the credential itself (see
-        :meth:`account`)."""
+        :meth:`account`). ``sleep`` and ``clock`` are time's, replaceable in tests."""
         self.base_url = base_url.rstrip("/")
         self._identity = identity
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
-        self._not_before = 0.0
-        self._throttle_lock = threading.Lock()
+        self._budget = RateBudget(clock)
+        self._clock = clock
+        self._said_wait_until = 0.0
         self._clock_offset = 0.0
         self._http = httpx.Client(
             base_url=self.base_url,
@@ -244,7 +222,6 @@ class ApiClient:
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
         for attempt in range(self.retry.attempts):
-            self._throttle()
             retry_after: float | None = None
             try:
                 response = self._send(method, path, params=params, json=json)
@@ -263,7 +240,6 @@ class ApiClient:
                 if not idempotent:
                     raise failure from exc
             else:
-                self._note_rate_limit(response)
                 self._note_clock(response)
                 if response.is_success:
                     return response.text if text else self._decode(response, method, path)
@@ -306,7 +282,13 @@ class ApiClient:
         the headers must not reach another one)."""
         left = _time_left()
         timeout = self._http.timeout if left is None else _shorter(self._http.timeout, left)
-        response = self._http.request(method, path, timeout=timeout, **kwargs)
+        self._throttle()
+        try:
+            response = self._http.request(method, path, timeout=timeout, **kwargs)
+        except BaseException:
+            self._budget.unanswered()
+            raise
+        self._budget.answered(response.headers.get("RateLimit"))
         for _ in range(MAX_REDIRECTS):
             target = response.next_request
             if target is None:
@@ -329,17 +311,24 @@ class ApiClient:
         return response
 
     def _throttle(self) -> None:
-        with self._throttle_lock:
-            wait = self._not_before - time.monotonic()
-        if wait <= 0:
-            return
-        wait = min(wait, self.retry.max_rate_limit_wait)
+        """Wait until the cloud's announced budget allows a request: at most
+        ``max_rate_limit_wait`` seconds, and never past the deadline."""
+        limit = self.retry.max_rate_limit_wait
         left = _time_left()
         if left is not None:
-            wait = min(wait, max(left, 0.0))
-        if wait >= 1:
-            report(f"{self.cloud} API: waiting {wait:.0f} s for the rate-limit window to reset")
-        self._sleep(wait)
+            limit = min(limit, max(left, 0.0))
+        waited = 0.0
+        while (wait := self._budget.take()) > 0:
+            wait = min(wait, limit - waited)
+            if wait <= 0:
+                self._budget.take_anyway()
+                return
+            until = self._clock() + wait
+            if wait >= 1 and until > self._said_wait_until + 1:
+                self._said_wait_until = until  # said once for all who wait with it
+                report(f"{self.cloud} API: waiting {wait:.0f} s for the rate-limit window to reset")
+            self._sleep(wait)
+            waited += wait
 
     def cloud_now(self) -> float:
         """Epoch seconds by the cloud's clock (its last answer's ``Date``, carried on by
@@ -353,12 +342,6 @@ class ApiClient:
             return
         if told.tzinfo is not None:
             self._clock_offset = told.timestamp() - time.time()
-
-    def _note_rate_limit(self, response: httpx.Response) -> None:
-        reset = parse_rate_limit(response.headers.get("RateLimit"))
-        if reset is not None and response.is_success:
-            with self._throttle_lock:
-                self._not_before = max(self._not_before, time.monotonic() + reset)
 
     def _decode(self, response: httpx.Response, method: str, path: str) -> Any:
         if not response.content:

@@ -3,7 +3,9 @@ gets, checked against RunPod's REST v2 OpenAPI document; auth, errors, limits, c
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -46,10 +48,17 @@ def emu(served: EmulatorServer) -> Emulator:
 
 
 class Sleeps(list[float]):
-    """A fake ``sleep`` that records how long the client wanted to wait."""
+    """A fake ``sleep`` that records how long the client wanted to wait, and the clock
+    it moves (``clock``)."""
+
+    now = 1000.0
 
     def __call__(self, seconds: float) -> None:
         self.append(seconds)
+        self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
 
 
 def make_client(
@@ -171,9 +180,22 @@ def test_a_lost_create_is_not_retried(served: EmulatorServer, emu: Emulator) -> 
     assert [p.name for p in client.list_pods()] == ["p"]
 
 
+def test_concurrent_requests_share_the_announced_budget_and_are_never_refused(
+    served: EmulatorServer, emu: Emulator
+) -> None:
+    emu.runpod.rate.configure("minute", 8, 1.0)  # 8 requests a second, in real time
+    client, _ = make_client(served)
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        list(pool.map(lambda _: client.list_pods(), range(24)))
+    answers = emu.requests.find("runpod", "GET", "/v2/pods")
+    assert [r.status for r in answers] == [200] * 24, "nobody is sent only to be refused"
+    assert time.monotonic() - started >= 2, "24 requests at 8 a second take three windows"
+
+
 def test_429_and_exhausted_windows_are_waited_out(served: EmulatorServer, emu: Emulator) -> None:
     sleeps = Sleeps()
-    client, _ = make_client(served, sleep=sleeps, retry=RetryPolicy(attempts=3))
+    client, _ = make_client(served, sleep=sleeps, clock=sleeps.clock, retry=RetryPolicy(attempts=3))
     emu.runpod.rate.configure("minute", 2, 30)
     client.list_pods()
     assert sleeps == []
@@ -182,8 +204,8 @@ def test_429_and_exhausted_windows_are_waited_out(served: EmulatorServer, emu: E
         client.list_templates()  # the fake sleep does not really wait: RunPod refuses
     pacing, *retries = sleeps
     assert 28 <= pacing <= 30, "the client waits for the window before sending"
-    # then for Retry-After between attempts (and, with this fake clock that never moves,
-    # for the window again before each attempt)
+    # then for Retry-After between attempts (the fake clock moved; RunPod's did not, so
+    # each attempt is refused again and its answer announces a spent window)
     assert len(retries) >= 2 and all(28 <= s <= 30.3 for s in retries)
     assert [r.status for r in emu.requests.find("runpod", "GET", "/v2/templates")] == [429] * 3
 
