@@ -1,15 +1,20 @@
-"""Benchmarks of `pulumi up` on the emulator, as ratios against baselines of the same run.
+"""Benchmarks of `pulumi up` and `preview` on the emulator, as ratios against baselines
+measured in the same run.
 
-    python -m bench.run [--sizes 1,4,16] [--boot 90] [--speed 30] [--preview 200]
+    python -m bench.run [--sizes 1,16,64] [--mixed 4,16,64,256] [--quota-pods 128]
+                        [--preview 1000] [--speed 30]
 
-1. Fleet of N Celium pods that each boot in T: wall time of `pulumi up` divided by T,
-   for pulumi-gpu and for the naive baseline (a hand-written dynamic provider in
-   Pulumi's 4-thread provider process, polling every 20 simulated seconds like the
-   seeds' scripts). Both run with `--parallel 64`, so the engine is not the limit.
-2. HTTP requests per pod lifecycle (up + destroy), counted in the emulator's log.
-3. Detection latency: from the moment a pod is RUNNING to the read that saw it.
-4. No-change `pulumi preview` of many resources: time per resource, as the marginal
-   cost over a preview of one.
+1. Per cloud, N pods that each take T to be ready (boot and SSH, emulated): wall time of
+   `pulumi up` over T and the overhead (wall - T), for pulumi-gpu and for the naive
+   baseline (a hand-written dynamic provider in Pulumi's 4-thread provider process,
+   polling every 20 emulated seconds like the seeds' scripts); HTTP requests per pod
+   over up + destroy, and 429 answers. Both run with `--parallel 256`.
+2. RunPod under its documented quota (60 requests a minute, in emulated time): `up` of
+   many pods; 429 answers for each provider.
+3. A fleet spread over the four clouds: overhead at each size and its growth per added
+   pod, the provider process's peak RSS, and the state size per resource.
+4. A no-change `pulumi preview` of many resources: ms per resource for pulumi-gpu and
+   for a do-nothing dynamic provider (the engine's floor), and their ratio.
 
 Needs the engine (make engine) and the test dependencies (make venv).
 """
@@ -17,9 +22,13 @@ Needs the engine (make engine) and the test dependencies (make venv).
 from __future__ import annotations
 
 import argparse
-import statistics
+import os
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from pulumi_gpu.emulator import Emulator, EmulatorServer
@@ -28,106 +37,268 @@ from tests.support.stack import ProgramStack
 HERE = Path(__file__).parent
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB/6vi7VtlHAbDYurbV/k70dQql4m7GcdCuBtYMCu/t8 bench"
 CELIUM_KEY = "celium-emulator-key"
+CLOUDS = ("celium", "runpod", "primeintellect", "gpudev")
+PARALLEL = 256
+RUNPOD_QUOTA = 60
+"""RunPod's documented per-minute window (its spec's example figure)."""
 
 
-def fleet_up(server: EmulatorServer, provider: str, pods: int, boot: float) -> dict[str, float]:
+@dataclass
+class Run:
+    """What one `up` (and the `destroy` after it) did."""
+
+    pods: int
+    boot: float
+    """T: real seconds the slowest cloud in the fleet takes to make a pod ready."""
+    wall: float
+    requests: int
+    refused: int
+    rss_mb: float
+    state_bytes: float
+
+    @property
+    def overhead(self) -> float:
+        return self.wall - self.boot
+
+    @property
+    def per_pod(self) -> float:
+        return self.requests / self.pods
+
+
+def boot_seconds(emulator: Emulator, cloud: str) -> float:
+    """Emulated seconds from create to a pod that answers SSH, by the cloud's timings."""
+    if cloud == "celium":
+        t = emulator.celium.timings
+        return t.boot + t.ssh_banner
+    if cloud == "runpod":
+        r = emulator.runpod.timings
+        return r.provision + r.boot + r.ports + r.ssh_banner
+    if cloud == "primeintellect":
+        p = emulator.primeintellect.timings
+        return p.provision + p.pending + p.install + p.ssh_banner
+    g = emulator.gpudev.timings
+    return g.pickup + g.schedule + g.prepare + g.ssh_banner
+
+
+def _prepared(server: EmulatorServer) -> str:
+    """A fresh emulator with room for every pod; returns a verified Celium template."""
     emulator = server.emulator
     emulator.reset()
-    emulator.celium.timings.boot = boot
+    emulator.runpod.set_capacity("NVIDIA GeForce RTX 4090", "US-KS-2", "SECURE", 1000)
+    emulator.primeintellect.set_capacity(1000, gpu_type="A6000_48GB")
+    emulator.gpudev.set_capacity("t4", 4000)
     template = emulator.celium.create_template(CELIUM_KEY, {"docker_image": "ubuntu"})
     emulator.clock.advance(3600)  # verified before the run starts
+    return str(template["id"])
+
+
+def _bench_env(server: EmulatorServer) -> dict[str, str]:
+    """Where the naive provider finds each cloud (GPU Dev: its AWS credentials)."""
+    _, secrets = server.emulator.stack_config(server.url())
+    aws = ":".join(
+        secrets[f"pulumi-gpu:gpudevAws{part}"]
+        for part in ("AccessKeyId", "SecretAccessKey", "SessionToken")
+    )
+    return {
+        "BENCH_CELIUM_URL": server.url("celium"),
+        "BENCH_CELIUM_KEY": secrets["pulumi-gpu:celiumApiKey"],
+        "BENCH_RUNPOD_URL": server.url("runpod") + "/v2",
+        "BENCH_RUNPOD_KEY": secrets["pulumi-gpu:runpodApiKey"],
+        "BENCH_PRIMEINTELLECT_URL": server.url("primeintellect") + "/api/v1",
+        "BENCH_PRIMEINTELLECT_KEY": secrets["pulumi-gpu:primeApiKey"],
+        "BENCH_GPUDEV_URL": server.url("gpudev"),
+        "BENCH_GPUDEV_KEY": aws,
+    }
+
+
+class PeakRss:
+    """The peak resident memory of the dynamic-provider processes of one stack."""
+
+    def __init__(self, pulumi_home: str) -> None:
+        self._marker = f"PULUMI_HOME={pulumi_home}".encode()
+        self.peak_kb = 0
+
+    @contextmanager
+    def watching(self) -> Iterator[None]:
+        stop = threading.Event()
+        thread = threading.Thread(target=self._sample, args=(stop,), daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+
+    def _sample(self, stop: threading.Event) -> None:
+        while not stop.wait(0.2):
+            for pid in os.listdir("/proc"):
+                if pid.isdigit():
+                    self.peak_kb = max(self.peak_kb, self._peak_of(pid))
+
+    def _peak_of(self, pid: str) -> int:
+        try:
+            if b"pulumi.dynamic" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                return 0
+            if self._marker not in Path(f"/proc/{pid}/environ").read_bytes():
+                return 0
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+
+def fleet_up(server: EmulatorServer, provider: str, cloud: str, pods: int) -> Run:
+    """`up` then `destroy` of ``pods`` pods on ``cloud`` (or "mixed": the four in turn)."""
+    emulator = server.emulator
+    template_id = _prepared(server)
     speed = emulator.clock.speed
+    clouds = CLOUDS if cloud == "mixed" else (cloud,)
     settings, secrets = emulator.stack_config(server.url())
     stack = ProgramStack(
-        HERE / "programs" / "celium-pods",
+        HERE / "programs" / "pods",
         Path(tempfile.mkdtemp(prefix="bench-")),
         config={
             **settings,
             "pods": str(pods),
+            "cloud": cloud,
             "provider": provider,
             "sshPublicKey": KEY,
-            "templateId": template["id"],
+            "templateId": template_id,
         },
         secrets=secrets,
         env={
             "PULUMI_GPU_POLL_SECONDS": str(10 / speed),  # the default 10 s, in emulated time
-            "BENCH_CELIUM_URL": server.url("celium"),
-            "BENCH_CELIUM_KEY": CELIUM_KEY,
             "BENCH_NAIVE_POLL": str(20 / speed),  # the seeds' `sleep 20`
+            **_bench_env(server),
         },
     )
+    rss = PeakRss(stack.env["PULUMI_HOME"])
     started = time.monotonic()
-    stack.up(parallel=64)
+    with rss.watching():
+        stack.up(parallel=PARALLEL)
     wall = time.monotonic() - started
-    records = [r for r in emulator.celium.waits.records() if r.ready_seen is not None]
-    latency = [r.ready_seen - r.started - boot / speed for r in records if r.ready_seen]
-    up_requests = len(emulator.requests.find("celium"))
-    stack.destroy(parallel=64)
-    pod_requests = len(emulator.requests.find("celium"))
-    return {
-        "wall": wall,
-        "boot": boot / speed,
-        "overlap": emulator.celium.waits.max_overlap(),
-        "latency": statistics.mean(latency) if latency else float("nan"),
-        "requests_per_pod": pod_requests / pods,
-        "up_requests": up_requests,
-    }
+    state = len(stack.export_text()) / pods
+    stack.destroy(parallel=PARALLEL)
+    answers = [r for c in clouds for r in emulator.requests.find(c)]
+    return Run(
+        pods=pods,
+        boot=max(boot_seconds(emulator, c) for c in clouds) / speed,
+        wall=wall,
+        requests=len(answers),
+        refused=sum(1 for r in answers if r.status == 429),
+        rss_mb=rss.peak_kb / 1024,
+        state_bytes=state,
+    )
 
 
-def preview_cost(server: EmulatorServer, count: int) -> float:
+def preview_seconds(server: EmulatorServer, program: str, count: int) -> float:
+    """A no-change `preview` of ``count`` resources of ``program``, after its `up`."""
     emulator = server.emulator
     emulator.reset()
     settings, secrets = emulator.stack_config(server.url())
     stack = ProgramStack(
-        HERE / "programs" / "celium-volumes",
+        HERE / "programs" / program,
         Path(tempfile.mkdtemp(prefix="bench-")),
-        config={**settings, "volumes": str(count)},
+        config={**settings, "count": str(count)},
         secrets=secrets,
     )
-    stack.up(parallel=64)
+    stack.up(parallel=PARALLEL)
     started = time.monotonic()
     stack.preview()
     elapsed = time.monotonic() - started
-    stack.destroy(parallel=64)
+    stack.destroy(parallel=PARALLEL)
     return elapsed
+
+
+def per_cloud(server: EmulatorServer, sizes: list[int]) -> None:
+    print("\n1. Per cloud: up of N pods (T: boot and SSH), then destroy")
+    row = "  {:<15} {:>4}  {:<11} {:>6}  {:>10}  {:>12}  {:>5}"
+    print(row.format("cloud", "N", "provider", "wall/T", "overhead", "requests/pod", "429s"))
+    for cloud in CLOUDS:
+        for pods in sizes:
+            for provider in ("naive", "pulumi-gpu"):
+                run = fleet_up(server, provider, cloud, pods)
+                print(
+                    row.format(
+                        cloud,
+                        pods,
+                        provider,
+                        f"{run.wall / run.boot:.2f}",
+                        f"{run.overhead:.2f} s",
+                        f"{run.per_pod:.1f}",
+                        run.refused,
+                    )
+                )
+
+
+def under_quota(server: EmulatorServer, pods: int) -> None:
+    speed = server.emulator.clock.speed
+    print(f"\n2. RunPod at its documented quota ({RUNPOD_QUOTA} requests a minute): {pods} pods")
+    for provider in ("naive", "pulumi-gpu"):
+        server.emulator.runpod.rate.configure("minute", RUNPOD_QUOTA, 60 / speed)
+        try:
+            run = fleet_up(server, provider, "runpod", pods)
+        finally:
+            server.emulator.runpod.rate.reset()
+        print(
+            f"  {provider:<11} 429s {run.refused:>4}   wall/T {run.wall / run.boot:6.2f}   "
+            f"requests/pod {run.per_pod:.1f}"
+        )
+
+
+def mixed(server: EmulatorServer, sizes: list[int]) -> None:
+    print("\n3. A fleet over the four clouds (pulumi-gpu)")
+    row = "  {:>4}  {:>6}  {:>10}  {:>12}  {:>13}  {:>14}"
+    print(row.format("N", "wall/T", "overhead", "requests/pod", "provider RSS", "state/resource"))
+    runs = [fleet_up(server, "pulumi-gpu", "mixed", pods) for pods in sizes]
+    for run in runs:
+        print(
+            row.format(
+                run.pods,
+                f"{run.wall / run.boot:.2f}",
+                f"{run.overhead:.2f} s",
+                f"{run.per_pod:.1f}",
+                f"{run.rss_mb:.0f} MB",
+                f"{run.state_bytes / 1024:.1f} KB",
+            )
+        )
+    first, last = runs[0], runs[-1]
+    growth = (last.overhead - first.overhead) / (last.pods - first.pods)
+    print(
+        f"  overhead at {last.pods} = {last.overhead / first.overhead:.2f}x the overhead at "
+        f"{first.pods}; growth {growth * 1000:.0f} ms per added pod"
+    )
+
+
+def previews(server: EmulatorServer, count: int) -> None:
+    print(f"\n4. No-change preview of {count} resources")
+    results = {}
+    for label, program in (("floor (do-nothing provider)", "noop"), ("pulumi-gpu", "volumes")):
+        one = preview_seconds(server, program, 1)
+        many = preview_seconds(server, program, count)
+        results[label] = (many - one) / (count - 1)
+        print(f"  {label:<28} {many:6.2f} s; {results[label] * 1000:.2f} ms per resource")
+    ratio = results["pulumi-gpu"] / results["floor (do-nothing provider)"]
+    print(f"  ratio {ratio:.2f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
-    parser.add_argument("--sizes", default="1,4,16", help="fleet sizes, comma-separated")
-    parser.add_argument("--boot", type=float, default=90, help="pod boot time, emulated s")
+    parser.add_argument("--sizes", default="1,16,64", help="pods per cloud, comma-separated")
+    parser.add_argument("--mixed", default="4,16,64,256", help="sizes of the mixed fleet")
+    parser.add_argument("--quota-pods", type=int, default=128, help="RunPod pods under quota")
+    parser.add_argument("--preview", type=int, default=1000, help="resources in the preview")
     parser.add_argument("--speed", type=float, default=30, help="emulated s per real s")
-    parser.add_argument("--preview", type=int, default=200, help="resources in the preview")
     args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
 
     with EmulatorServer(Emulator(speed=args.speed)) as server:
-        print(f"fleet up, boot T = {args.boot:g} s emulated = {args.boot / args.speed:.2f} s real")
-        header = "  {:>4}  {:>12}  {:>8}  {:>8}  {:>10}  {:>12}  {:>8}"
-        print(
-            header.format(
-                "N", "provider", "wall/T", "overlap", "latency s", "requests/pod", "ratio"
-            )
-        )
-        for pods in sizes:
-            naive = fleet_up(server, "naive", pods, args.boot)
-            ours = fleet_up(server, "pulumi-gpu", pods, args.boot)
-            for name, result in (("naive", naive), ("pulumi-gpu", ours)):
-                ratio = naive["wall"] / result["wall"]
-                cells = (
-                    f"{result['wall'] / result['boot']:.2f}",
-                    int(result["overlap"]),
-                    f"{result['latency']:.2f}",
-                    f"{result['requests_per_pod']:.1f}",
-                    f"{ratio:.2f}x",
-                )
-                print(header.format(pods, name, *cells))
-
-        one = preview_cost(server, 1)
-        many = preview_cost(server, args.preview)
-        per = (many - one) / (args.preview - 1)
-        print(f"\nno-change preview: 1 resource {one:.2f} s, {args.preview} resources {many:.2f} s")
-        print(f"  marginal cost per resource {per * 1000:.1f} ms; ratio {many / one:.2f}x")
+        print(f"machine: {os.cpu_count()} cores; emulated speed {args.speed:g}x")
+        per_cloud(server, [int(s) for s in args.sizes.split(",")])
+        under_quota(server, args.quota_pods)
+        mixed(server, [int(s) for s in args.mixed.split(",")])
+        previews(server, args.preview)
 
 
 if __name__ == "__main__":

@@ -2,4 +2,4 @@ import pulumi
 
 import pulumi_gpu.celium as celium
 
-volumes = [celium.Volume(f"v{i}") for i in range(pulumi.Config().require_int("volumes"))]
+volumes = [celium.Volume(f"v{i}") for i in range(pulumi.Config().require_int("count"))]
