@@ -1,7 +1,7 @@
 """Benchmarks of `pulumi up` and `preview` on the emulator, as ratios against baselines
 measured in the same run.
 
-    python -m bench.run [--sizes 1,16,64] [--mixed 4,16,64,256] [--quota-pods 128]
+    python -m bench.run [--sizes 1,16,64] [--mixed 1,16,64,256] [--quota-pods 128]
                         [--preview 1000] [--speed 30]
 
 1. Per cloud, N pods that each take T to be ready (boot and SSH, emulated): wall time of
@@ -287,7 +287,7 @@ def previews(server: EmulatorServer, count: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--sizes", default="1,16,64", help="pods per cloud, comma-separated")
-    parser.add_argument("--mixed", default="4,16,64,256", help="sizes of the mixed fleet")
+    parser.add_argument("--mixed", default="1,16,64,256", help="sizes of the mixed fleet")
     parser.add_argument("--quota-pods", type=int, default=128, help="RunPod pods under quota")
     parser.add_argument("--preview", type=int, default=1000, help="resources in the preview")
     parser.add_argument("--speed", type=float, default=30, help="emulated s per real s")
