@@ -6,7 +6,9 @@ Sixty-four threads that each wait for a 429 before slowing down would each be re
 :class:`RateBudget` instead keeps the announced budget for one client and hands it out:
 
 - a request may go while the tightest window has requests left (less those sent and
-  not yet answered, which the cloud may not have counted);
+  not yet answered, which the cloud may not have counted; answers that come back out of
+  order never raise the count within a window: ``t`` is in whole seconds, so a later
+  reset by more than a second tells a new window);
 - when it is spent, senders wait until that window resets;
 - while the budget is unknown (before the first answer, or after a reset) one request
   goes alone to learn it; a cloud that announces nothing is never paced.
@@ -96,8 +98,13 @@ class RateBudget:
                 self._announces = True
                 remaining, reset = min(windows, key=lambda w: (w[0], -w[1]))
                 # Requests still out may not have been counted in ``remaining`` yet.
-                self._left = remaining - self._in_flight
-                self._resets_at = self._clock() + reset
+                left = remaining - self._in_flight
+                resets_at = self._clock() + reset
+                if self._left is None or resets_at > self._resets_at + 1:
+                    self._left, self._resets_at = left, resets_at  # a window not yet counted
+                else:  # answers of one window may come back out of order: the least holds
+                    self._left = min(self._left, left)
+                    self._resets_at = max(self._resets_at, resets_at)
             elif self._announces is None:
                 self._announces = False
 

@@ -57,6 +57,21 @@ def test_requests_still_out_count_against_what_the_cloud_announced() -> None:
     assert budget.take() > 0
 
 
+def test_an_older_answer_of_the_window_never_raises_the_budget() -> None:
+    clock = Clock()
+    budget = RateBudget(clock)
+    budget.take()
+    budget.answered('"minute";r=10;t=60')
+    for _ in range(3):
+        budget.take()
+    budget.answered('"minute";r=2;t=59')  # the newest count (2 still out), answered first
+    budget.answered('"minute";r=6;t=59')  # an older one, answered late
+    assert budget.take() > 0, "2 left, less the two that were out: spent"
+    clock.now += 60
+    budget.answered('"minute";r=9;t=60')  # a new window counts afresh
+    assert budget.take() == 0
+
+
 def test_while_the_budget_is_unknown_one_request_goes_alone() -> None:
     budget = RateBudget(Clock())
     assert budget.take() == 0
