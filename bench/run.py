@@ -12,7 +12,9 @@ measured in the same run.
 2. RunPod under its documented quota (60 requests a minute, in emulated time): `up` of
    many pods; 429 answers for each provider.
 3. A fleet spread over the four clouds: overhead at each size and its growth per added
-   pod, the provider process's peak RSS, and the state size per resource.
+   pod; the same `up` with the engine's per-step state writes skipped; CPU seconds of
+   the engine, the provider processes and this process (emulator and program); the
+   provider process's peak RSS, and the state size per resource.
 4. A no-change `pulumi preview` of many resources: ms per resource for pulumi-gpu and
    for a do-nothing dynamic provider (the engine's floor), and their ratio.
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import tempfile
 import threading
 import time
@@ -55,6 +58,8 @@ class Run:
     refused: int
     rss_mb: float
     state_bytes: float
+    cpu: tuple[float, float, float]
+    """CPU seconds of the `up`: engine, provider processes, emulator and program."""
 
     @property
     def overhead(self) -> float:
@@ -111,50 +116,70 @@ def _bench_env(server: EmulatorServer) -> dict[str, str]:
     }
 
 
-class PeakRss:
-    """The peak resident memory of the dynamic-provider processes of one stack."""
+class ProcessMeter:
+    """What one stack operation costs this machine: CPU seconds of the engine (the CLI),
+    of the dynamic-provider processes, and of this process (the emulator and the inline
+    program), and the providers' peak resident memory."""
 
     def __init__(self, pulumi_home: str) -> None:
         self._marker = f"PULUMI_HOME={pulumi_home}".encode()
+        self._provider_ticks: dict[str, int] = {}
         self.peak_kb = 0
+        self.engine_cpu = self.provider_cpu = self.own_cpu = 0.0
 
     @contextmanager
     def watching(self) -> Iterator[None]:
         stop = threading.Event()
         thread = threading.Thread(target=self._sample, args=(stop,), daemon=True)
+        own, children = resource.getrusage(resource.RUSAGE_SELF), _children_cpu()
         thread.start()
         try:
             yield
         finally:
             stop.set()
             thread.join()
+            after = resource.getrusage(resource.RUSAGE_SELF)
+            self.own_cpu = after.ru_utime + after.ru_stime - own.ru_utime - own.ru_stime
+            # The CLI waits for its provider processes, so their time is in the CLI's.
+            self.provider_cpu = sum(self._provider_ticks.values()) / os.sysconf("SC_CLK_TCK")
+            self.engine_cpu = _children_cpu() - children - self.provider_cpu
 
     def _sample(self, stop: threading.Event) -> None:
-        while not stop.wait(0.2):
+        while not stop.wait(0.1):
             for pid in os.listdir("/proc"):
                 if pid.isdigit():
-                    self.peak_kb = max(self.peak_kb, self._peak_of(pid))
+                    self._read(pid)
 
-    def _peak_of(self, pid: str) -> int:
+    def _read(self, pid: str) -> None:
         try:
             if b"pulumi.dynamic" not in Path(f"/proc/{pid}/cmdline").read_bytes():
-                return 0
+                return
             if self._marker not in Path(f"/proc/{pid}/environ").read_bytes():
-                return 0
+                return
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            self._provider_ticks[pid] = int(fields[11]) + int(fields[12])  # utime + stime
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
+                    self.peak_kb = max(self.peak_kb, int(line.split()[1]))
         except OSError:
             pass
-        return 0
 
 
-def fleet_up(server: EmulatorServer, provider: str, cloud: str, pods: int) -> Run:
-    """`up` then `destroy` of ``pods`` pods on ``cloud`` (or "mixed": the four in turn)."""
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def fleet_up(
+    server: EmulatorServer, provider: str, cloud: str, pods: int, *, checkpoints: bool = True
+) -> Run:
+    """`up` then `destroy` of ``pods`` pods on ``cloud`` (or "mixed": the four in turn).
+    ``checkpoints=False``: the engine skips its per-step state writes during the `up`
+    (PULUMI_SKIP_CHECKPOINTS), which shows their share of the overhead."""
     emulator = server.emulator
     template_id = _prepared(server)
     speed = emulator.clock.speed
-    clouds = CLOUDS if cloud == "mixed" else (cloud,)
+    clouds = CLOUDS[:pods] if cloud == "mixed" else (cloud,)  # the clouds pods land on
     settings, secrets = emulator.stack_config(server.url())
     stack = ProgramStack(
         HERE / "programs" / "pods",
@@ -172,11 +197,12 @@ def fleet_up(server: EmulatorServer, provider: str, cloud: str, pods: int) -> Ru
             "PULUMI_GPU_POLL_SECONDS": str(10 / speed),  # the default 10 s, in emulated time
             "BENCH_NAIVE_POLL": str(20 / speed),  # the seeds' `sleep 20`
             **_bench_env(server),
+            **({} if checkpoints else {"PULUMI_SKIP_CHECKPOINTS": "true"}),
         },
     )
-    rss = PeakRss(stack.env["PULUMI_HOME"])
+    meter = ProcessMeter(stack.env["PULUMI_HOME"])
     started = time.monotonic()
-    with rss.watching():
+    with meter.watching():
         stack.up(parallel=PARALLEL)
     wall = time.monotonic() - started
     state = len(stack.export_text()) / pods
@@ -188,8 +214,9 @@ def fleet_up(server: EmulatorServer, provider: str, cloud: str, pods: int) -> Ru
         wall=wall,
         requests=len(answers),
         refused=sum(1 for r in answers if r.status == 429),
-        rss_mb=rss.peak_kb / 1024,
+        rss_mb=meter.peak_kb / 1024,
         state_bytes=state,
+        cpu=(meter.engine_cpu, meter.provider_cpu, meter.own_cpu),
     )
 
 
@@ -250,26 +277,43 @@ def under_quota(server: EmulatorServer, pods: int) -> None:
 
 def mixed(server: EmulatorServer, sizes: list[int]) -> None:
     print("\n3. A fleet over the four clouds (pulumi-gpu)")
-    row = "  {:>4}  {:>6}  {:>10}  {:>12}  {:>13}  {:>14}"
-    print(row.format("N", "wall/T", "overhead", "requests/pod", "provider RSS", "state/resource"))
-    runs = [fleet_up(server, "pulumi-gpu", "mixed", pods) for pods in sizes]
-    for run in runs:
+    row = "  {:>4}  {:>6}  {:>9}  {:>14}  {:>12}  {:>21}  {:>12}  {:>14}"
+    print(
+        row.format(
+            "N",
+            "wall/T",
+            "overhead",
+            "no checkpoints",
+            "requests/pod",
+            "CPU engine/prov/emu",
+            "provider RSS",
+            "state/resource",
+        )
+    )
+    runs = []
+    for pods in sizes:
+        run = fleet_up(server, "pulumi-gpu", "mixed", pods)
+        lean = fleet_up(server, "pulumi-gpu", "mixed", pods, checkpoints=False)
+        runs.append((run, lean))
         print(
             row.format(
                 run.pods,
                 f"{run.wall / run.boot:.2f}",
                 f"{run.overhead:.2f} s",
+                f"{lean.overhead:.2f} s",
                 f"{run.per_pod:.1f}",
+                "/".join(f"{seconds:.1f}" for seconds in run.cpu) + " s",
                 f"{run.rss_mb:.0f} MB",
                 f"{run.state_bytes / 1024:.1f} KB",
             )
         )
-    first, last = runs[0], runs[-1]
-    growth = (last.overhead - first.overhead) / (last.pods - first.pods)
-    print(
-        f"  overhead at {last.pods} = {last.overhead / first.overhead:.2f}x the overhead at "
-        f"{first.pods}; growth {growth * 1000:.0f} ms per added pod"
-    )
+    (first, first_lean), (last, last_lean) = runs[0], runs[-1]
+    added = last.pods - first.pods
+    for label, a, b in (("", first, last), (" without checkpoints", first_lean, last_lean)):
+        print(
+            f"  overhead{label} at {b.pods} = {b.overhead / a.overhead:.2f}x the overhead at "
+            f"{a.pods}; growth {(b.overhead - a.overhead) / added * 1000:.0f} ms per added pod"
+        )
 
 
 def previews(server: EmulatorServer, count: int) -> None:
