@@ -151,6 +151,12 @@ def check_source(source: Source) -> tuple[Fleet | None, list[Problem]]:
                 entries[name] = entry
                 if ok:
                     valid.add(name)
+    if not seen and not any(data.get(section) == {} for section in SECTIONS):
+        report.add(
+            (),
+            "the fleet declares no resources, so `pulumi up` would delete every resource of "
+            "the stack; if that is what you mean, write an empty section such as `pods: {}`",
+        )
     _check_references(report, entries)
     ordered, cycle = _ordered(entries)
     if cycle:
@@ -166,7 +172,7 @@ class _Report:
 
     def __init__(self, source: Source) -> None:
         self.source = source
-        self._problems: list[Problem] = []
+        self._problems: list[Problem] = list(source.repeated)
         self._from_defaults: dict[tuple[Loc, str], list[str]] = {}
 
     def add(self, loc: Loc, message: str) -> None:

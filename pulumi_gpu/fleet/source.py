@@ -36,6 +36,8 @@ class Source:
     data: Any
     values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    repeated: list[Problem] = field(default_factory=list)
+    """Keys written twice in one mapping (YAML would silently keep the last)."""
 
     def position(self, loc: Loc) -> tuple[int, int]:
         """Where ``loc`` is written (its key, or its item), else its closest enclosing entry."""
@@ -85,9 +87,22 @@ def read_source(path: str | Path, text: str | None = None) -> Source | Problem:
 def _walk(node: yaml.Node, loc: Loc, source: Source) -> None:
     source.values[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
+        written: dict[Any, tuple[int, int]] = {}
         for key, value in node.value:
             child = (*loc, key.value)
-            source.keys[child] = (key.start_mark.line + 1, key.start_mark.column + 1)
+            at = (key.start_mark.line + 1, key.start_mark.column + 1)
+            first = written.setdefault(key.value, at)
+            if first != at:
+                source.repeated.append(
+                    Problem(
+                        source.file,
+                        *at,
+                        property_path(child),
+                        f"written twice (first at line {first[0]}, column {first[1]}); "
+                        "keep one of them",
+                    )
+                )
+            source.keys[child] = at
             _walk(value, child, source)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):

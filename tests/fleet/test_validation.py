@@ -122,7 +122,31 @@ def test_not_yaml_and_not_a_mapping() -> None:
     assert bad.startswith("fleet.yaml:2:1: not valid YAML")
     (flat,) = problems("- a\n- b\n")
     assert "a fleet file is a mapping" in flat
-    assert problems("") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "# every entry commented out\n", "pods:\n", "budget: {max_cost_per_hour: 5}\n"],
+)
+def test_a_fleet_without_entries_is_refused_unless_it_says_so(text: str) -> None:
+    (refused,) = problems(text)
+    assert refused.startswith("fleet.yaml:1:1: the fleet declares no resources")
+    assert "write an empty section such as `pods: {}`" in refused
+    assert load_fleet("fleet.yaml", "pods: {}\n").entries == []
+    assert load_fleet("fleet.yaml", "jobs: {}\ndisks: {}\n").entries == []
+
+
+def test_a_key_written_twice_is_refused_with_both_places() -> None:
+    pod = "    cloud: runpod\n    gpu_type: NVIDIA A40\n    image: ubuntu\n"
+    text = f"pods:\n  trainer:\n{pod}  trainer:\n{pod}    image: debian\n"
+    assert problems(text) == [
+        "fleet.yaml:6:3: pods.trainer: written twice (first at line 2, column 3); keep one of them",
+        "fleet.yaml:10:5: pods.trainer.image: written twice (first at line 9, column 5); "
+        "keep one of them",
+    ]
+    assert problems("pods: {}\npods: {}\n") == [
+        "fleet.yaml:2:1: pods: written twice (first at line 1, column 1); keep one of them"
+    ]
 
 
 def test_cli_validate_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:

@@ -63,6 +63,6 @@ def test_a_fleet_budget_must_be_a_positive_hourly_amount(budget: str, message: s
 
 
 def test_a_fleet_budget_is_read() -> None:
-    source = read_source("fleet.yaml", "budget: {max_cost_per_hour: 12.5}\n")
+    source = read_source("fleet.yaml", "budget: {max_cost_per_hour: 12.5}\npods: {}\n")
     fleet, problems = check_source(source)  # type: ignore[arg-type]
     assert problems == [] and fleet is not None and fleet.max_cost_per_hour == 12.5
