@@ -11,7 +11,10 @@ are serialized into the state) nor into resource inputs or outputs.
 
 from __future__ import annotations
 
+import difflib
+import functools
 import hashlib
+import importlib
 import os
 import threading
 from collections.abc import Callable
@@ -40,10 +43,58 @@ def _from_program(key: str) -> str | None:
     try:
         import pulumi
 
+        warn_unknown_keys()
         value = pulumi.Config(NAMESPACE).get(key)
     except Exception:  # not inside a Pulumi program
         return None
     return value
+
+
+_SETTINGS: set[str] = set()
+_MODULES_WITH_SETTINGS = (
+    "pulumi_gpu.core.budget",
+    "pulumi_gpu.celium.client",
+    "pulumi_gpu.runpod.client",
+    "pulumi_gpu.primeintellect.client",
+    "pulumi_gpu.gpudev.client",
+    "pulumi_gpu.gpudev.auth",
+)
+"""Where every :class:`Setting` is declared (a test holds this list complete)."""
+
+
+def setting_keys() -> set[str]:
+    """The keys of every setting (``celiumApiKey``, ...), whichever clouds are imported."""
+    for module in _MODULES_WITH_SETTINGS:
+        importlib.import_module(module)
+    return set(_SETTINGS)
+
+
+def warn_unknown_keys() -> None:
+    """Warn of ``pulumi-gpu:`` config keys of this program that no setting reads: a typo
+    (``pulumi-gpu:runpodKey``) would otherwise stay silent until a key is missing."""
+    from pulumi.runtime.config import CONFIG, get_config_env
+
+    prefix = f"{NAMESPACE}:"
+    keys = {*CONFIG.get(), *(get_config_env() or {})}
+    ours = {k.removeprefix(prefix).removeprefix("config:") for k in keys if k.startswith(prefix)}
+    unknown = tuple(sorted(ours - setting_keys()))
+    if unknown:
+        _warn_unknown(unknown)
+
+
+@functools.cache
+def _warn_unknown(keys: tuple[str, ...]) -> None:
+    """Once per process and set of keys, though every resource of a program checks."""
+    import pulumi
+
+    known = sorted(setting_keys())
+    for key in keys:
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f"did you mean {NAMESPACE}:{close[0]}? " if close else ""
+        pulumi.log.warn(
+            f"{NAMESPACE}:{key} is not a pulumi-gpu setting and is ignored; {hint}"
+            f"settings: {', '.join(known)}"
+        )
 
 
 @dataclass(frozen=True)
@@ -54,14 +105,18 @@ class Setting:
     env: tuple[str, ...]
     default: str | None = None
 
+    def __post_init__(self) -> None:
+        _SETTINGS.add(self.key)
+
     def value(self) -> str | None:
-        if _stack_config is not None:
+        if _stack_config is not None:  # in the provider process
             found = _stack_config.get(f"{NAMESPACE}:{self.key}")
             if found not in (None, ""):
                 return str(found)
-        found = _from_program(self.key)
-        if found not in (None, ""):
-            return found
+        else:
+            found = _from_program(self.key)
+            if found not in (None, ""):
+                return found
         for name in self.env:
             if os.environ.get(name):
                 return os.environ[name]

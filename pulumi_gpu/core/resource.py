@@ -11,6 +11,7 @@ import pulumi.dynamic
 from pydantic import ValidationError
 
 from pulumi_gpu.core.budget import MAX_COST_PER_HOUR, BudgetExceeded, Price, program_ledger
+from pulumi_gpu.core.config import warn_unknown_keys
 from pulumi_gpu.core.provider import GpuProvider
 from pulumi_gpu.core.ssh import parse_ssh
 
@@ -46,6 +47,7 @@ class GpuResource(pulumi.dynamic.Resource):
                 "with pulumi-gpu (Pulumi cannot import into dynamic providers); take the "
                 f"object over with adopt_id={opts.import_!r} instead"
             )
+        warn_unknown_keys()
         props: dict[str, Any] = {k: v for k, v in inputs.items() if v is not None}
         _hold_to_budget(provider, resource_name, props)
         secret_inputs = provider.inputs_model.secret_fields()

@@ -22,10 +22,15 @@ def _pod(emulator: Emulator, pod_id: str) -> dict:
 
 
 def test_pod_lifecycle_with_stop_start_replace_and_drift(cloud_stack, emulator: Emulator) -> None:
-    stack = cloud_stack("runpod-pod", config={"sshPublicKey": SSH_KEY})
+    stack = cloud_stack(
+        "runpod-pod", config={"sshPublicKey": SSH_KEY, "pulumi-gpu:runpodKey": "a typo"}
+    )
 
-    assert stack.preview().ops() == {"data": "create", "trainer": "create"}
+    preview = stack.preview()
+    assert preview.ops() == {"data": "create", "trainer": "create"}
     assert emulator.is_empty(), "preview must not create anything"
+    (typo,) = [m for s, m in preview.diagnostics if s == "warning" and "runpodKey" in m]
+    assert "did you mean pulumi-gpu:runpodApiKey?" in typo
 
     assert stack.up().ops() == {"data": "create", "trainer": "create"}
     outputs = stack.outputs()
