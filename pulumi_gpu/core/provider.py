@@ -62,7 +62,7 @@ from pulumi_gpu.core.inputs import (
 )
 from pulumi_gpu.core.log import report
 from pulumi_gpu.core.phases import Observed, Phase
-from pulumi_gpu.core.workers import raise_worker_limit
+from pulumi_gpu.core.workers import prepare_provider_process
 
 PROVIDER_KEY = "__provider"
 STATUS_FIELDS = ("status", "cloud_status", "account")
@@ -118,7 +118,7 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
 
     def configure(self, req: ConfigureRequest) -> None:
         use_stack_config(req.config)
-        raise_worker_limit()
+        prepare_provider_process()
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         values = without_provider(news)

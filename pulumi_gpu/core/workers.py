@@ -1,4 +1,5 @@
-"""The dynamic-provider process: more than four operations at once, and its engine's life.
+"""The dynamic-provider process: more than four operations at once, errors said plainly,
+and its engine's life.
 
 Pulumi runs every Python dynamic resource of a stack through one process,
 ``python -m pulumi.dynamic``, whose gRPC server is built on
@@ -12,6 +13,13 @@ already queued). It relies on SDK and grpcio internals,
 so it checks every assumption; when one no longer holds (a future SDK changed the
 shape) it warns once and the provider goes on four at a time: a speed-up must never
 turn into an outage.
+
+:func:`say_errors_plainly` does the same kind of surgery for messages: gRPC reports an
+exception escaping a handler as "Exception calling application: <message>" and logs
+its traceback. A :class:`GpuCloudError` is a message for a person, so it is answered
+with its message alone (other exceptions are bugs and keep gRPC's wording). The
+operation that loads pulumi-gpu into the process (in an `up`, a Check) runs before the
+wrapping; so does a `destroy`'s or `refresh`'s first operation.
 """
 
 from __future__ import annotations
@@ -20,7 +28,9 @@ import gc
 import os
 import sys
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from pulumi_gpu.core.errors import GpuCloudError
 from pulumi_gpu.core.log import report
@@ -33,7 +43,7 @@ _raised = False
 _engine_pid: int | None = None
 
 
-class WorkerLimitError(GpuCloudError):
+class ServerShapeError(GpuCloudError):
     """The dynamic-provider server no longer has the shape this package knows."""
 
 
@@ -44,8 +54,9 @@ def in_dynamic_provider_process() -> bool:
     return getattr(spec, "name", None) == "pulumi.dynamic.__main__"
 
 
-def raise_worker_limit(limit: int = WORKER_LIMIT) -> None:
-    """Lift the dynamic-provider gRPC server's worker limit to ``limit`` (once per process).
+def prepare_provider_process(limit: int = WORKER_LIMIT) -> None:
+    """Once per process: lift the gRPC server's worker limit to ``limit`` and have it say
+    errors plainly.
 
     Does nothing outside the dynamic-provider process (unit tests, programs). If the
     server no longer has the expected shape, warns once and leaves it as it is.
@@ -56,10 +67,23 @@ def raise_worker_limit(limit: int = WORKER_LIMIT) -> None:
             return
         _raised = True
         _engine_pid = _engine()
-        try:
-            _lift(limit)
-        except Exception as exc:  # any surprise in SDK internals: degrade, never break
-            report(f"warning: {exc}")
+        steps: list[tuple[Callable[[], None], str, str]] = [
+            (
+                lambda: _lift(limit),
+                "raise the dynamic provider's 4-thread limit",
+                "resources go on waiting four at a time",
+            ),
+            (
+                say_errors_plainly,
+                "say provider errors plainly",
+                "they keep gRPC's 'Exception calling application:' prefix",
+            ),
+        ]
+        for step, goal, consequence in steps:
+            try:
+                step()
+            except Exception as exc:  # any surprise in SDK internals: degrade, never break
+                report(f"warning: {_changed(goal, str(exc), consequence)}")
 
 
 def engine_gone() -> bool:
@@ -109,36 +133,67 @@ def _lift(limit: int) -> None:
     if executor._max_workers < limit:
         executor._max_workers = limit
     if executor._max_workers < limit:  # pragma: no cover - a read-only attribute one day
-        raise WorkerLimitError(_changed("its worker limit did not change"))
+        raise ServerShapeError("its worker limit did not change")
     # Operations that arrived while all four threads were busy wait in the queue;
     # give each a thread now (the executor only starts threads on submit).
     for _ in range(executor._work_queue.qsize()):
         executor._adjust_thread_count()
 
 
-def _server_executor() -> ThreadPoolExecutor:
+def say_errors_plainly() -> None:
+    """Wrap every method handler of the provider's gRPC server so that a GpuCloudError
+    aborts the call with its message as the status details (see the module's doc)."""
+    import grpc
+
+    handlers = [
+        table
+        for generic in getattr(_server_state(), "generic_handlers", [])
+        if isinstance(table := getattr(generic, "_method_handlers", None), dict)
+    ]
+    if not handlers:
+        raise ServerShapeError("its method handlers are not where they were")
+    for table in handlers:
+        for method, handler in table.items():
+            if handler.unary_unary is not None:
+                table[method] = handler._replace(unary_unary=_plain(handler.unary_unary, grpc))
+
+
+def _plain(behavior: Callable[[Any, Any], Any], grpc: Any) -> Callable[[Any, Any], Any]:
+    def call(request: Any, context: Any) -> Any:
+        try:
+            return behavior(request, context)
+        except GpuCloudError as exc:
+            context.abort(grpc.StatusCode.UNKNOWN, str(exc))
+
+    return call
+
+
+def _server_state() -> object:
     import grpc  # the provider process always has it (pulumi depends on grpcio)
 
     server_type = getattr(getattr(grpc, "_server", None), "_Server", None)
     if server_type is None:
-        raise WorkerLimitError(_changed("grpc._server._Server no longer exists"))
+        raise ServerShapeError("grpc._server._Server no longer exists")
     servers = [obj for obj in gc.get_objects() if isinstance(obj, server_type)]
     if len(servers) != 1:
-        raise WorkerLimitError(_changed(f"found {len(servers)} gRPC servers, expected 1"))
-    executor = getattr(getattr(servers[0], "_state", None), "thread_pool", None)
+        raise ServerShapeError(f"found {len(servers)} gRPC servers, expected 1")
+    return getattr(servers[0], "_state", None)
+
+
+def _server_executor() -> ThreadPoolExecutor:
+    executor = getattr(_server_state(), "thread_pool", None)
     if not isinstance(executor, ThreadPoolExecutor) or not all(
         hasattr(executor, name) for name in ("_max_workers", "_work_queue", "_adjust_thread_count")
     ):
-        raise WorkerLimitError(_changed("the gRPC server has no ThreadPoolExecutor"))
+        raise ServerShapeError("the gRPC server has no ThreadPoolExecutor")
     return executor
 
 
-def _changed(detail: str) -> str:
+def _changed(goal: str, detail: str, consequence: str) -> str:
     from importlib.metadata import version
 
     return (
-        f"pulumi-gpu cannot raise the dynamic provider's 4-thread limit with pulumi "
-        f"{version('pulumi')} / grpcio {version('grpcio')} ({detail}); resources go on "
-        f"waiting four at a time. A pulumi SDK this release was tested with (3.259.0) "
-        f"lifts the limit."
+        f"pulumi-gpu cannot {goal} with pulumi {version('pulumi')} / grpcio "
+        f"{version('grpcio')} ({detail}); {consequence}. A pulumi SDK this release was "
+        "tested with (3.259.0) can."
     )

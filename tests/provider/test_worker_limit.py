@@ -1,4 +1,5 @@
-"""The dynamic-provider process serves more than four operations at once.
+"""The dynamic-provider process serves more than four operations at once, and says a
+provider's errors plainly.
 
 Drives Pulumi's own provider server (``python -m pulumi.dynamic``) over gRPC with the
 SDK's messages, as the engine does: Configure, then 16 concurrent Creates of a provider
@@ -20,7 +21,7 @@ import pytest
 from google.protobuf import struct_pb2
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-from tests.support.barrier_provider import BarrierProvider, ChangedSdkProvider
+from tests.support.barrier_provider import BarrierProvider, ChangedSdkProvider, FailingProvider
 
 PARTIES = 16
 
@@ -79,3 +80,32 @@ def test_an_sdk_of_another_shape_warns_and_goes_on(provider_server, provider_pro
     provider_process.kill()
     _, stderr = provider_process.communicate()
     assert b"warning: pulumi-gpu cannot raise" in stderr and b"four at a time" in stderr
+    assert b"warning: pulumi-gpu cannot say provider errors plainly" in stderr
+
+
+def test_a_message_for_a_person_comes_without_grpc_wrapping(
+    provider_server, provider_process
+) -> None:
+    """From the process's second operation on: the first loads pulumi-gpu (in an `up`,
+    the engine's first operation is a Check, which fails by returning failures)."""
+    serialized = base64.b64encode(dill.dumps(FailingProvider())).decode()
+    provider_server.Configure(provider_pb2.ConfigureRequest(args=struct_pb2.Struct()))
+    news = struct_pb2.Struct()
+    news.update({"__provider": serialized})
+    provider_server.Check(provider_pb2.CheckRequest(urn="urn:pulumi:s::p::t::r", news=news))
+    message = "runpod Pod trainer (pod-1): no RTX 4090 free in US-KS-2; try another data center"
+
+    def create(bug: bool) -> grpc.RpcError:
+        props = struct_pb2.Struct()
+        props.update({"__provider": serialized, "bug": bug, "message": message})
+        with pytest.raises(grpc.RpcError) as failed:
+            provider_server.Create(
+                provider_pb2.CreateRequest(urn="urn:pulumi:s::p::t::r", properties=props),
+                timeout=60,
+            )
+        return failed.value
+
+    said = create(bug=False)
+    assert said.code() == grpc.StatusCode.UNKNOWN and said.details() == message
+    bug = create(bug=True)
+    assert bug.details() == "Exception calling application: 'a bug'", "a bug says it is one"

@@ -7,7 +7,8 @@ from typing import Any
 
 from pulumi.dynamic import ConfigureRequest, CreateResult, ResourceProvider
 
-from pulumi_gpu.core.workers import raise_worker_limit
+from pulumi_gpu.core.errors import GpuCloudError
+from pulumi_gpu.core.workers import prepare_provider_process
 
 _barrier: threading.Barrier | None = None
 _lock = threading.Lock()
@@ -15,7 +16,7 @@ _lock = threading.Lock()
 
 class BarrierProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
-        raise_worker_limit()
+        prepare_provider_process()
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         global _barrier
@@ -34,3 +35,12 @@ class ChangedSdkProvider(BarrierProvider):
 
         grpc._server._Server = None  # type: ignore[attr-defined]
         super().configure(req)
+
+
+class FailingProvider(BarrierProvider):
+    """Creates fail: with a message for a person (a GpuCloudError), or with a bug."""
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        if props["bug"]:
+            raise KeyError("a bug")
+        raise GpuCloudError(str(props["message"]))

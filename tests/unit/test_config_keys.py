@@ -18,7 +18,7 @@ def test_every_setting_is_declared_where_the_warning_looks() -> None:
     for module in pkgutil.walk_packages(pulumi_gpu.__path__, "pulumi_gpu."):
         if ".emulator" not in module.name and not module.name.endswith("__main__"):
             importlib.import_module(module.name)
-    assert config._SETTINGS == expected
+    assert expected == config._SETTINGS
     assert {"runpodApiKey", "celiumApiKey", "maxCostPerHour", "pollSeconds"} <= expected
 
 
