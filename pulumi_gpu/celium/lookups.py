@@ -5,10 +5,12 @@ from __future__ import annotations
 from pulumi_gpu.celium.client import celium_client
 from pulumi_gpu.celium.models import Executor
 from pulumi_gpu.celium.pod import ExecutorSelector
+from pulumi_gpu.core.lookup import lookup
 
 __all__ = ["Executor", "get_executors", "get_pod_logs"]
 
 
+@lookup
 def get_executors(
     *,
     gpu_model: str | None = None,
@@ -42,6 +44,7 @@ def get_executors(
     return sorted(found, key=lambda e: (e.price_per_hour, e.id))
 
 
+@lookup
 def get_pod_logs(pod_id: str, *, tail: int = 100) -> list[str]:
     """The last ``tail`` lines of a pod's container log.
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pulumi_gpu.core.lookup import lookup
 from pulumi_gpu.gpudev.client import gpudev_client
 from pulumi_gpu.gpudev.models import ClusterStatus, GpuAvailability
 
 __all__ = ["ClusterStatus", "GpuAvailability", "get_availability", "get_cluster_status"]
 
 
+@lookup
 def get_availability() -> dict[str, GpuAvailability]:
     """Capacity per GPU type now: total, available, in use and queued GPUs, GPUs per node.
 
@@ -23,6 +25,7 @@ def get_availability() -> dict[str, GpuAvailability]:
     return gpudev_client().gpu_availability()
 
 
+@lookup
 def get_cluster_status() -> ClusterStatus:
     """GPUs and reservations of the whole cluster: totals, and counts by status and type.
 

@@ -21,6 +21,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pulumi_gpu.core.errors import ConfigurationError, GpuCloudError
+from pulumi_gpu.core.lookup import lookup
 from pulumi_gpu.market.gpus import Gpu, normalize, with_form
 
 __all__ = ["CLOUDS", "CloudName", "Offer", "OfferRequest", "Offers", "offers"]
@@ -167,6 +168,7 @@ def cloud_offers(cloud: CloudName, request: OfferRequest) -> list[Offer]:
     return found
 
 
+@lookup
 def offers(
     gpu: str | None = None,
     *,

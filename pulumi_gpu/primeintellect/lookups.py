@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pulumi_gpu.core.lookup import lookup
 from pulumi_gpu.primeintellect.client import PrimeClient, prime_client
 from pulumi_gpu.primeintellect.models import (
     DiskOffer,
@@ -149,6 +150,7 @@ class OfferQuery(BaseModel):
         return ", ".join(f"{k}={v!r}" for k, v in shown.items()) or "any offer"
 
 
+@lookup
 def get_availability(
     *,
     gpu_type: str | None = None,
@@ -196,6 +198,7 @@ def get_availability(
     return offer_query.search(prime_client(), available=not include_unavailable)
 
 
+@lookup
 def get_disk_availability(
     *,
     provider: str | None = None,
@@ -227,6 +230,7 @@ def get_disk_availability(
     )
 
 
+@lookup
 def get_pod_logs(pod_id: str, *, tail: int = 100) -> list[str]:
     """The last ``tail`` lines of a pod's log (its installation and start).
 

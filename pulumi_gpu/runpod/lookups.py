@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pulumi_gpu.core.errors import GpuCloudError
+from pulumi_gpu.core.lookup import lookup
 from pulumi_gpu.runpod.client import runpod_client
 from pulumi_gpu.runpod.models import GpuType
 
@@ -59,6 +61,7 @@ def _offer(gpu: GpuType, cloud: str, count: int) -> GpuOffer:
     )
 
 
+@lookup
 def get_gpu_types(
     *,
     gpu_count: int = 1,
@@ -87,9 +90,9 @@ def get_gpu_types(
         pod = runpod.Pod("trainer", gpu_type=cheapest.id, image="runpod/pytorch:2.4.0")
     """
     if cloud not in CLOUDS:
-        raise ValueError(f"cloud must be SECURE or COMMUNITY, got {cloud!r}")
+        raise GpuCloudError(f"cloud must be SECURE or COMMUNITY, got {cloud!r}")
     if gpu_count < 1:
-        raise ValueError(f"gpu_count must be at least 1, got {gpu_count}")
+        raise GpuCloudError(f"gpu_count must be at least 1, got {gpu_count}")
     codes = [c.upper() for c in country_codes or []]
     catalog = runpod_client().list_gpu_types(
         availability=True,
@@ -117,6 +120,7 @@ def get_gpu_types(
     return sorted(found, key=lambda o: (o.price_per_hour, o.id))
 
 
+@lookup
 def get_pod_logs(pod_id: str, *, tail: int = 100, source: str = "container") -> list[str]:
     """The last ``tail`` lines (at most 5000) of a pod's log: ``source`` "container" (what
     it prints) or "system" (RunPod's own: image pull, start).

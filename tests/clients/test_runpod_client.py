@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
+import pulumi
 import pytest
 
 from pulumi_gpu.core.config import use_stack_config
@@ -277,7 +278,7 @@ def test_get_gpu_types_filters_and_sorts(served: EmulatorServer, emu: Emulator) 
         assert "NVIDIA A100 80GB PCIe" not in {
             o.id for o in get_gpu_types(min_cuda_version="12.8", in_stock=True)
         }
-        with pytest.raises(ValueError, match="SECURE or COMMUNITY"):
+        with pytest.raises(pulumi.RunError, match=r"^runpod\.get_gpu_types: cloud must be SECURE"):
             get_gpu_types(cloud="ALL")
     finally:
         use_stack_config({})
