@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 CODE := pulumi_gpu tests bench examples __main__.py
 
-.PHONY: test lint engine demo demo-destroy venv clean
+.PHONY: test lint engine demo demo-destroy dist venv clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,11 +35,16 @@ test: lint
 
 ## make demo: start the emulator and `pulumi up` the demo on it (state in .demo/)
 demo: $(INSTALLED)
-	PULUMI_GPU_ENGINE_DIR="$$(engine/build.sh)" $(PY) -m tests.support.demo up
+	PULUMI_GPU_ENGINE_DIR="$$(engine/build.sh)" $(VENV)/bin/pulumi-gpu demo
 
 ## make demo-destroy: destroy the demo stack and stop the emulator
 demo-destroy: $(INSTALLED)
-	PULUMI_GPU_ENGINE_DIR="$$(engine/build.sh)" $(PY) -m tests.support.demo destroy
+	PULUMI_GPU_ENGINE_DIR="$$(engine/build.sh)" $(VENV)/bin/pulumi-gpu demo --destroy
+
+## make dist: build the wheel and the sdist into dist/ (the schema and py.typed inside)
+dist: $(INSTALLED)
+	rm -rf dist
+	$(PY) -m build --outdir dist
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .demo

@@ -18,7 +18,7 @@ measured in the same run.
 4. A no-change `pulumi preview` of many resources: ms per resource for pulumi-gpu and
    for a do-nothing dynamic provider (the engine's floor), and their ratio.
 
-Needs the engine (make engine) and the test dependencies (make venv).
+Needs the test dependencies (make venv); builds the engine if need be (make engine).
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pulumi_gpu.emulator import Emulator, EmulatorServer
-from tests.support.stack import ProgramStack
+from pulumi_gpu.testing import ProgramStack
+from tests.support.paths import REPO_ROOT, build_engine
 
 HERE = Path(__file__).parent
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB/6vi7VtlHAbDYurbV/k70dQql4m7GcdCuBtYMCu/t8 bench"
@@ -184,6 +185,7 @@ def fleet_up(
     stack = ProgramStack(
         HERE / "programs" / "pods",
         Path(tempfile.mkdtemp(prefix="bench-")),
+        python_path=[REPO_ROOT],
         config={
             **settings,
             "pods": str(pods),
@@ -228,6 +230,7 @@ def preview_seconds(server: EmulatorServer, program: str, count: int) -> float:
     stack = ProgramStack(
         HERE / "programs" / program,
         Path(tempfile.mkdtemp(prefix="bench-")),
+        python_path=[REPO_ROOT],
         config={**settings, "count": str(count)},
         secrets=secrets,
     )
@@ -337,6 +340,7 @@ def main() -> None:
     parser.add_argument("--speed", type=float, default=30, help="emulated s per real s")
     args = parser.parse_args()
 
+    build_engine()
     with EmulatorServer(Emulator(speed=args.speed)) as server:
         print(f"machine: {os.cpu_count()} cores; emulated speed {args.speed:g}x")
         per_cloud(server, [int(s) for s in args.sizes.split(",")])

@@ -38,6 +38,20 @@ def _emulator(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from pulumi_gpu.demo import Demo
+    from pulumi_gpu.testing.stack import NoPulumiCli
+
+    demo = Demo(Path(args.state), args.port)
+    try:
+        return demo.destroy() if args.destroy else demo.up()
+    except NoPulumiCli as exc:
+        print(exc, file=sys.stderr)
+        return 1
+
+
 def _validate(args: argparse.Namespace) -> int:
     from pulumi_gpu.fleet import FleetError, load_fleet
 
@@ -54,18 +68,28 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _schema(args: argparse.Namespace) -> int:
+def _write(output: str, text: str) -> int:
     from pathlib import Path
 
+    if output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        Path(output).write_text(text)
+        print(f"wrote {output}")
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
     from pulumi_gpu.fleet.schema import schema_text
 
-    if args.output == "-":
-        sys.stdout.write(schema_text())
-    else:
-        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.output).write_text(schema_text())
-        print(f"wrote {args.output}")
-    return 0
+    return _write(args.output, schema_text())
+
+
+def _reference(args: argparse.Namespace) -> int:
+    from pulumi_gpu.fleet.reference import reference_text
+
+    return _write(args.output, reference_text())
 
 
 def _offers(args: argparse.Namespace) -> int:
@@ -175,6 +199,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     emulator.set_defaults(run=_emulator)
 
+    demo = commands.add_parser(
+        "demo", help="bring up the example fleet on the emulator (no account, no money)"
+    )
+    demo.add_argument("--destroy", action="store_true", help="destroy it; stop the emulator")
+    demo.add_argument("--state", default=".demo", help="state directory (default .demo)")
+    demo.add_argument("--port", type=int, default=8765, help="the emulator's port")
+    demo.set_defaults(run=_demo)
+
     validate = commands.add_parser("validate", help="check a fleet file; list every problem")
     validate.add_argument("file", help="the fleet file, e.g. fleet.yaml")
     validate.set_defaults(run=_validate)
@@ -184,6 +216,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "-o", "--output", default="schema/fleet.schema.json", help="file to write, or - for stdout"
     )
     schema.set_defaults(run=_schema)
+
+    reference = commands.add_parser(
+        "reference", help="write the fleet file's reference (every field, what a change does)"
+    )
+    reference.add_argument(
+        "-o", "--output", default="schema/fleet-reference.md", help="file to write, or -"
+    )
+    reference.set_defaults(run=_reference)
 
     offers = commands.add_parser(
         "offers", help="what can be rented now on every configured cloud, cheapest first"

@@ -1,69 +1,48 @@
-"""Shared fixtures: the Pulumi engine, the cloud emulator, throw-away stacks."""
+"""Shared fixtures: the Pulumi engine, the cloud emulator, throw-away stacks.
+
+The emulator and stack fixtures are the product's own (``pulumi_gpu.testing.fixtures``,
+the ones users load); here they learn where this repository keeps its programs.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pulumi_gpu.emulator import Emulator, EmulatorServer
+from pulumi_gpu.testing import ProgramStack
 from tests.conformance.harness import TALLY
-from tests.support.stack import ProgramStack, engine_dir
+from tests.support.paths import build_engine, program_source
 
-ROOT = Path(__file__).resolve().parents[1]
-PROGRAMS = Path(__file__).parent / "e2e" / "programs"
-EXAMPLES = ROOT / "examples"
+if TYPE_CHECKING:  # at run time pytest imports it first, as a plugin (assertions rewritten)
+    from pulumi_gpu.testing.fixtures import StackFactory
 
-EMULATOR_SPEED = 60.0
-"""Simulated seconds per real second in tests: a 3-minute verification takes 3 s."""
+pytest_plugins = ["pulumi_gpu.testing.fixtures"]
 
 
 @pytest.fixture(scope="session")
 def pulumi_engine() -> Path:
     """The engine directory; building it may take minutes the first time. Never skipped."""
-    return engine_dir()
-
-
-@pytest.fixture(scope="session")
-def emulator_server() -> Iterator[EmulatorServer]:
-    with EmulatorServer(Emulator(speed=EMULATOR_SPEED)) as server:
-        yield server
+    return build_engine()
 
 
 @pytest.fixture
-def emulator(emulator_server: EmulatorServer) -> Iterator[Emulator]:
-    """The emulator, reset to its seeded state for each test."""
-    emulator = emulator_server.emulator
-    emulator.reset()
-    emulator.clock.set_speed(EMULATOR_SPEED)
-    yield emulator
-    emulator.reset()
+def gpu_stack(pulumi_engine: Path, gpu_stack: StackFactory) -> StackFactory:
+    """The product's factory, once this checkout's engine is built."""
+    return gpu_stack
 
 
 @pytest.fixture
-def program_stack(pulumi_engine: Path, tmp_path: Path) -> Iterator[Callable[..., ProgramStack]]:
-    """Factory: program_stack("smoke", config={...}) -> ProgramStack on a fresh backend.
-
-    A name is looked up in tests/e2e/programs, then in examples/. Stacks left with
-    resources are destroyed at teardown, so one failing test does not leave state (or
-    emulator objects) for the next.
-    """
-    made: list[ProgramStack] = []
+def program_stack(gpu_stack: StackFactory) -> Callable[..., ProgramStack]:
+    """Factory: program_stack("smoke", config={...}) -> ProgramStack on a fresh backend,
+    not wired to the emulator. Stacks left with resources are destroyed at teardown."""
 
     def make(program: str | Path, **kwargs: Any) -> ProgramStack:
-        source = Path(program)
-        if not source.is_absolute():
-            source = PROGRAMS / program if (PROGRAMS / program).exists() else EXAMPLES / program
-        stack = ProgramStack(source, tmp_path / f"stack{len(made)}", **kwargs)
-        made.append(stack)
-        return stack
+        return gpu_stack(program_source(program), wired=False, **kwargs)
 
-    yield make
-    for stack in made:
-        if stack.resources():
-            stack.destroy(expect_failure=False)
+    return make
 
 
 # -- the conformance tally, summed over pytest-xdist workers -------------------------

@@ -77,6 +77,8 @@ def warn_unknown_keys() -> None:
     prefix = f"{NAMESPACE}:"
     keys = {*CONFIG.get(), *(get_config_env() or {})}
     ours = {k.removeprefix(prefix).removeprefix("config:") for k in keys if k.startswith(prefix)}
+    if not ours:  # no program config (as in the provider process): nothing to check
+        return
     unknown = tuple(sorted(ours - setting_keys()))
     if unknown:
         _warn_unknown(unknown)
@@ -109,14 +111,13 @@ class Setting:
         _SETTINGS.add(self.key)
 
     def value(self) -> str | None:
-        if _stack_config is not None:  # in the provider process
+        if _stack_config is not None:
             found = _stack_config.get(f"{NAMESPACE}:{self.key}")
             if found not in (None, ""):
                 return str(found)
-        else:
-            found = _from_program(self.key)
-            if found not in (None, ""):
-                return found
+        found = _from_program(self.key)
+        if found not in (None, ""):
+            return found
         for name in self.env:
             if os.environ.get(name):
                 return os.environ[name]

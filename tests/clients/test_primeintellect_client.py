@@ -21,6 +21,7 @@ from pulumi_gpu.core.errors import (
     TransportError,
 )
 from pulumi_gpu.core.http import RetryPolicy
+from pulumi_gpu.core.lookup import LookupFailed
 from pulumi_gpu.core.phases import Phase
 from pulumi_gpu.emulator import Emulator, EmulatorServer
 from pulumi_gpu.primeintellect import client as client_module
@@ -281,7 +282,7 @@ def test_get_availability_filters_and_sorts(configured: None, emu: Emulator) -> 
     )
     lam = get_availability(provider="lambdalabs", image="flux", include_unavailable=True)
     assert lam == [], "lambdalabs machines do not run that image"
-    with pytest.raises(ValueError, match="gpu_type"):
+    with pytest.raises(LookupFailed, match=r"^primeintellect\.get_availability: gpu_type: "):
         get_availability(gpu_type="H100")
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from pulumi_gpu.emulator import Emulator, EmulatorServer
+from pulumi_gpu.testing import ProgramStack
 from tests.conformance.harness import TALLY, Fleet
 from tests.conformance.subjects import Subject, subjects
-from tests.support.stack import ProgramStack
 
 SPEED = 60.0
 

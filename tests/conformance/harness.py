@@ -21,13 +21,14 @@ import httpx
 import yaml
 
 from pulumi_gpu.emulator import Emulator, EmulatorServer
+from pulumi_gpu.testing import OpResult, ProgramStack
 from tests.conformance.subjects import (
     CELIUM_TEMPLATE,
     SECRET_JUPYTER,
     SECRET_TOKEN,
     Subject,
 )
-from tests.support.stack import REPO_ROOT, OpResult, ProgramStack
+from tests.support.paths import REPO_ROOT
 
 PARALLEL = 64
 """Resource operations the engine runs at once: more than the fleet has."""

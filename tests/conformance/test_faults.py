@@ -15,10 +15,10 @@ from collections.abc import Callable
 
 import pytest
 
+from pulumi_gpu.testing import OpResult
 from tests.conformance.conftest import new_emulator
 from tests.conformance.harness import PRIVATE_KEY, Fleet, kill_engine
 from tests.conformance.subjects import Subject, undescribed
-from tests.support.stack import OpResult
 
 pytestmark = pytest.mark.e2e
 

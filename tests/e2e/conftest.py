@@ -3,53 +3,38 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pulumi_gpu.emulator import Emulator, EmulatorServer
+from pulumi_gpu.testing import ProgramStack
+from pulumi_gpu.testing.fixtures import StackFactory
 from tests.support.by_hand import ByHand
-from tests.support.stack import REPO_ROOT, ProgramStack
+from tests.support.paths import program_source
 
 SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB/6vi7VtlHAbDYurbV/k70dQql4m7GcdCuBtYMCu/t8 e2e"
 CELIUM_KEY = "celium-emulator-key"
-POLL_SECONDS = "0.2"
 
 
 @pytest.fixture
-def cloud_stack(
-    program_stack: Callable[..., ProgramStack],
-    emulator: Emulator,
-    emulator_server: EmulatorServer,
-) -> Callable[..., ProgramStack]:
+def cloud_stack(gpu_stack: StackFactory) -> Callable[..., ProgramStack]:
     """Factory for a stack whose endpoints and keys point at the emulator (every cloud)."""
 
-    def make(program: str, *, config: dict[str, str] | None = None, **kwargs: Any) -> ProgramStack:
-        settings, secrets = emulator.stack_config(emulator_server.url())
-        env = {"PULUMI_GPU_POLL_SECONDS": POLL_SECONDS, **kwargs.pop("env", {})}
-        return program_stack(
-            program,
-            config={**settings, **(config or {})},
-            secrets={**secrets, **kwargs.pop("secrets", {})},
-            env=env,
-            **kwargs,
-        )
+    def make(program: str | Path, **kwargs: Any) -> ProgramStack:
+        return gpu_stack(program_source(program), **kwargs)
 
     return make
 
 
 @pytest.fixture
-def fleet_stack(cloud_stack: Callable[..., ProgramStack]) -> Callable[[str], ProgramStack]:
-    """Factory for a stack of the repository's fleet program, with ``text`` as its file."""
+def fleet_stack(gpu_stack: StackFactory) -> Callable[[str], ProgramStack]:
+    """Factory for a stack of the fleet program (the product's), with ``text`` as its file."""
 
     def make(text: str) -> ProgramStack:
-        stack = cloud_stack(
-            REPO_ROOT,
-            only=["Pulumi.yaml", "__main__.py"],
-            secrets={"hfToken": "hf_e2e_secret_token", "jupyterPassword": "jupyter-e2e-pass"},
-        )
-        stack.write_file("fleet.yaml", text)
-        return stack
+        secrets = {"hfToken": "hf_e2e_secret_token", "jupyterPassword": "jupyter-e2e-pass"}
+        return gpu_stack.fleet(text, secrets=secrets)
 
     return make
 

@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from pulumi_gpu.emulator import Emulator
+from pulumi_gpu.testing import ProgramStack
 from tests.e2e.conftest import SSH_KEY
 from tests.support.by_hand import ByHand
-from tests.support.stack import ProgramStack
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from pulumi_gpu.emulator import Emulator
-from tests.support.stack import REPO_ROOT, ProgramStack
+from pulumi_gpu.testing import ProgramStack
+from tests.support.paths import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
 

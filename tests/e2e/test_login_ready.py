@@ -11,7 +11,7 @@ import yaml
 
 from pulumi_gpu.core.ssh import parse_ssh, ssh_banner
 from pulumi_gpu.emulator import Emulator
-from tests.support.stack import ProgramStack
+from pulumi_gpu.testing import ProgramStack
 
 pytestmark = pytest.mark.e2e
 

@@ -15,7 +15,7 @@ import pytest
 from pulumi_gpu.core.config import use_stack_config
 from pulumi_gpu.emulator import Emulator, EmulatorServer
 from pulumi_gpu.market.offers import Offer, OfferRequest, search
-from tests.support.stack import REPO_ROOT
+from tests.support.paths import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,7 @@ import pytest
 
 from pulumi_gpu.emulator import Emulator
 from pulumi_gpu.emulator.primeintellect.backend import PodFailure
-from tests.e2e.conftest import POLL_SECONDS
+from pulumi_gpu.testing.fixtures import POLL_SECONDS
 
 pytestmark = pytest.mark.e2e
 

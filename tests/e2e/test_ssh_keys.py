@@ -10,8 +10,8 @@ import yaml
 
 from pulumi_gpu.core.ssh import key_fingerprint
 from pulumi_gpu.emulator import Emulator
+from pulumi_gpu.testing import ProgramStack
 from tests.support.by_hand import ByHand
-from tests.support.stack import ProgramStack
 
 pytestmark = pytest.mark.e2e
 

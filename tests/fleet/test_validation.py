@@ -15,6 +15,7 @@ from pulumi_gpu.cli import main
 from pulumi_gpu.fleet import FleetError, SecretRef, load_fleet
 from pulumi_gpu.fleet.kinds import KINDS
 from pulumi_gpu.fleet.model import Entry, _ordered, check_source
+from pulumi_gpu.fleet.reference import reference_text
 from pulumi_gpu.fleet.schema import fleet_schema, schema_text
 from pulumi_gpu.fleet.source import read_source
 
@@ -162,6 +163,18 @@ def test_cli_validate_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
 def test_checked_in_schema_is_current() -> None:
     checked_in = (ROOT / "schema" / "fleet.schema.json").read_text()
     assert checked_in == schema_text(), "run `pulumi-gpu schema` to regenerate schema/"
+
+
+def test_checked_in_reference_is_current_and_covers_every_field() -> None:
+    checked_in = (ROOT / "schema" / "fleet-reference.md").read_text()
+    assert checked_in == reference_text(), "run `pulumi-gpu reference` to regenerate it"
+    for kind in KINDS:
+        assert f"### {kind.title}\n" in checked_in
+        for field in kind.inputs.model_fields:
+            assert f"| `{field}` |" in checked_in, (kind.title, field)
+    pod = checked_in[checked_in.index("### runpod Pod\n") :]
+    gpu_count = next(line for line in pod.splitlines() if line.startswith("| `gpu_count` |"))
+    assert gpu_count.startswith("| `gpu_count` | integer (>= 1, <= 16) | 1 | replaces it |")
 
 
 def test_schema_accepts_the_example_and_rejects_the_broken_fleet() -> None:

@@ -1,19 +1,17 @@
-"""Drive Pulumi program directories through the real `pulumi` CLI.
+"""Drive a Pulumi program directory through the real `pulumi` CLI.
 
 A :class:`ProgramStack` copies a program directory (``Pulumi.yaml`` + ``__main__.py``)
 into a scratch directory, gives it a ``file://`` backend and a private
 ``PULUMI_HOME``, and runs ``preview``, ``up``, ``refresh`` and ``destroy`` through the
-Pulumi CLI built by ``engine/build.sh``. Each operation returns an :class:`OpResult`
-with the steps the engine reported (from its structured event stream), the
-diagnostics it printed and its summary.
+Pulumi CLI (:func:`pulumi_dir`). Each operation returns an :class:`OpResult` with the
+steps the engine reported (from its structured event stream), the diagnostics it
+printed and its summary.
 
-The Python language host cannot be built from the Go module proxy (see
-``engine/README.md``), so the program itself is hosted by the Automation API: the
-project's ``__main__.py`` runs as an inline program inside this process while the real
-CLI does the planning, diffing, state and secrets, and launches the dynamic provider
-plugin (``python -m pulumi.dynamic``) as a separate process, exactly as for users.
-
-Also runnable for people: ``python -m tests.support.stack up examples/celium-quickstart``.
+The program itself is hosted by the Automation API: the project's ``__main__.py`` runs
+as an inline program inside this process (so it needs no Python language plugin, which
+a CLI built from the Go module proxy lacks), while the real CLI does the planning,
+diffing, state and secrets, and launches the dynamic provider plugin
+(``python -m pulumi.dynamic``) as a separate process, exactly as for users.
 """
 
 from __future__ import annotations
@@ -25,7 +23,6 @@ import runpy
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -36,22 +33,30 @@ import yaml
 from pulumi import automation as auto
 from pulumi.automation._stack import StackInitMode
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 PASSPHRASE = "pulumi-gpu-tests"
+FLEET_PROJECT = {
+    "Pulumi.yaml": "name: gpu-fleet\nruntime: python\n",
+    "__main__.py": "from pulumi_gpu.fleet.program import run\n\nrun()\n",
+}
+"""The program of a fleet file (`fleet.yaml` beside it)."""
 
 
-def engine_dir() -> Path:
-    """The directory holding `pulumi`: $PULUMI_GPU_ENGINE_DIR, else engine/build.sh's answer."""
+class NoPulumiCli(RuntimeError):
+    """Neither $PULUMI_GPU_ENGINE_DIR nor the PATH holds a `pulumi` CLI."""
+
+
+def pulumi_dir() -> Path:
+    """The directory of the `pulumi` CLI: $PULUMI_GPU_ENGINE_DIR, else the one on PATH."""
     given = os.environ.get("PULUMI_GPU_ENGINE_DIR")
     if given:
         return Path(given)
-    proc = subprocess.run(
-        [str(REPO_ROOT / "engine" / "build.sh")], capture_output=True, text=True, check=False
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"could not provide the Pulumi engine:\n{proc.stderr}")
-    os.environ["PULUMI_GPU_ENGINE_DIR"] = proc.stdout.strip()
-    return Path(proc.stdout.strip())
+    found = shutil.which("pulumi")
+    if found is None:
+        raise NoPulumiCli(
+            "no `pulumi` CLI: install it (https://www.pulumi.com/docs/install/) or set "
+            "PULUMI_GPU_ENGINE_DIR to the directory that holds it"
+        )
+    return Path(found).resolve().parent
 
 
 @functools.cache
@@ -170,8 +175,11 @@ class ProgramStack:
         config: Mapping[str, str] | None = None,
         secrets: Mapping[str, str] | None = None,
         only: Sequence[str] | None = None,
+        python_path: Sequence[Path] = (),
     ) -> None:
-        """``only``: copy just these files of the program directory (e.g. of the repo root)."""
+        """``only``: copy just these files of the program directory (e.g. of the repo root).
+        ``python_path``: where the provider process also finds modules (providers defined
+        outside the program directory are loaded by module name)."""
         self.work = work
         self.project_dir = work / "project"
         if only is None:
@@ -188,11 +196,11 @@ class ProgramStack:
         self._link_virtualenv()
         (work / "backend").mkdir(parents=True, exist_ok=True)
         (work / "home").mkdir(parents=True, exist_ok=True)
-        engine = engine_dir()
+        engine = pulumi_dir()
         # The dynamic provider plugin runs `python -m pulumi.dynamic` from this interpreter.
         python_bin = Path(sys.executable).parent
         pythonpath = os.pathsep.join(
-            p for p in [str(REPO_ROOT), os.environ.get("PYTHONPATH", "")] if p
+            [*map(str, python_path), *filter(None, [os.environ.get("PYTHONPATH")])]
         )
         self.env: dict[str, str] = {
             "PATH": os.pathsep.join([str(engine), str(python_bin), os.environ.get("PATH", "")]),
@@ -345,31 +353,3 @@ class ProgramStack:
             for res in deployment.get("resources") or []
             if res.get("custom") and not res["type"].startswith("pulumi:providers:")
         }
-
-
-def main(argv: list[str]) -> int:
-    """`python -m tests.support.stack {preview|up|refresh|destroy|outputs} DIR [--stack S]`."""
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="python -m tests.support.stack")
-    parser.add_argument("command", choices=["preview", "up", "refresh", "destroy", "outputs"])
-    parser.add_argument("program_dir", type=Path)
-    parser.add_argument(
-        "--work", type=Path, default=None, help="state directory (kept between runs)"
-    )
-    parser.add_argument("--stack", default="dev")
-    parser.add_argument("--config", action="append", default=[], metavar="KEY=VALUE")
-    args = parser.parse_args(argv)
-    work = args.work or Path(tempfile.mkdtemp(prefix="pulumi-gpu-"))
-    config = dict(item.split("=", 1) for item in args.config)
-    stack = ProgramStack(args.program_dir, work, stack_name=args.stack, config=config)
-    if args.command == "outputs":
-        print(json.dumps(stack.outputs(), indent=2))
-        return 0
-    on_output = {"on_output": print}
-    result = getattr(stack, args.command)(expect_failure=False, **on_output)
-    return 0 if result.ok else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

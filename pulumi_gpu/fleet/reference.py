@@ -1,0 +1,103 @@
+"""The fleet file's reference, in Markdown, generated from the same schema editors use.
+
+Every section, every kind of every cloud, every field: its type and allowed values, its
+default, and what a change does (replace the object, update it in place, or only tune
+pulumi-gpu). ``pulumi-gpu reference`` writes it to ``schema/fleet-reference.md``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pulumi_gpu.fleet.kinds import SECTIONS, kinds_of
+from pulumi_gpu.fleet.schema import fleet_schema
+
+_CHANGES = (
+    ("destroysData", "replaces it, deleting its data (refused unless allow_replacement)"),
+    ("replaceOnChange", "replaces it"),
+    ("updateInPlace", "in place"),
+    ("local", "pulumi-gpu only"),
+)
+
+
+def reference_text() -> str:
+    """The reference as the text checked in at ``schema/fleet-reference.md``."""
+    schema = fleet_schema()
+    defs: dict[str, Any] = schema["$defs"]
+    top = schema["properties"]
+    lines = [
+        "# Fleet file reference",
+        "",
+        "Generated from the resource models by `pulumi-gpu reference`; do not edit.",
+        "A fleet file is a mapping with these sections; `pulumi-gpu validate` checks one.",
+        "",
+        "## defaults",
+        "",
+        top["defaults"]["description"],
+        "",
+        "## budget",
+        "",
+        top["budget"]["description"],
+        "",
+        "- `max_cost_per_hour` (number, > 0): USD per hour for all the fleet's machines.",
+    ]
+    for section in SECTIONS:
+        if section not in top:
+            continue
+        lines += ["", f"## {section}", "", top[section]["description"]]
+        for cloud, kind in sorted(kinds_of(section).items()):
+            entry = defs[f"{cloud}.{kind.resource.__name__}"]
+            about = " ".join(entry["description"].split())
+            lines += ["", f"### {entry['title']}", "", about, ""]
+            lines += ["| field | type and allowed values | default | on change | meaning |"]
+            lines += ["|---|---|---|---|---|"]
+            for name, field in entry["properties"].items():
+                lines.append(_row(name, field))
+    return "\n".join(lines) + "\n"
+
+
+def _row(name: str, field: dict[str, Any]) -> str:
+    change = next((said for key, said in _CHANGES if field.get(key)), "")
+    if "references" in field or field.get("description", "").startswith("Name of the "):
+        change = change or "replaces it"
+    default = json.dumps(field["default"]) if field.get("default") is not None else ""
+    meaning = " ".join(field.get("description", "").split()).replace("|", "\\|")
+    cells = [f"`{name}`", _type(field).replace("|", "\\|"), default, change, meaning]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _type(field: dict[str, Any]) -> str:
+    """'string, 1-191 chars', 'integer 1..16', 'one of a, b', 'secret (SecretRef)'..."""
+    if "const" in field:
+        return f"`{field['const']}`"
+    if "enum" in field:
+        return "one of " + ", ".join(f"`{v}`" for v in field["enum"])
+    if "$ref" in field:
+        return "secret: `{config: KEY}` or `{env: NAME}`"
+    options = [o for o in field.get("anyOf", []) if o.get("type") != "null"]
+    if options:
+        return " or ".join(_type(o) for o in options)
+    kind = field.get("type", "any")
+    if kind == "array":
+        return f"list of {_type(field.get('items', {}))}"
+    if kind == "object":
+        values = field.get("additionalProperties")
+        if isinstance(values, dict) and "oneOf" in values:
+            return "mapping of name to string or secret reference"
+        return "mapping"
+    bounds = [
+        f"{symbol} {field[key]}"
+        for key, symbol in (
+            ("minimum", ">="),
+            ("exclusiveMinimum", ">"),
+            ("maximum", "<="),
+            ("exclusiveMaximum", "<"),
+        )
+        if key in field
+    ]
+    if "maxLength" in field:
+        bounds.append(f"at most {field['maxLength']} chars")
+    if "pattern" in field:
+        bounds.append(f"matching `{field['pattern']}`")
+    return f"{kind} ({', '.join(bounds)})" if bounds else str(kind)
