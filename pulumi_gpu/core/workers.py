@@ -15,11 +15,12 @@ shape) it warns once and the provider goes on four at a time: a speed-up must ne
 turn into an outage.
 
 :func:`say_errors_plainly` does the same kind of surgery for messages: gRPC reports an
-exception escaping a handler as "Exception calling application: <message>" and logs
-its traceback. A :class:`GpuCloudError` is a message for a person, so it is answered
-with its message alone (other exceptions are bugs and keep gRPC's wording). The
-operation that loads pulumi-gpu into the process (in an `up`, a Check) runs before the
-wrapping; so does a `destroy`'s or `refresh`'s first operation.
+exception escaping a handler as "Exception calling application: <message>" and logs its
+traceback, and newer SDKs answer with the whole traceback. A :class:`GpuCloudError` is
+a message for a person, so it is answered with its message alone (other exceptions are
+bugs and keep the SDK's and gRPC's wording). The operation that loads pulumi-gpu into
+the process runs before the wrapping: in an `up` a Check (whose failures are answers,
+not errors), in a `destroy` or `refresh` its first delete or read.
 """
 
 from __future__ import annotations
@@ -161,11 +162,29 @@ def say_errors_plainly() -> None:
 def _plain(behavior: Callable[[Any, Any], Any], grpc: Any) -> Callable[[Any, Any], Any]:
     def call(request: Any, context: Any) -> Any:
         try:
-            return behavior(request, context)
+            return behavior(request, _PlainContext(context))
         except GpuCloudError as exc:
             context.abort(grpc.StatusCode.UNKNOWN, str(exc))
 
     return call
+
+
+class _PlainContext:
+    """A handler's gRPC context whose ``abort``, called while a GpuCloudError is being
+    handled, gives that error's message: newer SDKs catch every exception in the
+    servicer and abort with the whole traceback as the details."""
+
+    def __init__(self, context: Any) -> None:
+        self._context = context
+
+    def abort(self, code: Any, details: str) -> None:
+        handling = sys.exc_info()[1]
+        if isinstance(handling, GpuCloudError):
+            details = str(handling)
+        self._context.abort(code, details)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._context, name)
 
 
 def _server_state() -> object:
