@@ -12,7 +12,6 @@ are serialized into the state) nor into resource inputs or outputs.
 from __future__ import annotations
 
 import difflib
-import functools
 import hashlib
 import importlib
 import os
@@ -69,32 +68,32 @@ def setting_keys() -> set[str]:
     return set(_SETTINGS)
 
 
+_checked_config: object = None
+
+
 def warn_unknown_keys() -> None:
     """Warn of ``pulumi-gpu:`` config keys of this program that no setting reads: a typo
-    (``pulumi-gpu:runpodKey``) would otherwise stay silent until a key is missing."""
+    (``pulumi-gpu:runpodKey``) would otherwise stay silent until a key is missing. Every
+    resource asks; the configuration of a program run is checked once."""
+    global _checked_config
+    import pulumi
     from pulumi.runtime.config import CONFIG, get_config_env
 
+    config = CONFIG.get()
+    if config is _checked_config:
+        return
+    _checked_config = config
     prefix = f"{NAMESPACE}:"
-    keys = {*CONFIG.get(), *(get_config_env() or {})}
+    keys = {*config, *(get_config_env() or {})}
     ours = {k.removeprefix(prefix).removeprefix("config:") for k in keys if k.startswith(prefix)}
     if not ours:  # no program config (as in the provider process): nothing to check
         return
-    unknown = tuple(sorted(ours - setting_keys()))
-    if unknown:
-        _warn_unknown(unknown)
-
-
-@functools.cache
-def _warn_unknown(keys: tuple[str, ...]) -> None:
-    """Once per process and set of keys, though every resource of a program checks."""
-    import pulumi
-
     known = sorted(setting_keys())
-    for key in keys:
+    for key in sorted(ours - set(known)):
         close = difflib.get_close_matches(key, known, n=1)
-        hint = f"did you mean {NAMESPACE}:{close[0]}? " if close else ""
+        hint = f"did you mean {prefix}{close[0]}? " if close else ""
         pulumi.log.warn(
-            f"{NAMESPACE}:{key} is not a pulumi-gpu setting and is ignored; {hint}"
+            f"{prefix}{key} is not a pulumi-gpu setting and is ignored; {hint}"
             f"settings: {', '.join(known)}"
         )
 

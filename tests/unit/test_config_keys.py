@@ -48,6 +48,13 @@ def test_a_mistyped_key_is_warned_about_once_with_a_suggestion(
     assert zzz.startswith("pulumi-gpu:zzz is not a pulumi-gpu setting and is ignored; settings:")
     assert "celiumApiKey" in zzz
 
+    token = pulumi_config.CONFIG.set({"pulumi-gpu:runpodKey": "x"})  # the next program run
+    try:
+        config.warn_unknown_keys()
+    finally:
+        pulumi_config.CONFIG.reset(token)
+    assert len(warnings) == 3 and warnings[2] == runpod_key, "each run says it again"
+
 
 def test_known_keys_say_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     warnings: list[Any] = []
