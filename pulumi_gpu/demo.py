@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from pulumi_gpu.testing.stack import FLEET_PROJECT, ProgramStack
+from pulumi_gpu.testing.stack import ProgramStack, write_fleet_program
 
 DEFAULT_PORT = 8765
 DEMO_SECRETS = {
@@ -73,12 +73,8 @@ class Demo:
 
     def _stack(self) -> ProgramStack:
         wiring = httpx.get(f"{self.url}/_emulator/stack-config", timeout=5).json()
-        source = self.state_dir / "program"
-        source.mkdir(parents=True, exist_ok=True)
-        for name, text in FLEET_PROJECT.items():
-            (source / name).write_text(text)
         stack = ProgramStack(
-            source,
+            write_fleet_program(self.state_dir / "program"),
             self.state_dir / "stack",
             stack_name="demo",
             config=wiring["config"],

@@ -25,6 +25,7 @@ not errors), in a `destroy` or `refresh` its first delete or read.
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import sys
@@ -187,7 +188,9 @@ class _PlainContext:
         return getattr(self._context, name)
 
 
+@functools.cache
 def _server_state() -> object:
+    """The provider's gRPC server state, found once per process (a scan of every object)."""
     import grpc  # the provider process always has it (pulumi depends on grpcio)
 
     server_type = getattr(getattr(grpc, "_server", None), "_Server", None)

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from pulumi_gpu.emulator import Emulator, EmulatorServer
-from pulumi_gpu.testing.stack import FLEET_PROJECT, ProgramStack
+from pulumi_gpu.testing.stack import ProgramStack, write_fleet_program
 
 EMULATOR_SPEED = 60.0
 """Emulated seconds per real second: a 3-minute verification takes 3 s."""
@@ -64,11 +64,7 @@ class StackFactory:
 
     def fleet(self, fleet_text: str, **kwargs: Any) -> ProgramStack:
         """A stack of the fleet program with ``fleet_text`` as its fleet file."""
-        source = self._work / f"fleet{len(self.made)}"
-        for name, text in FLEET_PROJECT.items():
-            source.mkdir(parents=True, exist_ok=True)
-            (source / name).write_text(text)
-        stack = self(source, **kwargs)
+        stack = self(write_fleet_program(self._work / f"fleet{len(self.made)}"), **kwargs)
         stack.write_file("fleet.yaml", fleet_text)
         return stack
 

@@ -34,11 +34,19 @@ from pulumi import automation as auto
 from pulumi.automation._stack import StackInitMode
 
 PASSPHRASE = "pulumi-gpu-tests"
-FLEET_PROJECT = {
+_FLEET_PROGRAM = {
     "Pulumi.yaml": "name: gpu-fleet\nruntime: python\n",
     "__main__.py": "from pulumi_gpu.fleet.program import run\n\nrun()\n",
 }
-"""The program of a fleet file (`fleet.yaml` beside it)."""
+
+
+def write_fleet_program(directory: Path) -> Path:
+    """Write the program of a fleet file (which reads `fleet.yaml` beside it) into
+    ``directory``; returns it, for :class:`ProgramStack`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, text in _FLEET_PROGRAM.items():
+        (directory / name).write_text(text)
+    return directory
 
 
 class NoPulumiCli(RuntimeError):
