@@ -1,11 +1,11 @@
 """Drive a Pulumi program directory through the real `pulumi` CLI.
 
 A :class:`ProgramStack` copies a program directory (``Pulumi.yaml`` + ``__main__.py``)
-into a scratch directory, gives it a ``file://`` backend and a private
-``PULUMI_HOME``, and runs ``preview``, ``up``, ``refresh`` and ``destroy`` through the
-Pulumi CLI (:func:`pulumi_dir`). Each operation returns an :class:`OpResult` with the
-steps the engine reported (from its structured event stream), the diagnostics it
-printed and its summary.
+into a scratch directory, gives it a ``file://`` backend (or any backend URL, such as a
+team's ``s3://`` bucket) and a private ``PULUMI_HOME``, and runs ``preview``, ``up``,
+``refresh`` and ``destroy`` through the Pulumi CLI (:func:`pulumi_dir`). Each operation
+returns an :class:`OpResult` with the steps the engine reported (from its structured
+event stream), the diagnostics it printed and its summary.
 
 The program itself is hosted by the Automation API: the project's ``__main__.py`` runs
 as an inline program inside this process (so it needs no Python language plugin, which
@@ -184,16 +184,23 @@ class ProgramStack:
         secrets: Mapping[str, str] | None = None,
         only: Sequence[str] | None = None,
         python_path: Sequence[Path] = (),
+        backend_url: str | None = None,
     ) -> None:
         """``only``: copy just these files of the program directory (e.g. of the repo root).
         ``python_path``: where the provider process also finds modules (providers defined
-        outside the program directory are loaded by module name)."""
+        outside the program directory are loaded by module name).
+        ``backend_url``: where the state lives (``pulumi login`` URL); by default a
+        ``file://`` backend of its own in ``work``. Stacks on one backend share its state
+        and its locks."""
         self.work = work
         self.project_dir = work / "project"
+        self._own_env = dict(env or {})
+        self._python_path = tuple(python_path)
         if only is None:
             shutil.copytree(
                 program_dir,
                 self.project_dir,
+                symlinks=True,  # as a clone has them
                 ignore=shutil.ignore_patterns("Pulumi.*.yaml", "__pycache__"),
                 dirs_exist_ok=True,
             )
@@ -202,7 +209,13 @@ class ProgramStack:
             for name in only:
                 shutil.copy(program_dir / name, self.project_dir / name)
         self._link_virtualenv()
-        (work / "backend").mkdir(parents=True, exist_ok=True)
+        if backend_url is None:
+            (work / "backend").mkdir(parents=True, exist_ok=True)
+            fresh = not any((work / "backend").iterdir())
+            backend_url = f"file://{work / 'backend'}"
+        else:
+            fresh = False  # the stack may exist there already
+        self.backend_url = backend_url
         (work / "home").mkdir(parents=True, exist_ok=True)
         engine = pulumi_dir()
         # The dynamic provider plugin runs `python -m pulumi.dynamic` from this interpreter.
@@ -212,7 +225,7 @@ class ProgramStack:
         )
         self.env: dict[str, str] = {
             "PATH": os.pathsep.join([str(engine), str(python_bin), os.environ.get("PATH", "")]),
-            "PULUMI_BACKEND_URL": f"file://{work / 'backend'}",
+            "PULUMI_BACKEND_URL": backend_url,
             "PULUMI_HOME": str(work / "home"),
             "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
             "PULUMI_SKIP_UPDATE_CHECK": "true",
@@ -230,7 +243,6 @@ class ProgramStack:
             env_vars=self.env,
             pulumi_command=command,
         )
-        fresh = not any((work / "backend").iterdir())
         mode = StackInitMode.CREATE if fresh else StackInitMode.CREATE_OR_SELECT
         self.stack = _EventsOnlyStack(stack_name, workspace, mode)
         values = {key: auto.ConfigValue(value) for key, value in (config or {}).items()}
@@ -239,6 +251,23 @@ class ProgramStack:
         )
         if values:
             self.stack.set_all_config(values)
+
+    def checkout(self, work: Path) -> ProgramStack:
+        """The same program and stack in another working directory, with its own
+        ``PULUMI_HOME`` and the same backend: a teammate's clone of the project, with the
+        stack's settings file (``Pulumi.<stack>.yaml``, secrets salt included) as committed."""
+        other = ProgramStack(
+            self.project_dir,
+            work,
+            stack_name=self.stack.name,
+            env=self._own_env,
+            python_path=self._python_path,
+            backend_url=self.backend_url,
+        )
+        settings = f"Pulumi.{self.stack.name}.yaml"
+        if (self.project_dir / settings).exists():
+            shutil.copy(self.project_dir / settings, other.project_dir / settings)
+        return other
 
     def _settings(self) -> dict[str, Any]:
         return dict(yaml.safe_load((self.project_dir / "Pulumi.yaml").read_text()))
