@@ -1,18 +1,29 @@
-"""Celium (Lium, Bittensor subnet 51): templates, pods, jobs, volumes, SSH keys and
-executor lookups.
+"""Celium (Lium, Bittensor subnet 51): templates, pods, jobs, volumes, SSH keys, and
+lookups of executors, images, templates and the account's pods.
 
 Configuration: ``pulumi-gpu:celiumApiKey`` (secret) or ``CELIUM_API_KEY``; endpoint
 ``pulumi-gpu:celiumEndpoint`` or ``CELIUM_API_URL`` (default ``https://lium.io/api``).
 """
 
 from pulumi_gpu.celium.job import Job, JobInputs
-from pulumi_gpu.celium.lookups import Executor, get_executors, get_pod_logs
+from pulumi_gpu.celium.lookups import (
+    AccountPod,
+    DockerImage,
+    Executor,
+    get_default_images,
+    get_executors,
+    get_pod_logs,
+    get_pods,
+    get_templates,
+)
 from pulumi_gpu.celium.pod import ExecutorSelector, ExecutorSelectorArgs, Pod, PodInputs
 from pulumi_gpu.celium.ssh_key import SshKey, SshKeyInputs
 from pulumi_gpu.celium.template import Template, TemplateInputs
 from pulumi_gpu.celium.volume import Volume, VolumeInputs
 
 __all__ = [
+    "AccountPod",
+    "DockerImage",
     "Executor",
     "ExecutorSelector",
     "ExecutorSelectorArgs",
@@ -26,6 +37,9 @@ __all__ = [
     "TemplateInputs",
     "Volume",
     "VolumeInputs",
+    "get_default_images",
     "get_executors",
     "get_pod_logs",
+    "get_pods",
+    "get_templates",
 ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pulumi_gpu.celium.models import Executor, Pod, SshKey, Template, User, Volume
+from pulumi_gpu.celium.models import DockerImage, Executor, Pod, SshKey, Template, User, Volume
 from pulumi_gpu.core.config import Setting, fingerprint, key_identity, shared_client
 from pulumi_gpu.core.http import ApiClient, HeaderAuth
 
@@ -22,12 +22,15 @@ class CeliumClient(ApiClient):
         super().__init__(base_url, auth=HeaderAuth("X-API-KEY", api_key), **kwargs)
         self._user: str | None = None
 
-    def account(self) -> str:
-        """The Celium user the key belongs to (``GET /users/me``, asked once)."""
+    def user_id(self) -> str:
+        """The id of the Celium user the key belongs to (``GET /users/me``, asked once)."""
         if self._user is None:
-            me = self.decode(User, self.request("GET", "/users/me"))
-            self._user = f"celium user {me.id}"
+            self._user = str(self.decode(User, self.request("GET", "/users/me")).id)
         return self._user
+
+    def account(self) -> str:
+        """The Celium user, as ``/users/me`` names it."""
+        return f"celium user {self.user_id()}"
 
     # executors
     def list_executors(self, **filters: Any) -> list[Executor]:
@@ -35,9 +38,26 @@ class CeliumClient(ApiClient):
         params.setdefault("size", 1000)
         return self.decode_list(Executor, self.request("GET", "/executors", params=params))
 
+    def default_images(
+        self, *, gpu_model: str | None = None, driver_version: str | None = None
+    ) -> list[DockerImage]:
+        params = {"gpu_model": gpu_model, "driver_version": driver_version}
+        found = self.request(
+            "GET",
+            "/executors/default-docker-image",
+            params={k: v for k, v in params.items() if v is not None},
+        )
+        return self.decode_list(DockerImage, found)
+
     # templates
     def list_templates(self) -> list[Template]:
+        """The caller's templates and everyone's public ones."""
         return self.decode_list(Template, self.request("GET", "/templates"))
+
+    def own_templates(self) -> list[Template]:
+        """The caller's templates only (one without a ``user_id`` counts as the caller's)."""
+        me = self.user_id()
+        return [t for t in self.list_templates() if t.user_id in (None, me)]
 
     def get_template(self, template_id: str) -> Template:
         return self.decode(Template, self.request("GET", f"/templates/{template_id}"))

@@ -1,13 +1,23 @@
-"""Read-only Celium lookups for Pulumi programs."""
+"""Read-only Celium lookups for Pulumi programs: executors for rent, recommended images,
+templates, the account's pods, a pod's log."""
 
 from __future__ import annotations
 
 from pulumi_gpu.celium.client import celium_client
-from pulumi_gpu.celium.models import Executor
+from pulumi_gpu.celium.models import DockerImage, Executor, Template
 from pulumi_gpu.celium.pod import ExecutorSelector
-from pulumi_gpu.core.lookup import lookup
+from pulumi_gpu.core.lookup import AccountPod, gpu_label, lookup, oldest_first
 
-__all__ = ["Executor", "get_executors", "get_pod_logs"]
+__all__ = [
+    "AccountPod",
+    "DockerImage",
+    "Executor",
+    "get_default_images",
+    "get_executors",
+    "get_pod_logs",
+    "get_pods",
+    "get_templates",
+]
 
 
 @lookup
@@ -53,3 +63,66 @@ def get_pod_logs(pod_id: str, *, tail: int = 100) -> list[str]:
         print("\\n".join(celium.get_pod_logs(pod_id, tail=20)))
     """
     return celium_client().pod_logs(pod_id, tail=tail)
+
+
+@lookup
+def get_default_images(
+    *, gpu_model: str | None = None, driver_version: str | None = None
+) -> list[DockerImage]:
+    """The images Celium makes for a machine's GPU and NVIDIA driver, its default first
+    (the CUDA inside matches the driver). ``reference`` is ``image:tag``.
+
+    Example::
+
+        image = celium.get_default_images(driver_version="550.54")[0]
+        template = celium.Template("base", docker_image=image.docker_image,
+                                   docker_image_tag=image.docker_image_tag)
+    """
+    return celium_client().default_images(gpu_model=gpu_model, driver_version=driver_version)
+
+
+@lookup
+def get_templates(
+    *, name: str | None = None, public: bool | None = None, verified: bool = False
+) -> list[Template]:
+    """The templates the account can rent with: its own and Celium's public ones, by name.
+    ``name``: part of the name, case-insensitive; ``public``: only public (True) or only
+    the account's private ones (False); ``verified``: only those that passed verification.
+
+    Example::
+
+        ready = celium.get_templates(name="pytorch", public=True, verified=True)
+        pod = celium.Pod("trainer", template_id=ready[0].id, ...)
+    """
+    wanted = name.lower() if name else None
+    found = [
+        t
+        for t in celium_client().list_templates()
+        if (wanted is None or wanted in t.name.lower())
+        and (public is None or (not t.is_private) == public)
+        and (not verified or t.status == "VERIFY_SUCCESS")
+    ]
+    return sorted(found, key=lambda t: (t.name, t.id))
+
+
+@lookup
+def get_pods() -> list[AccountPod]:
+    """Every pod of the account now, whoever rented it, oldest first.
+
+    Example::
+
+        pulumi.export("celium_pods", [f"{p.name} {p.status}" for p in celium.get_pods()])
+    """
+    found = [
+        AccountPod(
+            cloud="celium",
+            id=pod.id,
+            name=pod.pod_name,
+            status=pod.status,
+            gpu=gpu_label(pod.gpu_count, pod.gpu_name or pod.executor.machine_name),
+            cost_per_hour=pod.price if pod.price is not None else pod.executor.price_per_hour,
+            created_at=pod.created_at,
+        )
+        for pod in celium_client().list_pods()
+    ]
+    return oldest_first(found)

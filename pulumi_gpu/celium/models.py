@@ -74,6 +74,7 @@ class Executor(_Response):
 
 class Template(_Response):
     id: str
+    user_id: str | None = None
     name: str = ""
     docker_image: str = ""
     docker_image_tag: str | None = None
@@ -89,6 +90,18 @@ class Template(_Response):
     readme: str | None = None
     status: str = ""
     verification_logs: str | None = None
+
+
+class DockerImage(_Response):
+    """An image Celium recommends for a machine (``GET /executors/default-docker-image``)."""
+
+    docker_image: str
+    docker_image_tag: str = "latest"
+
+    @property
+    def reference(self) -> str:
+        """``image:tag``."""
+        return f"{self.docker_image}:{self.docker_image_tag}"
 
 
 class PodExecutor(_Response):

@@ -172,7 +172,8 @@ class TemplateProvider(GpuProvider[TemplateInputs, ApiTemplate]):
         return celium_client()
 
     def find(self, inputs: TemplateInputs) -> list[ApiTemplate]:
-        return [t for t in self.client().list_templates() if t.name == inputs.name]
+        # Not list_templates: it also holds other users' public templates of any name.
+        return [t for t in self.client().own_templates() if t.name == inputs.name]
 
     def create_object(self, inputs: TemplateInputs, token: str) -> ApiTemplate:
         return self.client().create_template(template_body(inputs))

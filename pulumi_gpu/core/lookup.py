@@ -10,17 +10,42 @@ argument, a missing or refused key, a cloud that does not answer) are for a pers
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import ParamSpec, TypeVar
 
 import pulumi
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pulumi_gpu.core.errors import GpuCloudError
 from pulumi_gpu.core.inputs import property_path
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+class AccountPod(BaseModel):
+    """A machine the account has on a cloud now, as that cloud lists it (``get_pods``):
+    whatever made it, Pulumi, a person or another tool."""
+
+    model_config = ConfigDict(frozen=True)
+
+    cloud: str
+    id: str
+    name: str
+    status: str = Field(description="The cloud's own status word, e.g. RUNNING.")
+    gpu: str = Field(description="'<count>x <GPU>', or '' for a machine without GPUs.")
+    cost_per_hour: float | None = Field(description="USD per hour now, where the cloud says.")
+    created_at: str | None = None
+
+
+def oldest_first(pods: Iterable[AccountPod]) -> list[AccountPod]:
+    """``get_pods``'s order: by creation, then id."""
+    return sorted(pods, key=lambda p: (p.created_at or "", p.id))
+
+
+def gpu_label(count: int | None, name: str | None) -> str:
+    """'2x H100_80GB', or '' without a GPU."""
+    return f"{count or 1}x {name}" if name else ""
 
 
 class LookupFailed(GpuCloudError, pulumi.RunError):

@@ -12,13 +12,16 @@ Configuration: the endpoint ``pulumi-gpu:gpudevEndpoint`` or ``GPU_DEV_API_URL``
 from pulumi_gpu.gpudev.disk import Disk, DiskInputs
 from pulumi_gpu.gpudev.job import GpuTypeName, Job, JobInputs
 from pulumi_gpu.gpudev.lookups import (
+    AccountPod,
     ClusterStatus,
     GpuAvailability,
     get_availability,
     get_cluster_status,
+    get_pods,
 )
 
 __all__ = [
+    "AccountPod",
     "ClusterStatus",
     "Disk",
     "DiskInputs",
@@ -28,4 +31,5 @@ __all__ = [
     "JobInputs",
     "get_availability",
     "get_cluster_status",
+    "get_pods",
 ]

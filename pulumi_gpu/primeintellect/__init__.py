@@ -10,22 +10,28 @@ Configuration: ``pulumi-gpu:primeApiKey`` (secret) or ``PRIME_API_KEY``; endpoin
 from pulumi_gpu.primeintellect.disk import Disk, DiskInputs
 from pulumi_gpu.primeintellect.job import NO_JOBS, Job
 from pulumi_gpu.primeintellect.lookups import (
+    AccountPod,
     DiskOffer,
     GpuOffer,
+    HistoryEntry,
     OfferQuery,
     get_availability,
     get_disk_availability,
+    get_pod_history,
     get_pod_logs,
+    get_pods,
 )
 from pulumi_gpu.primeintellect.pod import Pod, PodInputs
 from pulumi_gpu.primeintellect.ssh_key import SshKey, SshKeyInputs
 
 __all__ = [
     "NO_JOBS",
+    "AccountPod",
     "Disk",
     "DiskInputs",
     "DiskOffer",
     "GpuOffer",
+    "HistoryEntry",
     "Job",
     "OfferQuery",
     "Pod",
@@ -34,5 +40,7 @@ __all__ = [
     "SshKeyInputs",
     "get_availability",
     "get_disk_availability",
+    "get_pod_history",
     "get_pod_logs",
+    "get_pods",
 ]

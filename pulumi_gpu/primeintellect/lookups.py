@@ -13,12 +13,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pulumi_gpu.core.lookup import lookup
-from pulumi_gpu.primeintellect.client import PrimeClient, prime_client
+from pulumi_gpu.core.errors import GpuCloudError
+from pulumi_gpu.core.lookup import AccountPod, gpu_label, lookup, oldest_first
+from pulumi_gpu.primeintellect.client import PAGE_SIZE, PrimeClient, prime_client
 from pulumi_gpu.primeintellect.models import (
     DiskOffer,
     GpuOffer,
     GpuType,
+    HistoryEntry,
     Image,
     ProviderType,
     Region,
@@ -27,12 +29,16 @@ from pulumi_gpu.primeintellect.models import (
 )
 
 __all__ = [
+    "AccountPod",
     "DiskOffer",
     "GpuOffer",
+    "HistoryEntry",
     "OfferQuery",
     "get_availability",
     "get_disk_availability",
+    "get_pod_history",
     "get_pod_logs",
+    "get_pods",
 ]
 
 _STOCK_RANK = {"High": 0, "Available": 1, "Medium": 2, "Low": 3, "Unavailable": 4}
@@ -239,3 +245,49 @@ def get_pod_logs(pod_id: str, *, tail: int = 100) -> list[str]:
         print("\\n".join(primeintellect.get_pod_logs(pod_id, tail=20)))
     """
     return prime_client().pod_logs(pod_id, tail=tail)
+
+
+@lookup
+def get_pods() -> list[AccountPod]:
+    """Every pod of the account now, whoever made it, oldest first.
+
+    Example::
+
+        pulumi.export("prime_pods", [f"{p.name} {p.status}" for p in primeintellect.get_pods()])
+    """
+    found = [
+        AccountPod(
+            cloud="primeintellect",
+            id=pod.id,
+            name=pod.name,
+            status=pod.status,
+            gpu=gpu_label(pod.gpu_count, pod.gpu_name),
+            cost_per_hour=pod.price_hr,
+            created_at=pod.created_at,
+        )
+        for pod in prime_client().list_pods()
+    ]
+    return oldest_first(found)
+
+
+@lookup
+def get_pod_history(*, limit: int = 100) -> list[HistoryEntry]:
+    """The account's terminated pods, the most recently ended first, at most ``limit``:
+    each with its ``gpu_name``, ``gpu_count``, ``price_hr``, ``created_at``,
+    ``terminated_at`` and ``total_billed_price`` (USD).
+
+    Example::
+
+        spent = sum(e.total_billed_price for e in primeintellect.get_pod_history(limit=500))
+    """
+    if limit < 1:
+        raise GpuCloudError(f"limit must be at least 1, got {limit}")
+    client = prime_client()
+    found: list[HistoryEntry] = []
+    while len(found) < limit:
+        wanted = min(PAGE_SIZE, limit - len(found))
+        page, total = client.pod_history(offset=len(found), limit=wanted)
+        found.extend(page)
+        if not page or len(found) >= total:
+            break
+    return found

@@ -6,7 +6,15 @@ Configuration: ``pulumi-gpu:runpodApiKey`` (secret) or ``RUNPOD_API_KEY``; endpo
 """
 
 from pulumi_gpu.runpod.job import Job, JobInputs
-from pulumi_gpu.runpod.lookups import GpuOffer, get_gpu_types, get_pod_logs
+from pulumi_gpu.runpod.lookups import (
+    AccountPod,
+    DataCenter,
+    GpuOffer,
+    get_data_centers,
+    get_gpu_types,
+    get_pod_logs,
+    get_pods,
+)
 from pulumi_gpu.runpod.network_volume import NetworkVolume, NetworkVolumeInputs
 from pulumi_gpu.runpod.pod import Pod, PodInputs
 from pulumi_gpu.runpod.registry_auth import RegistryAuth, RegistryAuthInputs
@@ -14,6 +22,8 @@ from pulumi_gpu.runpod.ssh_key import SshKey, SshKeyInputs
 from pulumi_gpu.runpod.template import Template, TemplateInputs
 
 __all__ = [
+    "AccountPod",
+    "DataCenter",
     "GpuOffer",
     "Job",
     "JobInputs",
@@ -27,6 +37,8 @@ __all__ = [
     "SshKeyInputs",
     "Template",
     "TemplateInputs",
+    "get_data_centers",
     "get_gpu_types",
     "get_pod_logs",
+    "get_pods",
 ]

@@ -15,7 +15,14 @@ from typing import Any
 
 from pulumi_gpu.core.config import Setting, fingerprint, key_identity, shared_client
 from pulumi_gpu.core.http import ApiClient, HeaderAuth
-from pulumi_gpu.runpod.models import GpuType, NetworkVolume, Pod, Registry, Template
+from pulumi_gpu.runpod.models import (
+    DataCenter,
+    GpuType,
+    NetworkVolume,
+    Pod,
+    Registry,
+    Template,
+)
 
 DEFAULT_ENDPOINT = "https://api.runpod.io/v2"
 API_KEY = Setting("runpodApiKey", ("RUNPOD_API_KEY",))
@@ -141,6 +148,14 @@ class RunPodClient(ApiClient):
         return self.decode_list(
             GpuType, self.request("GET", "/catalog/gpus", params=params), "gpus"
         )
+
+    def list_data_centers(self, *, regions: Sequence[str] | None = None) -> list[DataCenter]:
+        """The data centers, with the GPU stock of each."""
+        params: dict[str, Any] = {"include": "GPU_AVAILABILITY"}
+        if regions:
+            params["regions"] = ",".join(regions)
+        body = self.request("GET", "/catalog/datacenters", params=params)
+        return self.decode_list(DataCenter, body, "dataCenters")
 
     # registries
     def list_registries(self) -> list[Registry]:

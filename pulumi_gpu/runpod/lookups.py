@@ -1,4 +1,5 @@
-"""Read-only RunPod lookups for Pulumi programs: the GPU catalog with prices and stock."""
+"""Read-only RunPod lookups for Pulumi programs: the GPU catalog with prices and stock,
+the data centers, the account's pods, a pod's log."""
 
 from __future__ import annotations
 
@@ -7,13 +8,26 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from pulumi_gpu.core.errors import GpuCloudError
-from pulumi_gpu.core.lookup import lookup
+from pulumi_gpu.core.lookup import AccountPod, gpu_label, lookup, oldest_first
 from pulumi_gpu.runpod.client import runpod_client
-from pulumi_gpu.runpod.models import GpuType
+from pulumi_gpu.runpod.models import DataCenter, GpuType
 
-__all__ = ["GpuOffer", "get_gpu_types", "get_pod_logs"]
+__all__ = [
+    "AccountPod",
+    "DataCenter",
+    "GpuOffer",
+    "get_data_centers",
+    "get_gpu_types",
+    "get_pod_logs",
+    "get_pods",
+]
 
 CLOUDS = ("SECURE", "COMMUNITY")
+REGIONS = (
+    *("NORTH_AMERICA", "SOUTH_AMERICA", "EUROPE", "ASIA", "MIDDLE_EAST", "AFRICA"),
+    *("OCEANIA", "ANTARCTICA", "UNKNOWN"),
+)
+"""The spec's ``DataCenterRegion``."""
 
 
 class GpuOffer(BaseModel):
@@ -130,3 +144,47 @@ def get_pod_logs(pod_id: str, *, tail: int = 100, source: str = "container") -> 
         print("\\n".join(runpod.get_pod_logs(pod_id, tail=20)))
     """
     return [line for _, line in runpod_client().pod_logs(pod_id, tail=tail, source=source)]
+
+
+@lookup
+def get_data_centers(*, region: str | None = None, gpu_type: str | None = None) -> list[DataCenter]:
+    """RunPod's data centers, by id: each with its ``region`` (e.g. ``EUROPE``), the
+    ``network_volume_types`` it hosts, ``compliance``, ``global_network`` and
+    ``gpus_in_stock`` (GPU type id -> stock). ``gpu_type``: only where that type is in
+    stock now.
+
+    Example::
+
+        dc = runpod.get_data_centers(region="EUROPE", gpu_type="NVIDIA H100 80GB HBM3")[0]
+        volume = runpod.NetworkVolume("data", size_gb=100, data_center_id=dc.id)
+    """
+    if region is not None and region.upper() not in REGIONS:
+        raise GpuCloudError(f"region must be one of {', '.join(REGIONS)}; got {region!r}")
+    found = runpod_client().list_data_centers(regions=[region.upper()] if region else None)
+    if gpu_type is not None:
+        found = [dc for dc in found if gpu_type in dc.gpus_in_stock]
+    return sorted(found, key=lambda dc: dc.id)
+
+
+@lookup
+def get_pods() -> list[AccountPod]:
+    """Every pod of the account now, whoever made it, oldest first.
+
+    Example::
+
+        pulumi.export("runpod_pods", [f"{p.name} {p.status}" for p in runpod.get_pods()])
+    """
+    pods = runpod_client().list_pods()
+    found = [
+        AccountPod(
+            cloud="runpod",
+            id=pod.id,
+            name=pod.name,
+            status=pod.status,
+            gpu=gpu_label(pod.gpu.count, pod.gpu.id) if pod.gpu else "",
+            cost_per_hour=pod.cost,
+            created_at=pod.created_at,
+        )
+        for pod in pods
+    ]
+    return oldest_first(found)

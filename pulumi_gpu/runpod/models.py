@@ -269,6 +269,23 @@ class DataCenterAvailability(_Response):
     availability: str = "NONE"
 
 
+class DataCenter(_Response):
+    """A data center of the catalog (``GET /catalog/datacenters``)."""
+
+    id: str
+    name: str = ""
+    region: str = "UNKNOWN"
+    global_network: bool = False
+    network_volume_types: list[str] = Field(default_factory=list)
+    compliance: list[str] = Field(default_factory=list)
+    gpu_availability: list[DataCenterAvailability] = Field(default_factory=list)
+
+    @property
+    def gpus_in_stock(self) -> dict[str, str]:
+        """GPU type id -> stock here, NONE left out."""
+        return {g.id: g.availability for g in self.gpu_availability if g.availability != "NONE"}
+
+
 class CudaVersionAvailability(_Response):
     version: str
     available: bool = False

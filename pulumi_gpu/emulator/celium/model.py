@@ -125,6 +125,11 @@ class Template:
     failure: str | None = None
     """An injected verification failure: the line its logs show instead of apt's."""
 
+    @property
+    def public(self) -> bool:
+        """Readable and rentable by every account (``is_private: false``)."""
+        return self.fields.get("is_private") is False
+
 
 @dataclass
 class Pod:

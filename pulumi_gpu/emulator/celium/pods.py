@@ -36,7 +36,7 @@ class Pods(CeliumTables):
                 raise CloudError(400, "Executor is already rented")
             if self.balances.get(owner, 0.0) <= 0:
                 raise CloudError(403, "Insufficient balance")
-            template = self._template(body["template_id"], owner)
+            template = self._readable_template(body["template_id"], owner)
             status = template.timeline.status(self.clock.now())
             if status != VERIFY_SUCCESS:  # guess
                 raise CloudError(400, f"Template is not verified (status {status})")

@@ -56,6 +56,14 @@ class CeliumTables(EmulatedCloud):
         self._purge()
         return owned(self.templates, template_id, owner, "404: Template not found")
 
+    def _readable_template(self, template_id: str, owner: str) -> Template:
+        """The caller's template, or anyone's public one."""
+        self._purge()
+        found = self.templates.get(template_id)
+        if found is not None and found.public:
+            return found
+        return self._template(template_id, owner)
+
     def _pod(self, pod_id: str, owner: str | None) -> Pod:
         self._purge()
         return owned(self.pods, pod_id, owner, "404: Pod not found")

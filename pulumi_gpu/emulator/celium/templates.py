@@ -20,16 +20,21 @@ from pulumi_gpu.emulator.state import CloudError, Timeline
 
 
 class Templates(CeliumTables):
-    """``/templates``: the caller's templates."""
+    """``/templates``: the caller's templates, and everyone's public ones to read and rent
+    with (``is_private: false``); only the owner replaces or deletes one."""
 
     def list_templates(self, owner: str) -> list[dict[str, Any]]:
         with self.lock:
             self._purge()
-            return [self._template_json(t) for t in self.templates.values() if t.owner == owner]
+            return [
+                self._template_json(t)
+                for t in self.templates.values()
+                if t.owner == owner or t.public
+            ]
 
     def get_template(self, owner: str, template_id: str) -> dict[str, Any]:
         with self.lock:
-            return self._template_json(self._template(template_id, owner))
+            return self._template_json(self._readable_template(template_id, owner))
 
     def create_template(self, owner: str, fields: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
