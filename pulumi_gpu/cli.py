@@ -115,6 +115,7 @@ def _offers(args: argparse.Namespace) -> int:
             clouds=tuple(args.cloud or ()) or OfferRequest.model_fields["clouds"].default,
             region=args.region,
             country=args.country,
+            spot=args.spot,
         )
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
@@ -158,7 +159,7 @@ def _logs(args: argparse.Namespace) -> int:
 
 def offer_table(offers: Sequence[Any]) -> str:
     """Offers as aligned text columns, one row each."""
-    header = ("PRICE/H", "GPU", "N", "CLOUD", "REGION", "COUNTRY", "STOCK", "CLOUD'S NAME")
+    header = ("PRICE/H", "GPU", "N", "CLOUD", "REGION", "COUNTRY", "SPOT", "STOCK", "CLOUD'S NAME")
     rows = [
         (
             "-" if o.price_per_hour is None else f"${o.price_per_hour:.2f}",
@@ -167,6 +168,7 @@ def offer_table(offers: Sequence[Any]) -> str:
             o.cloud,
             o.region or "-",
             o.country or "-",
+            {True: "yes", False: "no", None: "-"}[o.spot],
             o.stock,
             o.cloud_gpu,
         )
@@ -240,6 +242,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     offers.add_argument("--region", help="part of the data center or region name")
     offers.add_argument("--country", help="ISO country code, e.g. US")
+    offers.add_argument(
+        "--spot",
+        action=argparse.BooleanOptionalAction,
+        help="only spot machines (--no-spot: only machines the cloud does not take back)",
+    )
     offers.add_argument("--limit", type=int, default=30, help="rows to show (0: all)")
     offers.add_argument("--json", action="store_true", help="print JSON instead of a table")
     offers.add_argument(

@@ -27,6 +27,7 @@ def get_executors(
     gpu_count: int | None = None,
     max_price_per_hour: float | None = None,
     location: str | None = None,
+    tier: str | None = None,
 ) -> list[Executor]:
     """Executors for rent now, cheapest first, filtered like a ``celium.Pod`` selector.
 
@@ -42,6 +43,7 @@ def get_executors(
         gpu_count=gpu_count,
         max_price_per_hour=max_price_per_hour,
         location=location,
+        tier=tier,
     )
     offered = celium_client().list_executors(
         gpu_count_gte=gpu_count, gpu_count_lte=gpu_count, price_per_hour_lte=max_price_per_hour
@@ -49,7 +51,9 @@ def get_executors(
     found = [
         e
         for e in offered
-        if selector.matches(e.machine_name, e.gpu_count, e.price_per_hour, e.location.model_dump())
+        if selector.matches(
+            e.machine_name, e.gpu_count, e.price_per_hour, e.location.model_dump(), e.tier
+        )
     ]
     return sorted(found, key=lambda e: (e.price_per_hour, e.id))
 

@@ -50,6 +50,7 @@ def _executor_record(executor: Executor) -> dict[str, Any]:
         "gpu_count": executor.gpu_count,
         "price_per_hour": round(executor.price_per_hour, 4),
         "location": executor.location.model_dump(include={"country", "country_code", "city"}),
+        "tier": executor.tier or None,
     }
 
 
@@ -62,6 +63,7 @@ def _machine(pod: ApiPod, state: Mapping[str, Any]) -> dict[str, Any]:
         "gpu_count": state.get("gpu_count") or pod.gpu_count,
         "price_per_hour": state.get("cost_per_hour") or pod.executor.price_per_hour,
         "location": state.get("location") or {},
+        "tier": state.get("tier"),
     }
 
 
@@ -85,6 +87,7 @@ def _still_on_rented(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
         int(olds.get("gpu_count") or 0),
         float(olds.get("cost_per_hour") or 0),
         olds.get("location") or {},
+        olds.get("tier"),
     )
 
 
@@ -241,6 +244,7 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
             "gpu_count": record["gpu_count"],
             "cost_per_hour": record["price_per_hour"],
             "location": record["location"],
+            "tier": record["tier"],
         }
 
     def observe(self, obj: ApiPod) -> Observed[ApiPod]:
@@ -263,6 +267,7 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
             "gpu_count": obj.gpu_count or machine.get("gpu_count"),
             "rented_executor_id": machine["id"],
             "location": machine.get("location") or {},
+            "tier": machine["tier"],
             "expires_at": iso(epoch(obj.removal_scheduled_at)),
         }
 
@@ -337,7 +342,9 @@ def _matching(client: CeliumClient, selector: ExecutorSelector) -> list[Executor
     matching = [
         e
         for e in offered
-        if selector.matches(e.machine_name, e.gpu_count, e.price_per_hour, e.location.model_dump())
+        if selector.matches(
+            e.machine_name, e.gpu_count, e.price_per_hour, e.location.model_dump(), e.tier
+        )
     ]
     return sorted(matching, key=lambda e: (e.price_per_hour, -e.uptime_in_minutes, e.id))
 
@@ -392,6 +399,8 @@ class Pod(Machine, module="celium", name="Pod"):
     """The executor the pod runs on (chosen by the selector, or given)."""
     location: pulumi.Output[dict[str, str]]
     """Country, country code and city of the executor."""
+    tier: pulumi.Output[str | None]
+    """The executor's tier: "secure", or "spot" (its owner may reclaim it)."""
     expires_at: pulumi.Output[str | None]
     """When Celium removes the pod by itself (max_duration / remove_at), ISO 8601 UTC."""
 

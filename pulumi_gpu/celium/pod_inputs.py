@@ -4,7 +4,7 @@ container, the SSH keys, the time limit."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypedDict
+from typing import Literal, TypedDict
 
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -47,8 +47,17 @@ class ExecutorSelector(BaseModel):
         min_length=1,
         description="Country code, country or city of the machine, case-insensitive: 'US'.",
     )
+    tier: Literal["secure", "spot"] | None = Field(
+        None,
+        description=(
+            "'secure': machines that are not reclaimed; 'spot': cheaper, but the machine's "
+            "owner may reclaim it (the pod then ends). Either when unset."
+        ),
+    )
 
-    def matches(self, machine: str, gpus: int, price: float, where: dict[str, str]) -> bool:
+    def matches(
+        self, machine: str, gpus: int, price: float, where: dict[str, str], tier: str | None = None
+    ) -> bool:
         """True if a machine with these properties satisfies every criterion."""
         places = {str(v).lower() for v in where.values() if v}
         return (
@@ -56,6 +65,7 @@ class ExecutorSelector(BaseModel):
             and (self.gpu_count is None or self.gpu_count == gpus)
             and (self.max_price_per_hour is None or price <= self.max_price_per_hour + 1e-9)
             and (self.location is None or self.location.lower() in places)
+            and (self.tier is None or self.tier == tier)
         )
 
     def describe(self) -> str:
@@ -69,6 +79,7 @@ class ExecutorSelectorArgs(TypedDict, total=False):
     gpu_count: pulumi.Input[int]
     max_price_per_hour: pulumi.Input[float]
     location: pulumi.Input[str]
+    tier: pulumi.Input[str]
 
 
 class RentInputs(ResourceInputs):

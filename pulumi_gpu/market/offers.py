@@ -114,6 +114,13 @@ class OfferRequest(BaseModel):
     country: str | None = Field(
         None, min_length=2, max_length=2, description="ISO country code, e.g. 'US'."
     )
+    spot: bool | None = Field(
+        None,
+        description=(
+            "True: only spot machines (cheaper; the cloud may take them back); False: only "
+            "machines it does not take back (where a cloud does not say, it does not)."
+        ),
+    )
 
     @field_validator("clouds", mode="before")
     @classmethod
@@ -146,6 +153,8 @@ class OfferRequest(BaseModel):
             return f"it is in {offer.region or 'an unnamed region'}, not {self.region}"
         if self.country is not None and (offer.country or "").upper() != self.country.upper():
             return f"it is in {offer.country or 'an unknown country'}, not {self.country}"
+        if self.spot is not None and bool(offer.spot) != self.spot:
+            return "it is a spot machine" if offer.spot else "it is not a spot machine"
         return None
 
     def select(self, found: Iterable[Offer]) -> list[Offer]:
@@ -178,6 +187,7 @@ def offers(
     clouds: Sequence[CloudName] | None = None,
     region: str | None = None,
     country: str | None = None,
+    spot: bool | None = None,
 ) -> Offers:
     """What can be rented now on the configured clouds, cheapest first.
 
@@ -199,6 +209,7 @@ def offers(
             "clouds": tuple(clouds) if clouds else CLOUDS,
             "region": region,
             "country": country,
+            "spot": spot,
         }
     )
     return search(request)

@@ -79,6 +79,13 @@ class GpuRequirement(BaseModel):
         None, gt=0, description="Highest price of the whole machine, USD per hour."
     )
     min_memory_gb: int | None = Field(None, ge=1, description="Least memory per GPU, GB.")
+    allow_spot: bool = Field(
+        False,
+        description=(
+            "Also place it on spot machines (cheaper; the cloud may take one back, ending "
+            "the pod). By default never."
+        ),
+    )
 
 
 class PodInputs(MachineInputs):
@@ -217,6 +224,7 @@ class PodInputs(MachineInputs):
                 "clouds": tuple(clouds or self.clouds),
                 "region": self.region,
                 "country": self.country,
+                "spot": None if self.gpu.allow_spot else False,
             }
         )
 

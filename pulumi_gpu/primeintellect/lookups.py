@@ -58,6 +58,7 @@ class OfferQuery(BaseModel):
     country: str | None = None
     region: Region | None = None
     security: Security | None = None
+    is_spot: bool | None = None
     max_price_per_hour: float | None = Field(None, gt=0)
     image: Image | None = None
     disk_size: int | None = Field(None, gt=0)
@@ -89,6 +90,7 @@ class OfferQuery(BaseModel):
             ("data_center_id", self.data_center_id, offer.data_center),
             ("region", self.region, offer.region),
             ("security", self.security, offer.security),
+            ("is_spot", self.is_spot, bool(offer.is_spot)),
         )
         for name, want, have in wanted:
             if want is not None and want != have:
@@ -170,13 +172,15 @@ def get_availability(
     max_price_per_hour: float | None = None,
     image: str | None = None,
     cloud_id: str | None = None,
+    is_spot: bool | None = None,
     include_unavailable: bool = False,
 ) -> list[GpuOffer]:
     """GPU offers now, cheapest first, filtered like a ``primeintellect.Pod``'s offer fields.
 
     Each offer carries what a pod is created from (``cloud_id``, ``gpu_type``,
     ``socket``, ``provider``, ``data_center``), its ``price_per_hour``, the ``images``
-    it runs and its ``disk``/``vcpu``/``memory`` ranges. Offers out of stock are left
+    it runs and its ``disk``/``vcpu``/``memory`` ranges. ``is_spot``: only spot offers
+    (True) or only the others (False); both when unset. Offers out of stock are left
     out unless ``include_unavailable``. Credentials come from ``pulumi-gpu:primeApiKey``
     / ``PRIME_API_KEY`` (endpoint ``pulumi-gpu:primeEndpoint`` / ``PRIME_API_URL``).
 
@@ -199,6 +203,7 @@ def get_availability(
             "max_price_per_hour": max_price_per_hour,
             "image": image,
             "cloud_id": cloud_id,
+            "is_spot": is_spot,
         }
     )
     return offer_query.search(prime_client(), available=not include_unavailable)

@@ -42,6 +42,7 @@ def offers(request: OfferRequest) -> list[Offer]:
                 "provider": o.provider,
                 "data_center_id": o.data_center,
                 "security": o.security,
+                "is_spot": bool(o.is_spot),
             },
         )
         for o in prime_client().gpu_availability(gpu_count=request.count)

@@ -40,6 +40,7 @@ def offer_record(offer: GpuOffer, price: float | None) -> dict[str, Any]:
         "country": offer.country,
         "region": offer.region,
         "security": offer.security,
+        "is_spot": bool(offer.is_spot),
         "price_per_hour": price,
     }
 
@@ -55,6 +56,7 @@ def recorded_offer(record: Mapping[str, Any]) -> GpuOffer:
         region=record.get("region"),
         gpu_count=int(record.get("gpu_count") or 0),
         security=record.get("security") or "",
+        is_spot=record.get("is_spot"),
     )
 
 
@@ -63,7 +65,8 @@ def still_fits(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
     record = olds.get("offer")
     if not isinstance(record, Mapping) or not record.get("cloud_id"):
         return False
-    values = {f: news.get(f) for f in OFFER_FIELDS}
+    fields = PodInputs.model_fields
+    values = {f: news.get(f, fields[f].get_default()) for f in OFFER_FIELDS}
     if contains_unknown(values):
         return False
     values["gpu_count"] = values["gpu_count"] or 1

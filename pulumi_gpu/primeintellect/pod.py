@@ -242,7 +242,7 @@ class Pod(Machine, module="primeintellect", name="Pod"):
     """The provider the pod runs at, e.g. ``hyperstack``."""
     offer: pulumi.Output[dict[str, Any]]
     """The offer the pod was created from: cloud_id, gpu_type, socket, gpu_count,
-    provider, data_center_id, country, region, security, price_per_hour."""
+    provider, data_center_id, country, region, security, is_spot, price_per_hour."""
 
     def __init__(
         self,
@@ -257,6 +257,7 @@ class Pod(Machine, module="primeintellect", name="Pod"):
         country: pulumi.Input[str] | None = None,
         region: pulumi.Input[str] | None = None,
         security: pulumi.Input[str] | None = None,
+        is_spot: pulumi.Input[bool] | None = None,
         max_price_per_hour: pulumi.Input[float] | None = None,
         image: pulumi.Input[str] | None = None,
         custom_template_id: pulumi.Input[str] | None = None,
@@ -289,6 +290,7 @@ class Pod(Machine, module="primeintellect", name="Pod"):
                 "country": country,
                 "region": region,
                 "security": security,
+                "is_spot": is_spot,
                 "max_price_per_hour": max_price_per_hour,
                 "image": image,
                 "custom_template_id": custom_template_id,

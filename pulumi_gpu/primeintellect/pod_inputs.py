@@ -40,6 +40,7 @@ OFFER_FIELDS = (
     "country",
     "region",
     "security",
+    "is_spot",
     "max_price_per_hour",
 )
 """Inputs that choose the offer: a change replaces the pod unless it still fits its offer."""
@@ -115,6 +116,14 @@ class PodInputs(MachineInputs):
     security: Security | None = Field(
         None,
         description="'secure_cloud' (data centers) or 'community_cloud' (any when unset).",
+        json_schema_extra=REPLACES,
+    )
+    is_spot: bool = Field(
+        False,
+        description=(
+            "Rent a spot offer: cheaper, but Prime Intellect may take the machine back "
+            "(the pod then ends). By default only offers that are not spot."
+        ),
         json_schema_extra=REPLACES,
     )
     max_price_per_hour: float | None = Field(

@@ -193,3 +193,14 @@ def test_gpudev_reservations(by_hand: ByHand) -> None:
     eventually(lambda: not gpudev.get_pods())
     (ended,) = gpudev.get_pods(include_ended=True)
     assert ended.id == job_id and ended.status == "cancelled"
+
+
+def test_celium_executors_by_tier(by_hand: ByHand) -> None:
+    everything = celium.get_executors()
+    spot = celium.get_executors(tier="spot")
+    secure = celium.get_executors(tier="secure")
+    assert spot and secure, "the emulator rents both"
+    assert {e.tier for e in spot} == {"spot"} and {e.tier for e in secure} == {"secure"}
+    assert len(spot) + len(secure) == len(everything)
+    with pytest.raises(LookupFailed, match=r"^celium\.get_executors: tier: "):
+        celium.get_executors(tier="cheap")

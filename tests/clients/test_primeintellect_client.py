@@ -27,6 +27,8 @@ from pulumi_gpu.emulator import Emulator, EmulatorServer
 from pulumi_gpu.primeintellect import client as client_module
 from pulumi_gpu.primeintellect import get_availability, get_disk_availability
 from pulumi_gpu.primeintellect.client import PrimeClient, prime_client
+from pulumi_gpu.primeintellect.offers import offer_record
+from pulumi_gpu.primeintellect.pod_inputs import PodInputs
 from tests.emulator.test_primeintellect_api import spec_problems
 from tests.support.openapi import ExchangeRecorder
 
@@ -104,7 +106,7 @@ def test_round_trip_of_every_endpoint(
     (offer,) = [
         o
         for o in client.gpu_availability(gpu_type="L40S_48GB", gpu_count=1, disks=[disk.id])
-        if o.provider == "hyperstack"
+        if o.provider == "hyperstack" and not o.is_spot
     ]
     emu.primeintellect.set_capacity(5, cloud_id=offer.cloud_id)
     body = {
@@ -284,6 +286,29 @@ def test_get_availability_filters_and_sorts(configured: None, emu: Emulator) -> 
     assert lam == [], "lambdalabs machines do not run that image"
     with pytest.raises(LookupFailed, match=r"^primeintellect\.get_availability: gpu_type: "):
         get_availability(gpu_type="H100")
+
+
+def test_spot_offers_are_chosen_only_when_asked(
+    client: PrimeClient, configured: None, emu: Emulator
+) -> None:
+    both = get_availability(gpu_type="H100_80GB", gpu_count=1, data_center_id="CANADA-1")
+    spot = [o for o in both if o.is_spot]
+    assert spot and all(o.cloud_id.endswith("_spot") for o in spot)
+    assert get_availability(gpu_type="H100_80GB", gpu_count=1, is_spot=True) == spot
+    on_demand = get_availability(gpu_type="H100_80GB", gpu_count=1, is_spot=False)
+    assert on_demand and not any(o.is_spot for o in on_demand)
+    assert min(o.price_per_hour or 0 for o in spot) < min(o.price_per_hour or 0 for o in on_demand)
+
+    pod = {"name": "p", "gpu_type": "H100_80GB", "gpu_count": 1}
+    cheapest = PodInputs.model_validate(pod).offer_query().search(client)[0]
+    assert not cheapest.is_spot, "a pod never lands on spot unless it says so"
+    wanted = PodInputs.model_validate({**pod, "is_spot": True}).offer_query().search(client)[0]
+    assert wanted.is_spot and wanted.cloud_id == spot[0].cloud_id
+    assert offer_record(wanted, wanted.price_per_hour)["is_spot"] is True
+
+    summary = client.request("GET", "/availability/gpu-summary")
+    cheapest_h100 = summary["H100_80GB"]["1"]["cheapest"]
+    assert cheapest_h100["spotPrice"] == min(o.price_per_hour for o in spot)
 
 
 def test_get_disk_availability(configured: None, emu: Emulator) -> None:

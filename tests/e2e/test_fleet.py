@@ -105,3 +105,33 @@ def test_a_broken_fleet_fails_preview_with_every_problem(fleet_stack, emulator: 
     assert "fleet.yaml:21:5: pods.trainer.template: no templates entry named 'vlm'" in text
     assert "Traceback" not in text
     assert emulator.requests.find("celium") == [], "nothing may reach a cloud"
+
+
+SPOT_FLEET = """
+defaults:
+  celium:
+    ssh_public_keys:
+      - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB/6vi7VtlHAbDYurbV/k70dQql4m7GcdCuBtYMCu/t8 me
+templates:
+  base: {cloud: celium, docker_image: daturaai/pytorch, internal_ports: [22]}
+pods:
+  cheap: {cloud: primeintellect, gpu_type: H100_80GB, gpu_count: 1, is_spot: true}
+  steady: {cloud: primeintellect, gpu_type: H100_80GB, gpu_count: 1}
+  secure: {cloud: celium, template: base, selector: {tier: secure}}
+"""
+
+
+def test_spot_machines_only_when_asked(fleet_stack, emulator: Emulator) -> None:
+    stack = fleet_stack(SPOT_FLEET)
+    stack.up()
+    pods = {name: res["outputs"] for name, res in stack.resources().items()}
+    assert pods["cheap"]["offer"]["is_spot"] and pods["cheap"]["offer"]["cloud_id"].endswith(
+        "_spot"
+    )
+    assert pods["steady"]["offer"]["is_spot"] is False, "the cheaper spot offer is not taken"
+    assert pods["cheap"]["cost_per_hour"] < pods["steady"]["cost_per_hour"]
+    assert pods["secure"]["tier"] == "secure"
+    assert stack.preview().ops() == {}
+
+    edit(stack, lambda fleet: fleet["pods"]["cheap"].pop("is_spot"))
+    assert stack.preview().ops() == {"cheap": "replace"}, "a spot pod moves off spot"

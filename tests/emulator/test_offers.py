@@ -52,14 +52,15 @@ def test_the_table_shows_h100s_of_every_cloud_cheapest_first(
     out, _ = run(capsys, served, "--gpu", "H100", "--count", "1", "--limit", "0")
     header, *lines = out.splitlines()
     assert re.split(r"\s{2,}", header) == [
-        "PRICE/H", "GPU", "N", "CLOUD", "REGION", "COUNTRY", "STOCK", "CLOUD'S NAME"
+        "PRICE/H", "GPU", "N", "CLOUD", "REGION", "COUNTRY", "SPOT", "STOCK", "CLOUD'S NAME"
     ]  # fmt: skip
     rows = [re.split(r"\s{2,}", line) for line in lines]
     prices = [math.inf if r[0] == "-" else float(r[0].removeprefix("$")) for r in rows]
     assert prices == sorted(prices)
     assert {r[3] for r in rows if r[0] == "-"} == {"gpudev"}
     assert all(r[1].startswith("H100 80GB") and r[2] == "1" for r in rows)
-    assert all(r[7] in CLOUD_NAMES[r[3]] for r in rows), "the last column is the cloud's name"
+    assert all(r[8] in CLOUD_NAMES[r[3]] for r in rows), "the last column is the cloud's name"
+    assert {r[6] for r in rows} == {"yes", "no", "-"}, "spot: yes, no, or the cloud does not say"
     assert len({r[3] for r in rows}) >= 3
 
 
@@ -83,6 +84,8 @@ def test_limit_shows_the_cheapest_rows_and_says_how_many_more(
         (["--region", "eu-"], lambda o: "eu-" in o["region"].lower()),
         (["--country", "US"], lambda o: o["country"] == "US"),
         (["--country", "us"], lambda o: o["country"] == "US"),
+        (["--spot"], lambda o: o["spot"] is True),
+        (["--no-spot"], lambda o: not o["spot"]),
     ],
     ids=lambda value: " ".join(value) if isinstance(value, list) else "",
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from pulumi_gpu.celium.pod import ExecutorSelector, PodInputs, PodProvider
 from pulumi_gpu.celium.template import TemplateProvider
@@ -122,6 +123,13 @@ def test_selector_matching() -> None:
     assert selector.matches("NVIDIA GeForce RTX 4090", 2, 0.7, {})
     assert not selector.matches("NVIDIA GeForce RTX 4090", 2, 1.2, {})
     assert not selector.matches("NVIDIA GeForce RTX 3090", 2, 0.4, {})
+    secure = ExecutorSelector(gpu_model="4090", tier="secure")
+    assert secure.matches("NVIDIA GeForce RTX 4090", 1, 0.4, {}, "secure")
+    assert not secure.matches("NVIDIA GeForce RTX 4090", 1, 0.4, {}, "spot")
+    assert not secure.matches("NVIDIA GeForce RTX 4090", 1, 0.4, {}), "tier unknown"
+    assert selector.matches("NVIDIA GeForce RTX 4090", 2, 0.7, {}, "spot"), "either"
+    with pytest.raises(ValidationError, match="'secure' or 'spot'"):
+        ExecutorSelector(tier="preemptible")
 
 
 def test_time_limits_are_checked_and_normalized() -> None:

@@ -138,6 +138,9 @@ def test_a_price_limit_keeps_offers_at_or_below_it_and_drops_unpriced_ones() -> 
         ({"region": "ks"}, {"region": "EU-RO-1"}, "it is in EU-RO-1, not ks"),
         ({"clouds": ["celium"]}, {}, "runpod is not among the clouds asked"),
         ({"gpu": "A100"}, {}, "its GPU is H100 80GB, not A100"),
+        ({"spot": False}, {"spot": True}, "it is a spot machine"),
+        ({"spot": True}, {"spot": False}, "it is not a spot machine"),
+        ({"spot": True}, {"spot": None}, "it is not a spot machine"),
     ],
 )
 def test_why_an_offer_does_not_match(
@@ -156,6 +159,9 @@ def test_why_an_offer_does_not_match(
         ({"region": "ks"}, {"region": "US-KS-2"}),
         ({"region": "Dal"}, {"region": "dallas"}),
         ({"clouds": ["runpod", "celium"]}, {}),
+        ({"spot": False}, {"spot": None}),
+        ({"spot": True}, {"spot": True}),
+        ({}, {"spot": True}),
     ],
 )
 def test_offers_that_match(criteria: dict[str, Any], fields: dict[str, Any]) -> None:

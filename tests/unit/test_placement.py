@@ -115,6 +115,7 @@ RENTED = Offer.of(
         ({"gpu": {"model": "RTX 4090", "count": 2}}, True),
         ({"region": "US"}, True),
         ({"clouds": ["primeintellect"]}, True),
+        ({"gpu": {"model": "RTX 4090", "allow_spot": True}}, False),
     ],
 )
 def test_a_running_pod_moves_only_when_it_no_longer_fits(
@@ -123,3 +124,12 @@ def test_a_running_pod_moves_only_when_it_no_longer_fits(
     olds = {"offer": RENTED, **_spec().model_dump()}
     reason = PodProvider()._no_longer_fits(olds, _spec(**changes))
     assert (reason is not None) == moves, reason
+
+
+def test_spot_machines_are_used_only_when_allowed() -> None:
+    assert _spec().request().spot is False, "never, by default"
+    allowed = _spec(gpu={"model": "RTX 4090", "allow_spot": True})
+    assert allowed.request().spot is None, "either, when allowed"
+    on_spot = {"offer": {**RENTED, "spot": True}, **allowed.model_dump()}
+    assert PodProvider()._no_longer_fits(on_spot, allowed) is None
+    assert PodProvider()._no_longer_fits(on_spot, _spec()) == "it is a spot machine"

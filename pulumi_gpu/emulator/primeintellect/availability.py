@@ -82,8 +82,9 @@ class Availability(PrimeIntellectTables):
                 cheapest = counts.setdefault(str(row["gpuCount"]), {"cheapest": empty})["cheapest"]
                 for key in ("onDemand", "communityPrice"):
                     price = row["prices"][key]
-                    if price is not None and (cheapest[key] is None or price < cheapest[key]):
-                        cheapest[key] = price
+                    slot = "spotPrice" if row["isSpot"] else key
+                    if price is not None and (cheapest[slot] is None or price < cheapest[slot]):
+                        cheapest[slot] = price
             return summary
 
     def _rows(self, owner: str, filters: dict[str, Any], clusters: bool) -> list[dict[str, Any]]:
@@ -156,7 +157,7 @@ class Availability(PrimeIntellectTables):
                 "currency": "USD",
             },
             "images": list(offer.images),
-            "isSpot": False,
+            "isSpot": offer.spot,
             "prepaidTime": None,
         }
 
@@ -208,5 +209,5 @@ class Availability(PrimeIntellectTables):
 
 
 def _clusterable(offer: Offer) -> bool:
-    """Machines sold joined in clusters (guess: 8-GPU SXM machines)."""
-    return offer.gpu_count == 8 and offer.socket.startswith("SXM")
+    """Machines sold joined in clusters (guess: 8-GPU SXM machines, not spot)."""
+    return offer.gpu_count == 8 and offer.socket.startswith("SXM") and not offer.spot

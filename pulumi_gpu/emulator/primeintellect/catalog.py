@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pulumi_gpu.emulator.primeintellect.enums import IMAGES
@@ -277,6 +277,8 @@ class Offer:
     capacity: int
     provisioning_minutes: int
     images: tuple[str, ...] = field(default=IMAGES)
+    spot: bool = False
+    """Sold as spot (``isSpot``): cheaper, and the provider may take the machine back."""
 
     @property
     def provider(self) -> str:
@@ -338,7 +340,28 @@ def build_offers(seed: int, provisioning_seconds: float) -> list[Offer]:
                         images=center.images,
                     )
                 )
-    return offers
+    return offers + _spot_offers(offers, seed)
+
+
+SPOT_CENTERS = ("CANADA-1",)
+"""Where the emulator sells spot machines. guess: the API says only ``isSpot`` per offer."""
+
+
+def _spot_offers(offers: list[Offer], seed: int) -> list[Offer]:
+    """Spot twins of the 1- and 8-GPU offers of :data:`SPOT_CENTERS`: their own cloud
+    id, about half the price (guess), their own stock."""
+    rng = random.Random(f"primeintellect-spot-{seed}")
+    return [
+        replace(
+            offer,
+            cloud_id=f"{offer.cloud_id}_spot",
+            price=round(offer.price * 0.55, 2),
+            capacity=rng.choice((2, 5, 8)),
+            spot=True,
+        )
+        for offer in offers
+        if offer.center.id in SPOT_CENTERS and offer.gpu_count in (1, 8)
+    ]
 
 
 def _spec(

@@ -135,7 +135,7 @@ class PodView(PrimeIntellectTables):
                 }
                 for index, disk_id in enumerate(pod.disks)
             ],
-            "isSpot": False,
+            "isSpot": pod.offer.spot,
             "autoRestart": pod.auto_restart,
             # read by the official CLI's Pod model, not in the spec's schema (guess)
             "jupyterPassword": pod.jupyter_password,
