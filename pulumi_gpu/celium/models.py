@@ -104,11 +104,64 @@ class DockerImage(_Response):
         return f"{self.docker_image}:{self.docker_image_tag}"
 
 
+class GpuLoad(_Response):
+    """One GPU's use, in percent."""
+
+    gpu_utilization: float | None = None
+    memory_utilization: float | None = None
+
+
+class GpuSpecs(_Response):
+    count: int = 0
+    driver: str | None = None
+    details: list[GpuLoad] = Field(default_factory=list)
+
+
+class Load(_Response):
+    """A CPU's or the memory's size and use: ``count`` cores or ``total`` KiB (guess: the
+    contract gives no unit), ``utilization`` in percent."""
+
+    count: int | None = None
+    model: str | None = None
+    total: int | None = None
+    utilization: float | None = None
+
+
+class ExecutorSpecs(_Response):
+    """The machine as Celium's validators last measured it."""
+
+    gpu: GpuSpecs = Field(default_factory=GpuSpecs)
+    cpu: Load = Field(default_factory=Load)
+    ram: Load = Field(default_factory=Load)
+    os: str | None = None
+
+    def facts(self) -> dict[str, Any]:
+        """What the machine is: CPU, cores, memory (GB), OS and GPU driver."""
+        kib = self.ram.total
+        return {
+            "cpu": self.cpu.model,
+            "cpu_count": self.cpu.count,
+            "ram_gb": round(kib / 1024 / 1024) if kib else None,
+            "os": self.os,
+            "gpu_driver": self.gpu.driver,
+        }
+
+    def telemetry(self) -> dict[str, Any]:
+        """Utilisation in percent (GPUs one entry each), the shape of RunPod's ``runtime``."""
+        return {
+            "gpu_util": [g.gpu_utilization for g in self.gpu.details],
+            "gpu_memory_util": [g.memory_utilization for g in self.gpu.details],
+            "cpu_util": self.cpu.utilization,
+            "memory_util": self.ram.utilization,
+        }
+
+
 class PodExecutor(_Response):
     id: str = ""
     machine_name: str = ""
     price_per_hour: float = 0.0
     executor_ip_address: str = ""
+    specs: ExecutorSpecs | None = None
 
 
 class ExecutorStatus(_Response):

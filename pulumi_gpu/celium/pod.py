@@ -255,6 +255,7 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
 
     def outputs(self, obj: ApiPod, state: Mapping[str, Any]) -> dict[str, Any]:
         machine = _machine(obj, state)
+        specs = obj.executor.specs
         price = obj.price if obj.price is not None else machine.get("price_per_hour")
         return {
             **machine_outputs(
@@ -269,6 +270,8 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
             "location": machine.get("location") or {},
             "tier": machine["tier"],
             "expires_at": iso(epoch(obj.removal_scheduled_at)),
+            "machine": specs.facts() if specs else None,
+            "runtime": specs.telemetry() if specs and obj.status == "RUNNING" else None,
         }
 
     def reflect(self, obj: ApiPod, state: Mapping[str, Any]) -> dict[str, Any]:
@@ -401,6 +404,11 @@ class Pod(Machine, module="celium", name="Pod"):
     """Country, country code and city of the executor."""
     tier: pulumi.Output[str | None]
     """The executor's tier: "secure", or "spot" (its owner may reclaim it)."""
+    machine: pulumi.Output[dict[str, Any] | None]
+    """The executor: ``cpu``, ``cpu_count``, ``ram_gb``, ``os``, ``gpu_driver``."""
+    runtime: pulumi.Output[dict[str, Any] | None]
+    """While running, as of the last ``up`` or ``refresh``: ``gpu_util``,
+    ``gpu_memory_util`` (one per GPU), ``cpu_util``, ``memory_util``, in percent."""
     expires_at: pulumi.Output[str | None]
     """When Celium removes the pod by itself (max_duration / remove_at), ISO 8601 UTC."""
 

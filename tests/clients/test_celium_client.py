@@ -52,6 +52,10 @@ def test_round_trip_of_every_kind(client: CeliumClient, served: EmulatorServer) 
         and ready.gpu_count == 2
         and ready.ports_mapping["22"] > 0
     )
+    assert ready.executor.specs is not None
+    facts, load = ready.executor.specs.facts(), ready.executor.specs.telemetry()
+    assert facts["cpu"] and facts["cpu_count"] and facts["ram_gb"] and facts["gpu_driver"]
+    assert len(load["gpu_util"]) == 2 and load["cpu_util"] is not None
     assert client.rename_pod(pod.id, "q").pod_name == "q"
     client.delete_pod(pod.id)
     served.emulator.clock.advance(60)

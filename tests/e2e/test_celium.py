@@ -29,6 +29,10 @@ def test_quickstart_lifecycle(cloud_stack, emulator: Emulator) -> None:
     assert "A100" in outputs["gpu"]
     (pod_id,) = _pods(emulator)
     assert emulator.celium.get_pod(CELIUM_KEY, pod_id)["status"] == "RUNNING"
+    facts = stack.resources()["pod"]["outputs"]
+    assert facts["machine"]["cpu"] and facts["machine"]["ram_gb"] > 0
+    assert facts["machine"]["gpu_driver"] and facts["tier"] in ("secure", "spot")
+    assert len(facts["runtime"]["gpu_util"]) == facts["gpu_count"], "one figure per GPU"
 
     assert stack.preview().ops() == {}, "an unchanged program must preview no changes"
 

@@ -34,7 +34,8 @@ def _cheapest(
     gpu: dict[str, Any],
     clouds: list[str] = CLOUDS,
 ) -> Offer:
-    """The cheapest offer for ``gpu`` on ``clouds``, as the market shows it now."""
+    """The cheapest offer for ``gpu`` on ``clouds`` that a placed pod may take now (not a
+    spot machine unless ``gpu`` allows it), as the market shows it."""
     settings, secrets = emulator.stack_config(server.url())
     use_stack_config({**settings, **secrets})
     try:
@@ -43,6 +44,7 @@ def _cheapest(
             count=gpu["count"],
             max_price_per_hour=gpu.get("max_price_per_hour"),
             clouds=tuple(clouds),
+            spot=None if gpu.get("allow_spot") else False,
         )
         found = search(request)
     finally:

@@ -97,15 +97,37 @@ def default_images(driver_version: str | None) -> list[dict[str, str]]:
     ]
 
 
-def _executor_json(e: Executor) -> dict[str, Any]:
+CPU_MODEL = "AMD EPYC 7742 64-Core Processor"
+
+
+def ram_kib(e: Executor) -> int:
+    """The machine's memory, in KiB (guess: the contract gives no unit)."""
+    return 128 * 1024 * 1024 * e.gpu_count
+
+
+def specs(e: Executor, *, busy: bool = False) -> dict[str, Any]:
+    """The machine's ``specs``, with the utilization of a pod at work when ``busy``
+    (guess: fixed figures; the real ones are sampled by Celium's validators)."""
+    gpu_load, cpu_load, ram_load = (87, 35, 42) if busy else (0, 1, 3)
     gpu = {
         "name": e.machine_name,
         "capacity": e.memory_mib,
         "cuda": "12.4",
         "pcie": "16",
-        "gpu_utilization": 0,
-        "memory_utilization": 0,
+        "gpu_utilization": gpu_load,
+        "memory_utilization": gpu_load // 2,
     }
+    return {
+        "gpu": {"count": e.gpu_count, "driver": e.driver, "details": [gpu] * e.gpu_count},
+        "cpu": {"count": 16 * e.gpu_count, "model": CPU_MODEL, "utilization": cpu_load},
+        "ram": {"total": ram_kib(e), "utilization": ram_load},
+        "hard_disk": {"total": 2 * 1024**4},
+        "os": "Ubuntu 22.04.4 LTS",
+        "available_port_count": 20,
+    }
+
+
+def _executor_json(e: Executor) -> dict[str, Any]:
     return {
         "id": e.id,
         "machine_name": e.machine_name,
@@ -118,14 +140,7 @@ def _executor_json(e: Executor) -> dict[str, Any]:
         "tier": e.tier,
         "location": {**e.location, "region_name": e.location["region"], "timezone": "UTC"},
         "max_cuda_version": 12.4,
-        "specs": {
-            "gpu": {"count": e.gpu_count, "driver": e.driver, "details": [gpu] * e.gpu_count},
-            "cpu": {"count": 16 * e.gpu_count, "model": "AMD EPYC 7742 64-Core Processor"},
-            "ram": {"total": 128 * 1024 * 1024 * e.gpu_count},
-            "hard_disk": {"total": 2 * 1024**4},
-            "os": "Ubuntu 22.04.4 LTS",
-            "available_port_count": 20,
-        },
+        "specs": specs(e),
     }
 
 

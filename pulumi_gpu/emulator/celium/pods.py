@@ -9,6 +9,7 @@ import math
 import random
 from typing import Any
 
+from pulumi_gpu.emulator.celium.executors import CPU_MODEL, ram_kib, specs
 from pulumi_gpu.emulator.celium.model import (
     FAILED,
     PENDING,
@@ -156,8 +157,8 @@ class Pods(CeliumTables):
             "ports_mapping": dict(pod.ports) if running else {},
             "gpu_name": executor.machine_name,
             "gpu_count": str(executor.gpu_count),
-            "cpu_name": "AMD EPYC 7742 64-Core Processor",
-            "ram_total": 128 * 1024 * 1024 * executor.gpu_count,
+            "cpu_name": CPU_MODEL,
+            "ram_total": ram_kib(executor),
             "is_favorite": False,
             "created_at": self.clock.iso(pod.created_at, naive=True),
             "updated_at": self.clock.iso(max(pod.updated_at, pod.timeline.since(now)), naive=True),
@@ -170,6 +171,7 @@ class Pods(CeliumTables):
                 "executor_ip_address": executor.ip,
                 "uptime_in_minutes": executor.uptime_minutes,
                 "active": True,
+                "specs": specs(executor, busy=running),
             },
             "volume_id": pod.volume_id,
             "price": price,
