@@ -25,7 +25,7 @@ from pulumi_gpu.celium.one_time import check_image, rent_on_own_template, split_
 from pulumi_gpu.celium.pod import ExecutorSelectorArgs, PodInputs, PodProvider, RentInputs
 from pulumi_gpu.celium.template import TemplateInputs
 from pulumi_gpu.core import jobs
-from pulumi_gpu.core.inputs import LOCAL, REPLACES, EnvVars
+from pulumi_gpu.core.inputs import REPLACES, EnvVars, wait_timeout_field
 from pulumi_gpu.core.jobs import (
     KILL_GRACE,
     JobSpec,
@@ -71,11 +71,8 @@ class JobInputs(RentInputs, JobSpec):
         description="Environment variables of the container (kept secret in the state).",
         json_schema_extra=REPLACES,
     )
-    wait_timeout: float = Field(
-        1800,
-        gt=0,
-        description="Seconds to wait for verification and the start (or end, with 'finished').",
-        json_schema_extra=LOCAL,
+    wait_timeout: float = wait_timeout_field(
+        1800, "for verification and the start (or end, with 'finished')"
     )
 
     @field_validator("image")
@@ -119,7 +116,6 @@ class PodRun:
 class JobProvider(jobs.JobProvider[PodRun]):
     inputs_model = JobInputs
     kind = "celium Job"
-    default_wait_timeout = 1800.0
 
     def client(self) -> CeliumClient:
         return celium_client()

@@ -95,7 +95,6 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
     inputs_model = PodInputs
     kind = "celium Pod"
     listed = True
-    default_wait_timeout = 900.0
 
     def client(self) -> CeliumClient:
         return celium_client()

@@ -13,13 +13,13 @@ from pulumi_gpu.celium.one_time import check_image, split_image
 from pulumi_gpu.celium.template import TemplateInputs
 from pulumi_gpu.core.budget import Price
 from pulumi_gpu.core.inputs import (
-    LOCAL,
     REPLACES,
     UPDATES,
     EnvVars,
     MachineInputs,
     ResourceInputs,
     references,
+    wait_timeout_field,
 )
 from pulumi_gpu.core.jobs import Duration, epoch, iso
 from pulumi_gpu.core.ssh import check_public_keys
@@ -197,12 +197,7 @@ class PodInputs(RentInputs, MachineInputs):
         examples=["2026-12-24T18:00:00Z"],
         json_schema_extra=UPDATES,
     )
-    wait_timeout: float = Field(
-        900,
-        gt=0,
-        description="Seconds to wait for RUNNING (and for deletion).",
-        json_schema_extra=LOCAL,
-    )
+    wait_timeout: float = wait_timeout_field(900, "for RUNNING (and for deletion)")
 
     @field_validator("remove_at")
     @classmethod

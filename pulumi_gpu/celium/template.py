@@ -13,7 +13,13 @@ from pulumi_gpu.celium.client import CeliumClient, celium_client
 from pulumi_gpu.celium.models import TEMPLATE_PHASES
 from pulumi_gpu.celium.models import Template as ApiTemplate
 from pulumi_gpu.core import lifecycle
-from pulumi_gpu.core.inputs import LOCAL, REPLACES, UPDATES, EnvVars, ResourceInputs
+from pulumi_gpu.core.inputs import (
+    REPLACES,
+    UPDATES,
+    EnvVars,
+    ResourceInputs,
+    wait_timeout_field,
+)
 from pulumi_gpu.core.phases import Observed, Phase
 from pulumi_gpu.core.provider import GpuProvider
 from pulumi_gpu.core.resource import GpuResource, default_name
@@ -98,12 +104,7 @@ class TemplateInputs(ResourceInputs):
         description="Markdown shown with the template; updates in place.",
         json_schema_extra=UPDATES,
     )
-    wait_timeout: float = Field(
-        1800,
-        gt=0,
-        description="Seconds to wait for verification before giving up.",
-        json_schema_extra=LOCAL,
-    )
+    wait_timeout: float = wait_timeout_field(1800, "for verification before giving up")
 
     @field_validator("docker_image")
     @classmethod

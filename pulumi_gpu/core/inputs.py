@@ -35,6 +35,13 @@ UPDATES: dict[str, Any] = {"updateInPlace": True}
 LOCAL: dict[str, Any] = {"local": True}
 """``Field(json_schema_extra=LOCAL)``: this input only tunes pulumi-gpu (no cloud change)."""
 
+
+def wait_timeout_field(seconds: float, what: str) -> Any:
+    """The ``wait_timeout`` input of a kind that waits: ``seconds`` by default, to wait
+    ``what`` (e.g. "for RUNNING"); it only tunes pulumi-gpu."""
+    return Field(seconds, gt=0, description=f"Seconds to wait {what}.", json_schema_extra=LOCAL)
+
+
 SECRET: dict[str, Any] = {"secret": True}
 """Merge into ``json_schema_extra``: this input is a secret (kept encrypted in state)."""
 

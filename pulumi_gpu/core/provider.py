@@ -473,7 +473,11 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
         return Change.UPDATE
 
     def wait_timeout(self, state: Mapping[str, Any]) -> float:
-        return float(state.get("wait_timeout") or self.default_wait_timeout)
+        """The state's ``wait_timeout``, else its input's default (kinds without one:
+        :attr:`default_wait_timeout`)."""
+        field = self.inputs_model.model_fields.get("wait_timeout")
+        default = field.default if field is not None else self.default_wait_timeout
+        return float(state.get("wait_timeout") or default)
 
     # -- the lifecycle's helpers ----------------------------------------------------
 

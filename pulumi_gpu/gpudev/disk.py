@@ -15,7 +15,7 @@ from pulumi_gpu.core.errors import (
     NotFoundError,
     TransportError,
 )
-from pulumi_gpu.core.inputs import DESTROYS_DATA, LOCAL, UPDATES, ResourceInputs
+from pulumi_gpu.core.inputs import DESTROYS_DATA, LOCAL, UPDATES, ResourceInputs, wait_timeout_field
 from pulumi_gpu.core.log import report
 from pulumi_gpu.core.phases import Observed, Phase
 from pulumi_gpu.core.provider import GpuProvider
@@ -59,12 +59,7 @@ class DiskInputs(ResourceInputs):
         description="Confirm an update that replaces the disk (and deletes its data).",
         json_schema_extra=LOCAL,
     )
-    wait_timeout: float = Field(
-        600,
-        gt=0,
-        description="Seconds to wait for the disk's create or delete to complete.",
-        json_schema_extra=LOCAL,
-    )
+    wait_timeout: float = wait_timeout_field(600, "for the disk's create or delete to complete")
 
 
 def _outputs(disk: ApiDisk) -> dict[str, Any]:
@@ -106,7 +101,6 @@ class DiskProvider(GpuProvider[DiskInputs, ApiDisk]):
     look_for_lost = 30.0
     """A second create of the name would fail: look until the first one shows (the
     service takes queued operations up every few seconds)."""
-    default_wait_timeout = 600.0
 
     def client(self) -> GpuDevClient:
         return gpudev_client()

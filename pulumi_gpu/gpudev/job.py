@@ -125,7 +125,6 @@ class JobProvider(jobs.JobProvider[ApiJob]):
     """A submitted job is not visible until the reservation processor takes it (every 5 s)."""
     look_for_lost = 10.0
     """Submitting again is safe (same reservation id): look only a couple of polls."""
-    default_wait_timeout = 3600.0
 
     def client(self) -> GpuDevClient:
         return gpudev_client()

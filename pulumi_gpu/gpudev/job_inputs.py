@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationInfo, field_validator
 
 from pulumi_gpu.core.budget import Price
-from pulumi_gpu.core.inputs import LOCAL, REPLACES, UPDATES, EnvVars, references
+from pulumi_gpu.core.inputs import REPLACES, UPDATES, EnvVars, references, wait_timeout_field
 from pulumi_gpu.core.jobs import RunInputs
 from pulumi_gpu.core.resource import default_name
 from pulumi_gpu.gpudev.models import GPU_TYPES
@@ -148,11 +148,8 @@ class JobInputs(RunInputs):
         description="Run Jupyter Lab on the server; toggles in place.",
         json_schema_extra=UPDATES,
     )
-    wait_timeout: float = Field(
-        3600,
-        gt=0,
-        description="Seconds to wait for the job to become active, time in the queue included.",
-        json_schema_extra=LOCAL,
+    wait_timeout: float = wait_timeout_field(
+        3600, "for the job to become active, time in the queue included"
     )
 
     @field_validator("gpu_count")

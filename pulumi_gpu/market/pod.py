@@ -33,6 +33,7 @@ from pulumi_gpu.core.inputs import (
     EnvVars,
     MachineInputs,
     contains_unknown,
+    wait_timeout_field,
 )
 from pulumi_gpu.core.log import report
 from pulumi_gpu.core.provider import GpuProvider, without_provider
@@ -158,9 +159,7 @@ class PodInputs(MachineInputs):
         description="Offers to try, cheapest first, when a cloud has no capacity or a start fails.",
         json_schema_extra=LOCAL,
     )
-    wait_timeout: float = Field(
-        1800, gt=0, description="Seconds to wait for one try to run.", json_schema_extra=LOCAL
-    )
+    wait_timeout: float = wait_timeout_field(1800, "for one try to run")
 
     @field_validator("name")
     @classmethod

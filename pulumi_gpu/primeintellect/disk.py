@@ -10,7 +10,14 @@ from pulumi.dynamic import CheckFailure
 from pydantic import Field
 
 from pulumi_gpu.core.errors import GpuCloudError
-from pulumi_gpu.core.inputs import DESTROYS_DATA, LOCAL, UPDATES, ResourceInputs, contains_unknown
+from pulumi_gpu.core.inputs import (
+    DESTROYS_DATA,
+    LOCAL,
+    UPDATES,
+    ResourceInputs,
+    contains_unknown,
+    wait_timeout_field,
+)
 from pulumi_gpu.core.log import report
 from pulumi_gpu.core.phases import Observed, Phase
 from pulumi_gpu.core.provider import GpuProvider
@@ -65,12 +72,7 @@ class DiskInputs(ResourceInputs):
         ),
         json_schema_extra=LOCAL,
     )
-    wait_timeout: float = Field(
-        600,
-        gt=0,
-        description="Seconds to wait until the disk is ACTIVE (and for deletion).",
-        json_schema_extra=LOCAL,
-    )
+    wait_timeout: float = wait_timeout_field(600, "until the disk is ACTIVE (and for deletion)")
 
 
 def _outputs(disk: ApiDisk) -> dict[str, Any]:
@@ -100,7 +102,6 @@ def _body(inputs: DiskInputs) -> dict[str, Any]:
 class DiskProvider(GpuProvider[DiskInputs, ApiDisk]):
     inputs_model = DiskInputs
     kind = "primeintellect Disk"
-    default_wait_timeout = 600.0
 
     def client(self) -> PrimeClient:
         return prime_client()

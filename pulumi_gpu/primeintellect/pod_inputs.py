@@ -8,12 +8,12 @@ from pydantic import Field, field_validator, model_validator
 
 from pulumi_gpu.core.budget import Price
 from pulumi_gpu.core.inputs import (
-    LOCAL,
     REPLACES,
     EnvVars,
     MachineInputs,
     Secret,
     references,
+    wait_timeout_field,
 )
 from pulumi_gpu.primeintellect.client import prime_client
 from pulumi_gpu.primeintellect.lookups import OfferQuery
@@ -198,12 +198,7 @@ class PodInputs(MachineInputs):
     auto_restart: bool = Field(
         False, description="Restart the pod when it stops.", json_schema_extra=REPLACES
     )
-    wait_timeout: float = Field(
-        1800,
-        gt=0,
-        description="Seconds to wait until the pod is ready (and for deletion).",
-        json_schema_extra=LOCAL,
-    )
+    wait_timeout: float = wait_timeout_field(1800, "until the pod is ready (and for deletion)")
 
     @field_validator("name")
     @classmethod

@@ -63,7 +63,6 @@ class PodRun:
 class JobProvider(jobs.JobProvider[PodRun]):
     inputs_model = JobInputs
     kind = "runpod Job"
-    default_wait_timeout = 1200.0
 
     def client(self) -> RunPodClient:
         return runpod_client()

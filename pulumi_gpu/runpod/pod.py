@@ -137,7 +137,6 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
     startable = True
     listed = True
     phase_fields = frozenset({"desired_status"})
-    default_wait_timeout = 1200.0
 
     def client(self) -> RunPodClient:
         return runpod_client()

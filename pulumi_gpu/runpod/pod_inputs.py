@@ -10,13 +10,13 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from pulumi_gpu.core.budget import Price
 from pulumi_gpu.core.inputs import (
-    LOCAL,
     REPLACES,
     UPDATES,
     EnvVars,
     MachineInputs,
     ResourceInputs,
     references,
+    wait_timeout_field,
 )
 from pulumi_gpu.core.ssh import check_public_keys
 from pulumi_gpu.runpod.models import check_ports
@@ -183,12 +183,7 @@ class PodBase(ResourceInputs):
         description="Have RunPod set up SSH access (with the account's or the given keys).",
         json_schema_extra=REPLACES,
     )
-    wait_timeout: float = Field(
-        1200,
-        gt=0,
-        description="Seconds to wait for the pod to run, stop or go away.",
-        json_schema_extra=LOCAL,
-    )
+    wait_timeout: float = wait_timeout_field(1200, "for the pod to run, stop or go away")
 
     @field_validator("gpu_count")
     @classmethod
