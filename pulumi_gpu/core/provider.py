@@ -258,13 +258,13 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
                     f"{self.describe(news)}: {self.kind} {adopt_id} is already managed by "
                     "this stack; adopt_id can name an object once"
                 )
-            live = self._adoptable(adopt_id, news)
+            live = self.adoptable(adopt_id, news)
             lifecycle.claims.hold(self.kind, adopt_id)
         report(f"{self.describe(news)}: adopting {adopt_id} (nothing is created)")
         done = self.update(adopt_id, live, props)
         return CreateResult(adopt_id, done.outs)
 
-    def _adoptable(self, adopt_id: str, news: Mapping[str, Any]) -> dict[str, Any]:
+    def adoptable(self, adopt_id: str, news: Mapping[str, Any]) -> dict[str, Any]:
         """The input-named values of the object ``adopt_id`` names, as it is; refused
         (GpuCloudError) if it does not exist or cannot become what ``news`` declares
         without a replacement."""
@@ -318,7 +318,7 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
         if not self._adopting(adopt_id) or contains_unknown(values):
             return []
         try:
-            self._adoptable(str(adopt_id), values)
+            self.adoptable(str(adopt_id), values)
         except GpuCloudError as exc:
             return [CheckFailure(ADOPT_ID, str(exc))]
         return []

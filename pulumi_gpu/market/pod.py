@@ -27,6 +27,7 @@ from pulumi_gpu.core import lifecycle
 from pulumi_gpu.core.budget import Price
 from pulumi_gpu.core.errors import GpuCloudError
 from pulumi_gpu.core.inputs import (
+    ADOPT_ID,
     LOCAL,
     REPLACES,
     UPDATES,
@@ -36,6 +37,7 @@ from pulumi_gpu.core.inputs import (
     wait_timeout_field,
 )
 from pulumi_gpu.core.log import report
+from pulumi_gpu.core.phases import Phase
 from pulumi_gpu.core.provider import GpuProvider, without_provider
 from pulumi_gpu.core.resource import Machine, default_name
 from pulumi_gpu.market.offers import Offer, OfferRequest, search
@@ -160,6 +162,16 @@ class PodInputs(MachineInputs):
         json_schema_extra=LOCAL,
     )
     wait_timeout: float = wait_timeout_field(1800, "for one try to run")
+    adopt_id: str | None = Field(
+        None,
+        description=(
+            "Take over this existing pod instead of renting one: '<cloud>/<pod id>', e.g. "
+            "'runpod/3x7mzwq1abcd'. It must satisfy gpu; its cloud's pod kind adopts it. "
+            "Used only when the resource is created."
+        ),
+        examples=["runpod/3x7mzwq1abcd"],
+        json_schema_extra=LOCAL,
+    )
 
     @field_validator("name")
     @classmethod
@@ -173,13 +185,22 @@ class PodInputs(MachineInputs):
 
     @field_validator("adopt_id")
     @classmethod
-    def _not_adopted(cls, value: str | None) -> str | None:
+    def _adopt_id(cls, value: str | None) -> str | None:
         if value is not None:
-            raise ValueError(
-                "a placed pod cannot adopt an existing pod (it rents from an offer); adopt it "
-                "with the kind of its cloud instead, e.g. runpod.Pod(adopt_id=...)"
-            )
+            cloud, _, inner = value.partition("/")
+            if cloud not in PLACEABLE or not inner:
+                raise ValueError(
+                    f"{value!r} is not '<cloud>/<pod id>' (the form of a placed pod's id), "
+                    f"with <cloud> one of {', '.join(PLACEABLE)}"
+                )
         return value
+
+    def adopted(self) -> tuple[Host, str] | None:
+        """The cloud and pod id that ``adopt_id`` names, if any."""
+        if self.adopt_id is None:
+            return None
+        cloud, _, inner = self.adopt_id.partition("/")
+        return host(cloud), inner
 
     @field_validator("clouds")
     @classmethod
@@ -266,8 +287,8 @@ class PodProvider(GpuProvider[Any, Any]):
                 f"{cloud} cannot honour {why}" for cloud, why in _ruled_out_lines(ruled_out)
             )
             return [CheckFailure("clouds", f"no cloud can host this pod: {lines}")]
-        if olds:
-            return []  # placed already: the market now does not matter until a replacement
+        if olds or spec.adopt_id is not None:
+            return []  # placed already (or adopted): the market does not matter now
         found = search(spec.request(list(usable)))
         if not found:
             asked = ", ".join(usable)
@@ -291,11 +312,11 @@ class PodProvider(GpuProvider[Any, Any]):
         if moves:
             replaces += [f for f in changed if f in PLACEMENT_FIELDS]
             self._check_somewhere_to_go(new, olds["cloud"])
-        inner = place.provider.diff(
-            inner_id, olds["placement"], place.inputs(new, olds["offer"]["rent"])
-        )
+        inner = place.provider.diff(inner_id, olds["placement"], _inner_inputs(place, new, olds))
         if inner.replaces:  # a container change the cloud cannot apply, or a repair
             replaces += [f for f in changed if f in CONTAINER_FIELDS] or ["status"]
+        if replaces and isinstance(olds.get(ADOPT_ID), str):
+            lifecycle.claims.replacing_adopted(self.kind, olds[ADOPT_ID])
         return DiffResult(
             changes=bool(changed) or bool(inner.changes),
             replaces=sorted(set(replaces)),
@@ -308,9 +329,14 @@ class PodProvider(GpuProvider[Any, Any]):
     def create(self, props: dict[str, Any]) -> CreateResult:
         spec = PodInputs.model_validate(without_provider(props))
         what = f"pod {spec.name}"
+        tried: list[str] = []
+        adopted = spec.adopted()
+        if adopted is not None and self._adopting(spec.adopt_id):
+            place, inner_id = adopted
+            offer = _offer_of(place, inner_id)
+            return self._rent(spec, place, offer, props, tried, adopt_id=inner_id)
         usable, _ = spec.hosts()
         left = self._left_behind(spec, usable, what)
-        tried: list[str] = []
         if left is not None:  # the cloud's own create adopts it
             place, offer = left
             return self._rent(spec, place, offer, props, tried)
@@ -345,7 +371,7 @@ class PodProvider(GpuProvider[Any, Any]):
         spec = PodInputs.model_validate(news)
         place = host(state["cloud"])
         inner = place.provider.update(
-            _inner_id(id_), state["placement"], place.inputs(spec, state["offer"]["rent"])
+            _inner_id(id_), state["placement"], _inner_inputs(place, spec, state)
         )
         kept = {k: state[k] for k in ("cloud", "offer", "price_per_hour", "attempts")}
         return UpdateResult({**news, **kept, **_outputs(inner.outs or {}), "placement": inner.outs})
@@ -363,8 +389,15 @@ class PodProvider(GpuProvider[Any, Any]):
         offer: Offer,
         props: Mapping[str, Any],
         tried: list[str],
+        *,
+        adopt_id: str | None = None,
     ) -> CreateResult:
-        made = place.provider.create(place.inputs(spec, offer.rent))
+        """Make (or with ``adopt_id``, take over) the pod of ``offer`` through its cloud's
+        own provider, and record where it is."""
+        inputs = place.inputs(spec, offer.rent)
+        if adopt_id is not None:
+            inputs[ADOPT_ID] = adopt_id
+        made = place.provider.create(inputs)
         outputs = {
             **without_provider(props),
             **_outputs(made.outs or {}),
@@ -375,6 +408,24 @@ class PodProvider(GpuProvider[Any, Any]):
             "placement": made.outs,
         }
         return CreateResult(f"{place.cloud}/{made.id}", outputs)
+
+    def adoptable(self, adopt_id: str, news: Mapping[str, Any]) -> dict[str, Any]:
+        """The pod ``adopt_id`` names satisfies the requirements, and its cloud's own kind
+        can take it over as the container inputs declare it (checked at preview)."""
+        spec = PodInputs.model_validate(news)
+        adopted = spec.adopted()
+        assert adopted is not None
+        place, inner_id = adopted
+        if place.cloud not in spec.clouds:
+            raise GpuCloudError(
+                f"adopt_id names a {place.cloud} pod, and {place.cloud} is not among clouds"
+            )
+        offer = _offer_of(place, inner_id)
+        why = spec.request([place.cloud]).mismatch(offer)
+        if why is not None:
+            raise GpuCloudError(f"{place.cloud} pod {inner_id} does not satisfy gpu: {why}")
+        inputs = {**place.inputs(spec, offer.rent), ADOPT_ID: inner_id}
+        return place.provider.adoptable(inner_id, inputs)
 
     def _left_behind(
         self, spec: PodInputs, usable: Mapping[str, Host], what: str
@@ -411,6 +462,27 @@ class PodProvider(GpuProvider[Any, Any]):
 
 def _inner_id(id_: str) -> str:
     return id_.split("/", 1)[1]
+
+
+def _inner_inputs(place: Host, spec: PodInputs, state: Mapping[str, Any]) -> dict[str, Any]:
+    """The hosting kind's inputs for a placed pod already made: those of its offer, with
+    the ``adopt_id`` its state holds (so an adopted pod shows no change)."""
+    inputs = place.inputs(spec, state["offer"]["rent"])
+    adopted = (state.get("placement") or {}).get(ADOPT_ID)
+    if adopted is not None:
+        inputs[ADOPT_ID] = adopted
+    return inputs
+
+
+def _offer_of(place: Host, inner_id: str) -> Offer:
+    """The offer a live pod of ``place`` runs on; refused when there is no such pod."""
+    found = place.provider.fetch(inner_id, {})
+    if found is None or place.provider.observe(found).phase in (Phase.GONE, Phase.DELETING):
+        raise GpuCloudError(
+            f"no {place.provider.kind} {inner_id} exists for the configured credentials "
+            f"({place.provider.client().account()})"
+        )
+    return place.offer_of(found)
 
 
 def _outputs(inner: Mapping[str, Any]) -> dict[str, Any]:

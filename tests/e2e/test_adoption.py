@@ -28,17 +28,19 @@ def writes(emulator: Emulator) -> int:
     return sum(1 for r in emulator.requests.find() if r.method != "GET")
 
 
+def runpod_pod_by_hand(by_hand: ByHand, *, wait: bool = True) -> str:
+    """A 1x RTX 4090 pod "made-by-hand" with RunPod's API; its id, once it runs (``wait``)."""
+    body = {"name": "made-by-hand", "image": IMAGE, "gpu": {"id": RTX_4090, "count": 1}}
+    pod_id = str(by_hand.call("runpod", "POST", "/pods", json=body)["id"])
+    if wait:
+        by_hand.until("runpod", f"/pods/{pod_id}", lambda p: p["status"] == "RUNNING")
+    return pod_id
+
+
 def test_runpod_pod_is_adopted_renamed_edited_and_destroyed(
     fleet_stack: Callable[[str], ProgramStack], emulator: Emulator, by_hand: ByHand
 ) -> None:
-    made = by_hand.call(
-        "runpod",
-        "POST",
-        "/pods",
-        json={"name": "made-by-hand", "image": IMAGE, "gpu": {"id": RTX_4090, "count": 1}},
-    )
-    pod_id = made["id"]
-    by_hand.until("runpod", f"/pods/{pod_id}", lambda p: p["status"] == "RUNNING")
+    pod_id = runpod_pod_by_hand(by_hand)
     entry = {"cloud": "runpod", "adopt_id": pod_id, "gpu_type": RTX_4090, "image": IMAGE}
     stack = fleet_stack(fleet({"pods": {"trainer": entry}}))
 
@@ -67,13 +69,8 @@ def test_runpod_pod_is_adopted_renamed_edited_and_destroyed(
 def test_adoption_mistakes_are_refused_at_preview_with_nothing_sent(
     fleet_stack: Callable[[str], ProgramStack], emulator: Emulator, by_hand: ByHand
 ) -> None:
-    made = by_hand.call(
-        "runpod",
-        "POST",
-        "/pods",
-        json={"name": "made-by-hand", "image": IMAGE, "gpu": {"id": RTX_4090, "count": 1}},
-    )
-    wrong_gpu = {"cloud": "runpod", "adopt_id": made["id"], "gpu_type": "NVIDIA L40S"}
+    pod_id = runpod_pod_by_hand(by_hand, wait=False)
+    wrong_gpu = {"cloud": "runpod", "adopt_id": pod_id, "gpu_type": "NVIDIA L40S"}
     missing = {"cloud": "runpod", "adopt_id": "nosuchpod", "gpu_type": RTX_4090}
     for entry in (wrong_gpu, missing):
         entry["image"] = IMAGE
@@ -88,7 +85,7 @@ def test_adoption_mistakes_are_refused_at_preview_with_nothing_sent(
     assert "no runpod Pod nosuchpod exists for the configured credentials" in text
     assert "Traceback" not in text
     assert writes(emulator) == 0
-    assert emulator.leftovers()["runpod"]["pods"] == [made["id"]]
+    assert emulator.leftovers()["runpod"]["pods"] == [pod_id]
 
 
 def test_primeintellect_pod_is_adopted_then_replaced_by_an_edit(
@@ -211,3 +208,48 @@ def test_import_option_is_refused_with_what_to_use_instead(cloud_stack, emulator
     assert "adopt_id='tpl123'" in text
     assert "Traceback" not in text
     assert emulator.is_empty()
+
+
+def test_a_placed_pod_adopts_a_pod_then_edits_and_destroys_it(
+    fleet_stack: Callable[[str], ProgramStack], emulator: Emulator, by_hand: ByHand
+) -> None:
+    pod_id = runpod_pod_by_hand(by_hand)
+    entry: dict[str, Any] = {
+        "clouds": ["runpod", "celium"],
+        "gpu": {"model": "RTX 4090"},
+        "image": IMAGE,
+        "ssh_public_keys": [SSH_KEY],
+    }
+    wrong = {
+        f"runpod/{pod_id}-gone": "no runpod Pod",
+        f"primeintellect/{pod_id}": "primeintellect is not among clouds",
+        f"runpod/{pod_id}": "does not satisfy gpu: its GPU is RTX 4090 24GB, not L40S",
+        pod_id: "is not '<cloud>/<pod id>'",
+    }
+    for adopt_id, why in wrong.items():
+        gpu = {"model": "L40S"} if adopt_id == f"runpod/{pod_id}" else entry["gpu"]
+        bad = fleet_stack(fleet({"pods": {"dev": {**entry, "gpu": gpu, "adopt_id": adopt_id}}}))
+        emulator.requests.clear()
+        assert why in bad.preview(expect_failure=True).text(), adopt_id
+        assert writes(emulator) == 0
+
+    stack = fleet_stack(fleet({"pods": {"dev": {**entry, "adopt_id": f"runpod/{pod_id}"}}}))
+    emulator.requests.clear()
+    assert stack.preview().ops() == {"dev": "create"}
+    assert writes(emulator) == 0, "preview only reads the pod it would adopt"
+    assert stack.up().ops() == {"dev": "create"}
+    assert emulator.leftovers()["runpod"]["pods"] == [pod_id], "nothing new was rented"
+    placed = stack.resources()["dev"]
+    assert placed["id"] == f"runpod/{pod_id}" and placed["outputs"]["cloud"] == "runpod"
+    assert stack.preview().ops() == {}, "adopted as declared: nothing left to change"
+
+    entry["env"] = {"MODE": "serve"}
+    stack.write_file(
+        "fleet.yaml", fleet({"pods": {"dev": {**entry, "adopt_id": f"runpod/{pod_id}"}}})
+    )
+    assert stack.up().ops() == {"dev": "update"}
+    assert emulator.runpod.get_pod("user_1", pod_id)["env"]["MODE"] == "serve"
+    assert emulator.leftovers()["runpod"]["pods"] == [pod_id]
+
+    stack.destroy()
+    assert emulator.leftovers()["runpod"]["pods"] == []

@@ -84,6 +84,9 @@ def test_each_input_a_cloud_cannot_honour_rules_it_out_with_the_reason() -> None
         ({"name": "Dev_1"}, "name"),
         ({"gpu": {"model": "H100", "count": 0}}, "gpu"),
         ({"gpu": {"model": "H100", "price": 2}}, "gpu"),
+        ({"adopt_id": "abc123"}, "adopt_id"),
+        ({"adopt_id": "gpudev/abc123"}, "adopt_id"),
+        ({"adopt_id": "runpod/"}, "adopt_id"),
     ],
 )
 def test_bad_inputs_name_their_field(changes: dict[str, Any], field: str) -> None:
@@ -133,3 +136,9 @@ def test_spot_machines_are_used_only_when_allowed() -> None:
     on_spot = {"offer": {**RENTED, "spot": True}, **allowed.model_dump()}
     assert PodProvider()._no_longer_fits(on_spot, allowed) is None
     assert PodProvider()._no_longer_fits(on_spot, _spec()) == "it is a spot machine"
+
+
+def test_adopt_id_names_a_cloud_and_its_pod() -> None:
+    adopted = _spec(adopt_id="runpod/abc/123").adopted()
+    assert adopted is not None and (adopted[0].cloud, adopted[1]) == ("runpod", "abc/123")
+    assert _spec().adopted() is None
