@@ -97,15 +97,10 @@ def _offers(args: argparse.Namespace) -> int:
 
     from pydantic import ValidationError
 
-    from pulumi_gpu.core.config import use_stack_config
     from pulumi_gpu.market.offers import OfferRequest, search
 
     if args.emulator:
-        import httpx
-
-        answer = httpx.get(f"{args.emulator.rstrip('/')}/_emulator/stack-config", timeout=10)
-        answer.raise_for_status()
-        use_stack_config({**answer.json()["config"], **answer.json()["secrets"]})
+        _use_emulator(args.emulator)
     try:
         request = OfferRequest(
             gpu=args.gpu,
@@ -157,6 +152,61 @@ def _logs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _use_emulator(url: str) -> None:
+    """Use the accounts of the pulumi-gpu emulator at ``url`` (as its stacks would)."""
+    import httpx
+
+    from pulumi_gpu.core.config import use_stack_config
+
+    answer = httpx.get(f"{url.rstrip('/')}/_emulator/stack-config", timeout=10)
+    answer.raise_for_status()
+    use_stack_config({**answer.json()["config"], **answer.json()["secrets"]})
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    import os
+    import time
+
+    from pulumi_gpu import sweep
+    from pulumi_gpu.core.errors import GpuCloudError
+
+    if args.emulator:
+        _use_emulator(args.emulator)
+    env = {**os.environ, "PULUMI_BACKEND_URL": args.backend} if args.backend else None
+    try:
+        holdings = sweep.read_stacks(args.stack or [], env)
+        found = sweep.leftovers(
+            sweep.swept_kinds(args.cloud),
+            holdings,
+            skipped=lambda cloud, why: print(f"{cloud}: not read ({why})", file=sys.stderr),
+        )
+    except GpuCloudError as exc:
+        print(f"pulumi-gpu sweep: {exc}", file=sys.stderr)
+        return 1
+    stacks = f"{len(holdings.read)} stack{'s' if len(holdings.read) != 1 else ''}"
+    if not found:
+        print(f"nothing to sweep: every object with a pulumi-gpu mark is held by the {stacks} read")
+        return 0
+    print(aligned(sweep.HEADER, sweep.rows(found, time.time())))
+    cost = sum(item.found.cost_per_hour or 0.0 for item in found)
+    print(
+        f"{len(found)} object(s) bear a pulumi-gpu mark that none of the {stacks} read holds "
+        f"(${cost:.2f}/h)"
+    )
+    if not args.delete:
+        print("a dry run: nothing was deleted (--delete deletes them, after asking)")
+        return 0
+    if not args.yes:
+        answer = input(f"delete these {len(found)} objects? type 'yes' to confirm: ")
+        if answer.strip().lower() != "yes":
+            print("nothing was deleted")
+            return 1
+    failures = sweep.delete(found, print)
+    for failure in failures:
+        print(f"pulumi-gpu sweep: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
 def offer_table(offers: Sequence[Any]) -> str:
     """Offers as aligned text columns, one row each."""
     header = ("PRICE/H", "GPU", "N", "CLOUD", "REGION", "COUNTRY", "SPOT", "STOCK", "CLOUD'S NAME")
@@ -174,6 +224,11 @@ def offer_table(offers: Sequence[Any]) -> str:
         )
         for o in offers
     ]
+    return aligned(header, rows)
+
+
+def aligned(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A header and rows as aligned text columns."""
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     return "\n".join(
         "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
@@ -266,6 +321,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.add_argument("--stack", help="the stack (default: the selected one)")
     logs.add_argument("--dir", default=".", help="the Pulumi project directory")
     logs.set_defaults(run=_logs)
+
+    sweep = commands.add_parser(
+        "sweep",
+        help="objects that bear a pulumi-gpu mark and that no stack holds (a dry run)",
+    )
+    sweep.add_argument(
+        "--stack",
+        action="append",
+        help="a stack that holds objects, e.g. organization/gpu-fleet/dev (repeatable; "
+        "default: every stack of the backend)",
+    )
+    sweep.add_argument("--backend", metavar="URL", help="the state backend (default: logged in)")
+    sweep.add_argument(
+        "--cloud",
+        action="append",
+        choices=["celium", "runpod", "primeintellect", "gpudev"],
+        help="read only this cloud (repeatable)",
+    )
+    sweep.add_argument("--delete", action="store_true", help="delete them, after asking")
+    sweep.add_argument("--yes", action="store_true", help="with --delete: do not ask")
+    sweep.add_argument(
+        "--emulator", metavar="URL", help="read the pulumi-gpu emulator at URL with its accounts"
+    )
+    sweep.set_defaults(run=_sweep)
 
     args = parser.parse_args(argv)
     return int(args.run(args))

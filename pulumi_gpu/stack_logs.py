@@ -16,6 +16,7 @@ from typing import Any
 
 from pulumi_gpu.core.config import use_stack_config
 from pulumi_gpu.core.errors import GpuCloudError
+from pulumi_gpu.core.stack_identity import IDENTITY_TYPE
 
 LogReader = Callable[[str, int, str], list[str]]
 """(pod id, tail, source) -> lines."""
@@ -55,7 +56,7 @@ def find_resource(exported: Mapping[str, Any], name: str) -> dict[str, Any]:
     ours = {
         str(r["urn"]).rsplit("::", 1)[-1]: r
         for r in resources
-        if r.get("custom") and "dynamic/" in str(r.get("type"))
+        if r.get("custom") and "dynamic/" in str(r.get("type")) and r.get("type") != IDENTITY_TYPE
     }
     if name not in ours:
         listed = ", ".join(sorted(ours)) or "none"

@@ -22,9 +22,18 @@ from pydantic import Field, field_validator
 from pulumi_gpu.celium.client import CeliumClient, celium_client
 from pulumi_gpu.celium.models import Pod as ApiPod
 from pulumi_gpu.celium.one_time import check_image, rent_on_own_template, split_image
-from pulumi_gpu.celium.pod import ExecutorSelectorArgs, PodInputs, PodProvider, RentInputs
+from pulumi_gpu.celium.pod import (
+    ExecutorSelectorArgs,
+    PodInputs,
+    PodProvider,
+    RentInputs,
+    delete_pod,
+    on_the_rented_machine,
+    reference_exists,
+)
 from pulumi_gpu.celium.template import TemplateInputs
 from pulumi_gpu.core import jobs
+from pulumi_gpu.core.identity import Inventoried
 from pulumi_gpu.core.inputs import REPLACES, EnvVars, wait_timeout_field
 from pulumi_gpu.core.jobs import (
     KILL_GRACE,
@@ -36,10 +45,11 @@ from pulumi_gpu.core.jobs import (
     iso,
     seconds,
     status_of_exit,
+    unwrap,
     wrap,
 )
 from pulumi_gpu.core.phases import Phase
-from pulumi_gpu.core.resource import JobRecord, default_name
+from pulumi_gpu.core.resource import JobRecord
 
 __all__ = ["Job", "JobInputs"]
 
@@ -91,7 +101,7 @@ class JobInputs(RentInputs, JobSpec):
             environment=self.env,
             description="pulumi-gpu job (deleted with its pod)",
             wait_timeout=self.wait_timeout,
-        )
+        ).owned_by(self.owner)
 
     def pod(self, template_id: str) -> PodInputs:
         return PodInputs(
@@ -102,7 +112,7 @@ class JobInputs(RentInputs, JobSpec):
             selector=self.selector,
             volume_id=self.volume_id,
             wait_timeout=self.wait_timeout,
-        )
+        ).owned_by(self.owner)
 
 
 @dataclass(frozen=True)
@@ -120,9 +130,15 @@ class JobProvider(jobs.JobProvider[PodRun]):
     def client(self) -> CeliumClient:
         return celium_client()
 
+    def reference_exists(self, field: str, value: str) -> bool | None:
+        return reference_exists(self.client(), field, value)
+
     def find(self, inputs: JobInputs) -> list[PodRun]:
         """Among Celium's pods, listed once for the pods and jobs that ask together."""
         return [PodRun(p) for p in PodProvider().listing() if p.pod_name == inputs.name]
+
+    def inventory(self) -> list[Inventoried]:
+        return []  # a job's pod is listed with the pods (its template, with the templates)
 
     def create_object(self, inputs: JobInputs, token: str) -> PodRun:
         """A verified one-time template, an executor rented for it, and its removal time."""
@@ -180,7 +196,25 @@ class JobProvider(jobs.JobProvider[PodRun]):
         return Run(RunStatus.CANCELLED, reason=why, **common)
 
     def delete_object(self, id_: str, state: Mapping[str, Any]) -> None:
-        self.client().delete_pod(id_)
+        delete_pod(self.client(), id_, state)
+
+    def reflect(self, obj: PodRun, state: Mapping[str, Any]) -> dict[str, Any]:
+        """The name, and what its one-time template runs (where the pod shows it)."""
+        live: dict[str, Any] = {"name": obj.pod.pod_name or state.get("name")}
+        template = obj.pod.template or {}
+        ran = unwrap(str(template.get("startup_commands") or ""))
+        if ran is not None:
+            live["command"], live["max_duration"] = ran
+        image = (template.get("docker_image"), template.get("docker_image_tag"))
+        wanted = state.get("image")
+        if image[0] and isinstance(wanted, str) and split_image(wanted) != image:
+            live["image"] = f"{image[0]}:{image[1]}" if image[1] else image[0]
+        return live
+
+    def as_found(self, obj: PodRun, values: Mapping[str, Any]) -> dict[str, Any]:
+        found = super().as_found(obj, values)
+        on_the_rented_machine(obj.pod, found, values)
+        return found
 
     def outputs(self, obj: PodRun, state: Mapping[str, Any]) -> dict[str, Any]:
         found = PodProvider().outputs(obj.pod, state)
@@ -249,7 +283,7 @@ class Job(JobRecord, module="celium", name="Job"):
             JobProvider(),
             resource_name,
             {
-                "name": name or default_name(resource_name),
+                "name": name,
                 "image": image,
                 "command": command,
                 "max_duration": max_duration,

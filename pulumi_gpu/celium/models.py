@@ -183,6 +183,8 @@ class Pod(_Response):
     """When it was rented, by Celium's clock (naive ISO time, UTC)."""
     removal_scheduled_at: str | None = None
     """When Celium removes the pod by itself (naive ISO time, UTC), if scheduled."""
+    template: dict[str, Any] | None = None
+    """The template it was rented with (its fields, without id and status)."""
     rented_from: Executor | None = Field(None, exclude=True)
     """The listed executor this pod was rented from (set by the renter, not the API: the
     pod's own answer does not say where the machine is)."""

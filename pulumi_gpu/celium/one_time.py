@@ -79,7 +79,7 @@ def _verified(inputs: TemplateInputs, what: str) -> ApiTemplate:
     """The template, made once (or adopted from a run that was interrupted) and
     verified; deleted if verification fails."""
     templates = _OneTimeTemplates()
-    made = lifecycle.obtain(templates, inputs, f"{what} template")
+    made = lifecycle.obtain(templates, inputs, f"{what} template").obj
     watch = lifecycle.Watch(templates, made, inputs.model_dump(), f"{what} template")
     verified = watch.ready_or_discarded(inputs, timeout=inputs.wait_timeout, record=lambda t: t)
     report(f"{what}: template {verified.id} verified")

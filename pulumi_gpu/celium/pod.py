@@ -22,7 +22,9 @@ from pulumi_gpu.celium.pod_inputs import (
     RentInputs,
 )
 from pulumi_gpu.core.budget import Price
+from pulumi_gpu.core.checking import exists
 from pulumi_gpu.core.errors import GpuCloudError, InvalidRequestError, NoCapacity, NotFoundError
+from pulumi_gpu.core.identity import Inventoried
 from pulumi_gpu.core.inputs import (
     contains_unknown,
 )
@@ -30,17 +32,19 @@ from pulumi_gpu.core.jobs import epoch, iso
 from pulumi_gpu.core.log import report
 from pulumi_gpu.core.phases import Observed, Phase
 from pulumi_gpu.core.provider import Change, GpuProvider, Replacement
-from pulumi_gpu.core.resource import Machine, default_name, machine_outputs
+from pulumi_gpu.core.resource import Machine, machine_outputs
 
 __all__ = ["ExecutorSelector", "ExecutorSelectorArgs", "Pod", "PodInputs", "RentInputs"]
 
 RENT_ATTEMPTS = 3
 """Executors tried, cheapest first, when another renter takes one first."""
 
-_claimed: set[str] = set()
+_claimed: dict[str, str] = {}
 _claimed_lock = threading.Lock()
-"""Executors that creates in this process are renting or have rented: the pods of one
-fleet that share a selector take different machines instead of racing for the cheapest."""
+"""Executor -> the owner (see ``core.identity``) of the pod or job this process is renting
+it for, until that object is deleted: the pods of one fleet that share a selector take
+different machines instead of racing for the cheapest, and a retry of one resource's rent
+may take its own claim again."""
 
 
 def _executor_record(executor: Executor) -> dict[str, Any]:
@@ -99,6 +103,14 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
     def client(self) -> CeliumClient:
         return celium_client()
 
+    def reference_exists(self, field: str, value: str) -> bool | None:
+        return reference_exists(self.client(), field, value)
+
+    def as_found(self, obj: ApiPod, values: Mapping[str, Any]) -> dict[str, Any]:
+        found = super().as_found(obj, values)
+        on_the_rented_machine(obj, found, values)
+        return found
+
     # -- policy ---------------------------------------------------------------------
 
     def check_inputs(
@@ -152,6 +164,12 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
     def find(self, inputs: PodInputs) -> list[ApiPod]:
         return [p for p in self.listing() if p.pod_name == inputs.name]
 
+    def inventory(self) -> list[Inventoried]:
+        return [
+            Inventoried(p.id, p.pod_name, None, p.created_at, p.price)
+            for p in self.client().list_pods()
+        ]
+
     def explain(self, obj: ApiPod) -> ApiPod:
         """A failed pod as read on its own: only that answer carries the executor's
         logs, which say why."""
@@ -200,7 +218,7 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
             body["volume_id"] = inputs.volume_id
         what = self.describe(inputs.model_dump())
         for race in range(1, RENT_ATTEMPTS + 1):
-            executor = _claim(_candidates(client, inputs), what)
+            executor = _claim(_candidates(client, inputs), what, str(inputs.owner))
             try:
                 pod = client.rent(executor.id, body)
             except (InvalidRequestError, NotFoundError) as exc:
@@ -250,7 +268,7 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
         return obj.observe()
 
     def delete_object(self, id_: str, state: Mapping[str, Any]) -> None:
-        self.client().delete_pod(id_)
+        delete_pod(self.client(), id_, state)
 
     def outputs(self, obj: ApiPod, state: Mapping[str, Any]) -> dict[str, Any]:
         machine = _machine(obj, state)
@@ -290,21 +308,47 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
         return changed & {"name", "max_duration", "remove_at"}
 
 
-def _claim(candidates: list[Executor], what: str) -> Executor:
+def on_the_rented_machine(pod: ApiPod, found: dict[str, Any], values: Mapping[str, Any]) -> None:
+    """``found`` (a pod's or a job's inputs as its object shows them) with the machine it
+    was rented on in place of ``values``' selector or executor when that machine does not
+    satisfy them, so that a diff sees the change (a refresh does not: a price rise is no
+    reason to replace a running pod)."""
+    facts = {**PodProvider().outputs(pod, values), "rented_executor_id": pod.executor.id}
+    if pod.executor.id and not _still_on_rented(facts, values):
+        found.update(selector=None, executor_id=pod.executor.id)
+
+
+def reference_exists(client: CeliumClient, field: str, value: str) -> bool | None:
+    """Whether the template or volume a Celium input names exists."""
+    getters = {"template_id": client.get_template, "volume_id": client.get_volume}
+    get = getters.get(field)
+    return exists(get, value) if get is not None else None
+
+
+def _claim(candidates: list[Executor], what: str, owner: str) -> Executor:
     with _claimed_lock:
-        free = [e for e in candidates if e.id not in _claimed]
+        free = [e for e in candidates if _claimed.get(e.id, owner) == owner]
         if not free:
             raise NoCapacity(
                 f"{what}: every executor matching the selector is taken by other pods of "
                 "this update"
             )
-        _claimed.add(free[0].id)
+        _claimed[free[0].id] = owner
         return free[0]
 
 
-def _release(executor_id: str) -> None:
+def _release(executor_id: str | None) -> None:
+    """The claim on an executor ends: its rent failed, or its pod is being deleted."""
     with _claimed_lock:
-        _claimed.discard(executor_id)
+        _claimed.pop(executor_id or "", None)
+
+
+def delete_pod(client: CeliumClient, pod_id: str, state: Mapping[str, Any]) -> None:
+    """Delete a pod (of a Pod or a Job) and end this process's claim on its executor."""
+    try:
+        client.delete_pod(pod_id)
+    finally:  # deleted, or already gone
+        _release(state.get("rented_executor_id"))
 
 
 def _candidates(client: CeliumClient, inputs: RentInputs) -> list[Executor]:
@@ -436,7 +480,7 @@ class Pod(Machine, module="celium", name="Pod"):
             PodProvider(),
             resource_name,
             {
-                "name": name or default_name(resource_name),
+                "name": name,
                 "template_id": template_id,
                 "image": image,
                 "env": env,

@@ -245,4 +245,4 @@ class PodInputs(RentInputs, MachineInputs):
             environment=self.env,
             description="pulumi-gpu pod (deleted with it)",
             wait_timeout=self.wait_timeout,
-        )
+        ).owned_by(self.owner)

@@ -12,7 +12,7 @@ from pulumi_gpu.celium.client import CeliumClient, celium_client
 from pulumi_gpu.celium.models import SshKey as ApiKey
 from pulumi_gpu.core.account_keys import AccountKeyProvider
 from pulumi_gpu.core.inputs import UPDATES, ResourceInputs
-from pulumi_gpu.core.resource import GpuResource, default_name
+from pulumi_gpu.core.resource import GpuResource
 from pulumi_gpu.core.ssh import PublicKey
 
 __all__ = ["SshKey", "SshKeyInputs"]
@@ -87,7 +87,7 @@ class SshKey(GpuResource, module="celium", name="SshKey"):
             SshKeyProvider(),
             resource_name,
             {
-                "name": name or default_name(resource_name),
+                "name": name,
                 "public_key": public_key,
                 "adopt_id": adopt_id,
             },

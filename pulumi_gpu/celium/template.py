@@ -13,6 +13,7 @@ from pulumi_gpu.celium.client import CeliumClient, celium_client
 from pulumi_gpu.celium.models import TEMPLATE_PHASES
 from pulumi_gpu.celium.models import Template as ApiTemplate
 from pulumi_gpu.core import lifecycle
+from pulumi_gpu.core.identity import Inventoried
 from pulumi_gpu.core.inputs import (
     REPLACES,
     UPDATES,
@@ -22,7 +23,7 @@ from pulumi_gpu.core.inputs import (
 )
 from pulumi_gpu.core.phases import Observed, Phase
 from pulumi_gpu.core.provider import GpuProvider
-from pulumi_gpu.core.resource import GpuResource, default_name
+from pulumi_gpu.core.resource import GpuResource
 
 __all__ = ["Template", "TemplateInputs"]
 
@@ -176,6 +177,9 @@ class TemplateProvider(GpuProvider[TemplateInputs, ApiTemplate]):
         # Not list_templates: it also holds other users' public templates of any name.
         return [t for t in self.client().own_templates() if t.name == inputs.name]
 
+    def inventory(self) -> list[Inventoried]:
+        return [Inventoried(t.id, t.name) for t in self.client().own_templates()]
+
     def create_object(self, inputs: TemplateInputs, token: str) -> ApiTemplate:
         return self.client().create_template(template_body(inputs))
 
@@ -263,7 +267,7 @@ class Template(GpuResource, module="celium", name="Template"):
             TemplateProvider(),
             resource_name,
             {
-                "name": name or default_name(resource_name),
+                "name": name,
                 "docker_image": docker_image,
                 "docker_image_tag": docker_image_tag,
                 "docker_image_digest": docker_image_digest,

@@ -10,10 +10,11 @@ from pydantic import Field
 
 from pulumi_gpu.celium.client import CeliumClient, celium_client
 from pulumi_gpu.celium.models import Volume as ApiVolume
+from pulumi_gpu.core.identity import Inventoried
 from pulumi_gpu.core.inputs import UPDATES, ResourceInputs
 from pulumi_gpu.core.phases import Observed, Phase
 from pulumi_gpu.core.provider import GpuProvider
-from pulumi_gpu.core.resource import GpuResource, default_name
+from pulumi_gpu.core.resource import GpuResource
 
 __all__ = ["Volume", "VolumeInputs"]
 
@@ -41,6 +42,9 @@ class VolumeProvider(GpuProvider[VolumeInputs, ApiVolume]):
 
     def find(self, inputs: VolumeInputs) -> list[ApiVolume]:
         return [v for v in self.client().list_volumes() if v.name == inputs.name]
+
+    def inventory(self) -> list[Inventoried]:
+        return [Inventoried(v.id, v.name) for v in self.client().list_volumes()]
 
     def create_object(self, inputs: VolumeInputs, token: str) -> ApiVolume:
         return self.client().create_volume(inputs.name, inputs.description)
@@ -103,7 +107,7 @@ class Volume(GpuResource, module="celium", name="Volume"):
             VolumeProvider(),
             resource_name,
             {
-                "name": name or default_name(resource_name),
+                "name": name,
                 "description": description,
                 "adopt_id": adopt_id,
             },

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Protocol, TypeVar
 
 from pulumi_gpu.core.errors import NotFoundError
+from pulumi_gpu.core.identity import Inventoried
 from pulumi_gpu.core.inputs import ResourceInputs
 from pulumi_gpu.core.phases import Observed, Phase
 from pulumi_gpu.core.provider import GpuProvider
@@ -43,6 +44,9 @@ class AccountKeyProvider(GpuProvider[InputsT, KeyT]):
     def find(self, inputs: InputsT) -> list[KeyT]:
         name = getattr(inputs, "name", None)
         return [k for k in self.listing() if k.name == name]
+
+    def inventory(self) -> list[Inventoried]:
+        return [Inventoried(k.id, k.name, self.mark_of(k)) for k in self.list_objects()]
 
     def object_id(self, obj: KeyT) -> str:
         return obj.id

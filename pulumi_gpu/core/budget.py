@@ -54,10 +54,12 @@ class Ledger:
         self._lock = threading.Lock()
         self._lines: dict[str, _Line] = {}
 
-    def add(self, name: str, what: str, price: Price) -> None:
-        """Count one resource (once: a name counted already keeps its first price)."""
+    def add(self, key: str, name: str, what: str, price: Price) -> None:
+        """Count one resource, known by its ``key`` (its identity in the stack: resources
+        of different kinds may share a name) once: counted already, it keeps its first
+        price."""
         with self._lock:
-            self._lines.setdefault(name, _Line(name, what, price))
+            self._lines.setdefault(key, _Line(name, what, price))
 
     def check(self, limit: float) -> None:
         """Raise :class:`BudgetExceeded`, itemized, if what is counted breaks ``limit``."""
@@ -66,9 +68,9 @@ class Ledger:
         if problem:
             raise BudgetExceeded(problem)
 
-    def counted(self, name: str) -> bool:
+    def counted(self, key: str) -> bool:
         with self._lock:
-            return name in self._lines
+            return key in self._lines
 
 
 _ledgers: weakref.WeakKeyDictionary[Any, Ledger] = weakref.WeakKeyDictionary()

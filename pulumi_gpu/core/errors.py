@@ -4,6 +4,8 @@
 
     GpuCloudError                    anything this package raises on purpose
     ├── ConfigurationError           missing credentials or a bad endpoint
+    ├── NoCapacity                   the cloud has no machine for a create now
+    ├── ForeignObject                an object of the name is not provably this resource's
     ├── ApiError                     the cloud answered with an error status
     │   ├── AuthenticationError      401/403: key missing, wrong, expired or not allowed
     │   ├── NotFoundError            404
@@ -39,6 +41,11 @@ class ConfigurationError(GpuCloudError):
 
 class NoCapacity(GpuCloudError):
     """The cloud has no machine for this create now; nothing was made."""
+
+
+class ForeignObject(GpuCloudError):
+    """An object with this resource's name exists that it cannot prove it made (another
+    stack's, another tool's, a person's): it is never adopted, changed or deleted."""
 
 
 class ApiError(GpuCloudError):

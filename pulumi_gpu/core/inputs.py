@@ -16,15 +16,17 @@ in a fleet file, and are never echoed by a check failure.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, get_args
 
 from pulumi.output import Unknown
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr
 from pydantic_core import ErrorDetails
+from typing_extensions import Self
 
 from pulumi_gpu.core.budget import Price
 from pulumi_gpu.core.checks import check_env_names
+from pulumi_gpu.core.identity import OWNER_KEY, Owner
 
 REPLACES: dict[str, Any] = {"replaceOnChange": True}
 """``Field(json_schema_extra=REPLACES)``: changing this input replaces the resource."""
@@ -49,6 +51,10 @@ DESTROYS_DATA: dict[str, Any] = {"replaceOnChange": True, "destroysData": True}
 """``Field(json_schema_extra=DESTROYS_DATA)``: changing this input replaces a resource that
 holds data, which deletes the data. Such a change is refused at preview unless the
 inputs also set ``allow_replacement=True`` (the model must declare that field)."""
+
+PROVIDER_KEY = "__provider"
+CORE_KEYS = (PROVIDER_KEY, OWNER_KEY)
+"""Properties the core keeps beside a kind's inputs: the serialized provider and the owner."""
 
 POLICIES = ("replaceOnChange", "updateInPlace", "local")
 ALLOW_REPLACEMENT = "allow_replacement"
@@ -86,9 +92,24 @@ def references(section: str, *, output: str = "id", replaces: bool = True) -> di
 
 
 class ResourceInputs(BaseModel):
-    """Base of a resource's inputs. Unknown fields are errors: they catch typos."""
+    """Base of a resource's inputs. Unknown fields are errors: they catch typos.
+
+    Besides its fields, a resource's inputs carry its :attr:`owner` (set by the core, not
+    by the user): the mark a create puts on the object where its cloud has room for one.
+    """
 
     model_config = ConfigDict(extra="forbid")
+    _owner: Owner | None = PrivateAttr(None)
+
+    @property
+    def owner(self) -> Owner | None:
+        """Whose object a create of these inputs makes (None: a caller outside a program)."""
+        return self._owner
+
+    def owned_by(self, owner: Owner | None) -> Self:
+        """These inputs, as the resource of ``owner`` declares them."""
+        self._owner = owner
+        return self
 
     adopt_id: str | None = Field(
         None,
@@ -128,6 +149,15 @@ class ResourceInputs(BaseModel):
         return cls.marked("local")
 
     @classmethod
+    def reference_fields(cls) -> dict[str, str]:
+        """Fields holding other objects' ids (or names) -> what they name (e.g. "disks")."""
+        return {
+            name: str(info.json_schema_extra["references"])
+            for name, info in cls.model_fields.items()
+            if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get("references")
+        }
+
+    @classmethod
     def data_fields(cls) -> frozenset[str]:
         """Fields whose change replaces the resource and deletes its data."""
         return cls.marked("destroysData")
@@ -141,6 +171,14 @@ class ResourceInputs(BaseModel):
             if any(m is SECRET_VALUE for m in info.metadata) or _secret_type(info.annotation)
         }
         return cls.marked("secret") | typed
+
+    @classmethod
+    def secret_values(cls, values: Mapping[str, Any]) -> set[str]:
+        """The texts the secret fields of ``values`` (inputs, or a state) hold."""
+        found: set[str] = set()
+        for name in cls.secret_fields():
+            found |= _texts(values.get(name))
+        return found
 
     @classmethod
     def undeclared_fields(cls) -> list[str]:
@@ -175,6 +213,26 @@ def _secret_type(annotation: Any) -> bool:
     if any(m is SECRET_VALUE for m in getattr(annotation, "__metadata__", ())):
         return True
     return any(_secret_type(arg) for arg in get_args(annotation))
+
+
+def without_provider(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The state of a resource: ``props`` without the serialized provider."""
+    return {k: v for k, v in props.items() if k != PROVIDER_KEY}
+
+
+def model_values(props: Mapping[str, Any]) -> dict[str, Any]:
+    """What a kind's inputs model validates: ``props`` without the core's own keys."""
+    return {k: v for k, v in props.items() if k not in CORE_KEYS}
+
+
+def _texts(value: Any) -> set[str]:
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, Mapping):
+        return {t for v in value.values() for t in _texts(v)}
+    if isinstance(value, (list, tuple)):
+        return {t for v in value for t in _texts(v)}
+    return set()
 
 
 def contains_unknown(value: Any) -> bool:
@@ -270,6 +328,22 @@ def _fields_at(model: Any, loc: tuple[int | str, ...]) -> set[str]:
         if model is None:
             return set()
     return set(getattr(model, "model_fields", {}))
+
+
+def differing(
+    model: type[ResourceInputs],
+    fields: Iterable[str],
+    live: Mapping[str, Any],
+    news: Mapping[str, Any],
+) -> str:
+    """How ``fields`` differ between an object (``live``) and the inputs (secrets unshown)."""
+    secrets = model.secret_fields()
+    return "; ".join(
+        f"{field} differs (secret)"
+        if field in secrets
+        else f"{field} is {show(live.get(field))}, declared {show(news.get(field))}"
+        for field in fields
+    )
 
 
 def show(value: Any) -> str:

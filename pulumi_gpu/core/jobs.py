@@ -31,10 +31,10 @@ from pulumi.dynamic import ReadResult, UpdateResult
 from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from pulumi_gpu.core import lifecycle
-from pulumi_gpu.core.inputs import LOCAL, REPLACES, ResourceInputs
+from pulumi_gpu.core.inputs import LOCAL, REPLACES, ResourceInputs, without_provider
 from pulumi_gpu.core.log import report
 from pulumi_gpu.core.phases import Observed, Phase
-from pulumi_gpu.core.provider import Change, GpuProvider, without_provider
+from pulumi_gpu.core.provider import Change, GpuProvider
 
 ObjT = TypeVar("ObjT")
 
@@ -97,6 +97,25 @@ def wrap(command: str, max_duration: int) -> str:
         f"timeout -s TERM -k {KILL_GRACE} {max_duration} sh -c {inner}; "
         f'code=$?; echo "{EXIT_LINE}$code"; exit $code'
     )
+
+
+_WRAPPED = re.compile(
+    rf"^timeout -s TERM -k {KILL_GRACE} (\d+) sh -c (.+); code=\$\?; "
+    rf'echo "{re.escape(EXIT_LINE)}\$code"; exit \$code$',
+    re.DOTALL,
+)
+
+
+def unwrap(wrapped: str) -> tuple[str, int] | None:
+    """(command, max_duration) of a command that :func:`wrap` made; None for another."""
+    found = _WRAPPED.match(wrapped)
+    if found is None:
+        return None
+    try:
+        words = shlex.split(found.group(2))
+    except ValueError:
+        return None
+    return (words[0], int(found.group(1))) if len(words) == 1 else None
 
 
 def exit_of(lines: Sequence[str]) -> tuple[int | None, list[str]]:
@@ -287,6 +306,8 @@ class JobProvider(GpuProvider[Any, ObjT]):
     outputs while it runs. ``observe`` is derived from the run.
     """
 
+    log_outputs = frozenset({"log_tail"})
+
     # -- what a job kind declares -------------------------------------------------------
 
     def run(self, obj: ObjT) -> Run:
@@ -328,6 +349,7 @@ class JobProvider(GpuProvider[Any, ObjT]):
         return UpdateResult({**without_provider(olds), **without_provider(news)})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        self.hide_secrets(props)
         state = without_provider(props)
         if state.get("released"):
             return ReadResult(id_, state)  # the record of a run that ended
@@ -368,21 +390,23 @@ class JobProvider(GpuProvider[Any, ObjT]):
             spent = round(float(rate) * max(0.0, (ended or now) - started) / 3600, 4)
         log = run.log
         log_tail = "\n".join(log[-int(state.get("log_lines", 50)) :]) if log else None
-        return {
-            **self.outputs(obj, state),
-            "status": run.status.value,
-            "cloud_status": run.cloud_status,
-            "account": self.client().account(),
-            "exit_code": run.exit_code if run.exit_code is not None else state.get("exit_code"),
-            "started_at": iso(started),
-            "ended_at": iso(ended),
-            "expires_at": iso(expires),
-            "cost_per_hour": run.cost_per_hour,
-            "run_cost_per_hour": rate,
-            "cost_so_far": spent,
-            "log_tail": log_tail if log_tail is not None else state.get("log_tail"),
-            "released": False,
-        }
+        return self.shown(
+            {
+                **self.outputs(obj, state),
+                "status": run.status.value,
+                "cloud_status": run.cloud_status,
+                "account": self.client().account(),
+                "exit_code": run.exit_code if run.exit_code is not None else state.get("exit_code"),
+                "started_at": iso(started),
+                "ended_at": iso(ended),
+                "expires_at": iso(expires),
+                "cost_per_hour": run.cost_per_hour,
+                "run_cost_per_hour": rate,
+                "cost_so_far": spent,
+                "log_tail": log_tail if log_tail is not None else state.get("log_tail"),
+                "released": False,
+            }
+        )
 
     def _overdue(self, live: Mapping[str, Any]) -> bool:
         end = epoch(live.get("expires_at"))

@@ -29,6 +29,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pulumi_gpu.core.batching import BatchPoller
@@ -37,6 +38,7 @@ from pulumi_gpu.core.errors import (
     ApiError,
     CloudReportedFailure,
     EngineGone,
+    ForeignObject,
     GpuCloudError,
     NotFoundError,
     TransportError,
@@ -44,6 +46,8 @@ from pulumi_gpu.core.errors import (
     WaitTimeout,
 )
 from pulumi_gpu.core.http import deadline
+from pulumi_gpu.core.identity import Verdict, Whose
+from pulumi_gpu.core.inputs import differing
 from pulumi_gpu.core.listing import SharedListing
 from pulumi_gpu.core.log import report
 from pulumi_gpu.core.phases import Observed, Phase
@@ -61,6 +65,8 @@ CREATE_ATTEMPTS = 3
 """Creates sent, in all, when their answers are lost and nothing they made is found."""
 MISSES_FOR_GONE = 2
 """Looks in a row that find nothing before an object seen earlier counts as gone."""
+CLEAR_PENDING = "pulumi refresh --clear-pending-creates --yes"
+"""What clears the creates a killed run left pending in the state (only the engine can)."""
 STATUS_BATCH = 50
 """Ids per request to a batched status endpoint (they travel in the query string)."""
 
@@ -108,9 +114,19 @@ claims = Claims()
 # -- creating --------------------------------------------------------------------------
 
 
-def obtain(provider: GpuProvider[Any, ObjT], inputs: Any, what: str) -> ObjT:
-    """The cloud object for a create of ``inputs``: adopted if an earlier run made it,
-    else created, exactly once even when answers are lost."""
+@dataclass(frozen=True)
+class Obtained(Generic[ObjT]):
+    """The object a create goes on with."""
+
+    obj: ObjT
+    left: dict[str, Any] | None = None
+    """For an object an earlier run made whose inputs changed since: its values as it is
+    (the create applies the in-place differences); None otherwise."""
+
+
+def obtain(provider: GpuProvider[Any, ObjT], inputs: Any, what: str) -> Obtained[ObjT]:
+    """The cloud object for a create of ``inputs``: an earlier run's, if it made one for
+    this resource, else created, exactly once even when answers are lost."""
     kind = provider.kind
     with claims.naming(kind, what):
         left = left_behind(provider, inputs, what)
@@ -127,7 +143,7 @@ def obtain(provider: GpuProvider[Any, ObjT], inputs: Any, what: str) -> ObjT:
                 found = _look_for(provider, inputs, provider.look_for_lost)
                 if found is not None:
                     report(f"{what}: adopted {provider.object_id(found)}, made by that create")
-                    return _hold(provider, found)
+                    return Obtained(_hold(provider, found))
                 if attempt == CREATE_ATTEMPTS:
                     raise GpuCloudError(
                         f"{what}: {attempt} creates went unanswered and nothing they made is "
@@ -137,55 +153,105 @@ def obtain(provider: GpuProvider[Any, ObjT], inputs: Any, what: str) -> ObjT:
                     ) from exc
                 report(f"{what}: nothing was made; creating again")
                 continue
-            return _hold(provider, made)
+            return Obtained(_hold(provider, made))
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def left_behind(provider: GpuProvider[Any, ObjT], inputs: Any, what: str) -> ObjT | None:
-    """Adopt the live object an interrupted run made; delete failed ones it left."""
+def left_behind(provider: GpuProvider[Any, ObjT], inputs: Any, what: str) -> Obtained[ObjT] | None:
+    """The object an interrupted run made for this resource, if it is still what the
+    inputs declare: adopted as it is, or with the in-place differences to apply. One that
+    a change of the inputs since would replace is deleted, and a new one made."""
     live = leftover(provider, inputs, what)
     if live is None:
         return None
+    object_id = provider.object_id(live)
+    news = inputs.model_dump()
+    found = provider.as_found(live, news)
+    changed, replaces = provider.changes(found, news)
+    if replaces:
+        report(
+            f"{what}: deleting {object_id}, made by an earlier run that did not finish, for other "
+            f"inputs ({differing(provider.inputs_model, replaces, found, news)}); making it anew"
+        )
+        delete_and_wait(provider, object_id, found, what)
+        return None
     report(
-        f"{what}: adopting {provider.object_id(live)}, made by an earlier run that did "
-        "not finish (it is not made twice)"
+        f"{what}: adopting {object_id}, made by an earlier run that did not finish (it is "
+        "not made twice)" + ("; applying what the inputs changed since" if changed else "")
     )
-    return _hold(provider, live)
+    report(
+        f"{what}: the state still lists that run's create as pending (the engine warns of it "
+        f"at every run); once this update is done, `{CLEAR_PENDING}` clears it"
+    )
+    return Obtained(_hold(provider, live), found if changed else None)
 
 
 def leftover(provider: GpuProvider[Any, ObjT], inputs: Any, what: str) -> ObjT | None:
-    """The live object of ``inputs``' name that no state holds (an interrupted run's),
-    without claiming it; failed ones found are deleted."""
+    """The live object of this resource that an interrupted run made and no state holds,
+    without claiming it; failed ones found are deleted. An object of this name that is not
+    provably this resource's (see ``identity``) stops the run: it is never adopted,
+    changed or deleted."""
     live = []
     for obj in provider.find(inputs):
         object_id = provider.object_id(obj)
         if claims.held(provider.kind, object_id):
             continue
         seen = provider.observe(obj)
+        if seen.phase in (Phase.GONE, Phase.DELETING):
+            continue
+        verdict = provider.ownership(obj, getattr(inputs, "name", None), inputs.owner)
+        if verdict.whose is not Whose.OURS:
+            raise _not_ours(provider, object_id, verdict, what)
         broken = seen.phase is Phase.FAILED or (
             seen.phase is Phase.STOPPED and not provider.startable
         )
         if broken:
             report(f"{what}: deleting {object_id} ({seen.status}), left by an earlier run")
             delete_and_wait(provider, object_id, {}, what)
-        elif seen.phase not in (Phase.GONE, Phase.DELETING):
+        else:
             live.append(obj)
     if len(live) > 1:
         ids = ", ".join(sorted(provider.object_id(o) for o in live))
         raise GpuCloudError(
-            f"{what}: {len(live)} objects with this name exist that no stack holds ({ids}); "
-            "delete all but one (or give this resource another name) and run again"
+            f"{what}: {len(live)} objects of this resource exist that no stack holds ({ids}); "
+            "delete all but one and run again"
         )
     return live[0] if live else None
 
 
+def _not_ours(
+    provider: GpuProvider[Any, Any], object_id: str, verdict: Verdict, what: str
+) -> GpuCloudError:
+    """Why a create stops at an object of its name that is not provably its own."""
+    if verdict.whose is Whose.FOREIGN:
+        return ForeignObject(
+            f"{what}: {provider.kind} {object_id} has this name but bears the mark of another "
+            f"pulumi-gpu resource ({verdict.mark}: another stack's, or another resource's of "
+            "this one); it is never adopted, changed or deleted. Give this resource another "
+            "name"
+        )
+    return ForeignObject(
+        f"{what}: a {provider.kind} of this name exists ({object_id}) that this resource "
+        "cannot prove it made: it bears no pulumi-gpu mark (made by hand, by another tool, "
+        "or by pulumi-gpu before 0.2.0), so it is never adopted, changed or deleted as a "
+        f"leftover. If it is this resource's, take it over with adopt_id={object_id!r}; "
+        "otherwise give this resource another name"
+    )
+
+
 def _look_for(provider: GpuProvider[Any, ObjT], inputs: Any, patience: float) -> ObjT | None:
-    """Poll ``find`` for up to ``patience`` seconds for an object no one holds."""
+    """Poll ``find`` for up to ``patience`` seconds for an object no one holds that bears
+    no other owner's mark (none was there before the create: what shows now is its)."""
     end = time.monotonic() + patience
     for interval in PollPolicy(first=0.5, longest=5.0).intervals():
         for obj in provider.find(inputs):
             free = not claims.held(provider.kind, provider.object_id(obj))
-            if free and provider.observe(obj).phase not in (Phase.GONE, Phase.DELETING):
+            verdict = provider.ownership(obj, getattr(inputs, "name", None), inputs.owner)
+            if (
+                free
+                and verdict.whose is not Whose.FOREIGN
+                and provider.observe(obj).phase not in (Phase.GONE, Phase.DELETING)
+            ):
                 return obj
         left = end - time.monotonic()
         if left <= 0:

@@ -1,12 +1,56 @@
-"""Progress lines from the provider process.
+"""Progress lines from the provider process, with every secret the process knows hidden.
 
 The Pulumi engine forwards a plugin's stderr to the CLI, so waits and retries report
-there. Nothing written here may contain a credential.
+there. Whatever this process learns is secret (a secret input's value: a token in a
+job's env) is remembered by :func:`hide`; :func:`redacted` replaces each such value in a
+text by ``[secret]``, and every line reported, every error message the engine receives
+(see ``workers``) and every output derived from a run (see ``provider``) goes through it:
+a job that prints its token does not show it in ``pulumi up``, the state or its history.
 """
 
 from __future__ import annotations
 
 import sys
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+REDACTED = "[secret]"
+MIN_SECRET_LENGTH = 6
+"""Shorter values (``1``, ``true``) are left alone: replacing them would garble every
+text while hiding nothing a guess would not find."""
+
+_hidden: set[str] = set()
+_hidden_lock = threading.Lock()
+
+
+def hide(values: Iterable[str]) -> None:
+    """Remember secret values, so that no text this process shows carries them."""
+    found = {v for v in values if len(v) >= MIN_SECRET_LENGTH}
+    if found - _hidden:
+        with _hidden_lock:
+            _hidden.update(found)
+
+
+def redacted(value: Any) -> Any:
+    """``value`` (a text, or a mapping or list holding texts) with every hidden value
+    replaced by ``[secret]``; longest first, so a secret that holds another goes whole."""
+    with _hidden_lock:
+        hidden = sorted(_hidden, key=len, reverse=True)
+    return _redacted(value, hidden) if hidden else value
+
+
+def _redacted(value: Any, hidden: list[str]) -> Any:
+    if isinstance(value, str):
+        for secret in hidden:
+            if secret in value:
+                value = value.replace(secret, REDACTED)
+        return value
+    if isinstance(value, dict):
+        return {k: _redacted(v, hidden) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_redacted(v, hidden) for v in value]
+    return value
 
 
 def report(message: str) -> None:
@@ -17,7 +61,7 @@ def report(message: str) -> None:
     the clean-up that follows still happens.
     """
     try:
-        sys.stderr.write(f"pulumi-gpu: {message}\n")
+        sys.stderr.write(f"pulumi-gpu: {redacted(message)}\n")
         sys.stderr.flush()
     except (OSError, ValueError):
         pass

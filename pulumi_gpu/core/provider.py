@@ -43,28 +43,31 @@ from pulumi.dynamic import (
 )
 from pydantic import ValidationError
 
-from pulumi_gpu.core import lifecycle
+from pulumi_gpu.core import adoption, checking, lifecycle
 from pulumi_gpu.core.config import use_stack_config
 from pulumi_gpu.core.errors import AuthenticationError, GpuCloudError, NotFoundError
 from pulumi_gpu.core.http import ApiClient
+from pulumi_gpu.core.identity import (
+    NAME_RULE,
+    OWNER_KEY,
+    Inventoried,
+    NameRule,
+    Owner,
+    Verdict,
+    ownership,
+)
 from pulumi_gpu.core.inputs import (
     ADOPT_ID,
     ALLOW_REPLACEMENT,
     ResourceInputs,
     contains_unknown,
-    explain,
-    hides_value,
-    looks_private,
-    property_path,
-    show,
-    under_unknown,
-    unknown_paths,
+    model_values,
+    without_provider,
 )
-from pulumi_gpu.core.log import report
+from pulumi_gpu.core.log import hide, redacted
 from pulumi_gpu.core.phases import Observed, Phase
 from pulumi_gpu.core.workers import prepare_provider_process
 
-PROVIDER_KEY = "__provider"
 STATUS_FIELDS = ("status", "cloud_status", "account")
 """Outputs every resource has: its phase, the cloud's word for it, and who made it."""
 
@@ -113,6 +116,13 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
     process's creates and waits share that listing (see ``core.listing``), so a poll
     round costs one request whatever the number of objects waited on."""
     default_wait_timeout: ClassVar[float] = 1800.0
+    name_rule: ClassVar[NameRule] = NAME_RULE
+    """What the cloud takes as a name, for the names pulumi-gpu gives (``identity``)."""
+    secret_outputs: ClassVar[frozenset[str]] = frozenset()
+    """Outputs that are secrets (a password, the record of a hosted object): kept
+    encrypted in the state, besides the secret inputs."""
+    log_outputs: ClassVar[frozenset[str]] = frozenset()
+    """Outputs that hold what a run printed: kept encrypted, and secret values replaced."""
 
     # -- engine entry points --------------------------------------------------------
 
@@ -121,10 +131,15 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
         prepare_provider_process()
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        values = without_provider(news)
-        failures = self._validation_failures(values) + self._data_loss_failures(olds, values)
+        self.hide_secrets(news)
+        news = checking.settled_name(self.inputs_model, olds, news)
+        values = model_values(news)
+        failures = checking.validation_failures(self.inputs_model, self.kind, values)
+        failures += checking.data_loss_failures(
+            self.inputs_model, self.kind, olds, values, self.changed_fields(olds, values)
+        )
         if not failures and not contains_unknown(values) and olds:
-            old_values = without_provider(olds)
+            old_values = model_values(olds)
             if not contains_unknown(old_values):
                 try:
                     old = self.inputs_model.model_validate(old_values)
@@ -134,14 +149,16 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
                     new = self.inputs_model.model_validate(values)
                     failures += self.check_change(old, new)  # type: ignore[arg-type]
         if not failures:
-            failures += self._adoption_failures(without_provider(olds), values)
+            failures += adoption.adoption_failures(self, model_values(olds), without_provider(news))
         if not failures:
-            failures += self.check_inputs(without_provider(olds), values)
+            failures += checking.reference_failures(self, olds, values)
+        if not failures:
+            failures += self.check_inputs(model_values(olds), values)
         return CheckResult(news, failures)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         lifecycle.claims.hold(self.kind, id_)
-        planned = self._planned(id_, without_provider(olds), without_provider(news))
+        planned = self._planned(id_, model_values(olds), model_values(news))
         adopted = olds.get(ADOPT_ID)
         if planned.replaces and isinstance(adopted, str):
             lifecycle.claims.replacing_adopted(self.kind, adopted)
@@ -149,17 +166,7 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
 
     def _planned(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """The diff of ``olds`` (the object as it is) against ``news``."""
-        replaces: list[str] = []
-        changed = False
-        for field in self.changed_fields(olds, news):
-            kind = self.change_kind(field, olds, news)
-            if kind is Change.REPLACE:
-                replaces.append(field)
-            changed = changed or kind is not Change.NONE
-        repair = self._repair(olds, news)
-        if repair is Change.REPLACE:
-            replaces.append("status")
-        changed = changed or repair is not Change.NONE
+        changed, replaces = self.changes(olds, news)
         plan = self.replacement(olds, news) if replaces else Replacement()
         if plan.blocker is not None:
             raise GpuCloudError(
@@ -173,15 +180,33 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
             delete_before_replace=plan.delete_first,
         )
 
+    def changes(self, olds: dict[str, Any], news: dict[str, Any]) -> tuple[bool, list[str]]:
+        """(whether anything changes, the fields whose change replaces the object) from
+        ``olds`` (the object as it is) to ``news``; ``status`` for a repair by replacement."""
+        replaces: list[str] = []
+        changed = False
+        for field in self.changed_fields(olds, news):
+            kind = self.change_kind(field, olds, news)
+            if kind is Change.REPLACE:
+                replaces.append(field)
+            changed = changed or kind is not Change.NONE
+        repair = self._repair(olds, news)
+        if repair is Change.REPLACE:
+            replaces.append("status")
+        return changed or repair is not Change.NONE, replaces
+
     def create(self, props: dict[str, Any]) -> CreateResult:
+        self.hide_secrets(props)
         inputs = self._inputs(props)
         if self._adopting(inputs.adopt_id):
-            return self._adopt(str(inputs.adopt_id), props)
+            return adoption.adopt(self, str(inputs.adopt_id), props)
         state = {**inputs.model_dump(), **without_provider(props)}
         what = self.describe(state)
         made = lifecycle.obtain(self, inputs, what)
-        state.update(self.creation_facts(made))
-        watch = lifecycle.Watch(self, made, state, what)
+        state.update(self.creation_facts(made.obj))
+        if made.left is not None:  # an earlier run's: it gets what the inputs changed since
+            self._apply_changes(self.object_id(made.obj), made.left, state, inputs, what)
+        watch = lifecycle.Watch(self, made.obj, state, what)
         outputs = watch.ready_or_discarded(
             inputs,
             timeout=self.wait_timeout(state),
@@ -190,6 +215,7 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
         return CreateResult(watch.object_id, {**without_provider(props), **outputs})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        self.hide_secrets(props)
         lifecycle.claims.hold(self.kind, id_)
         state = without_provider(props)
         what = self.describe(state)
@@ -203,27 +229,12 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
         return ReadResult(id_, live)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        self.hide_secrets(olds, news)
         lifecycle.claims.hold(self.kind, id_)
         inputs = self._inputs(news)
         state = without_provider(olds)
         what = self.describe({**state, **without_provider(news)})
-        cloud_side = (
-            {
-                f
-                for f in self.changed_fields(olds, news)
-                if self.change_kind(f, olds, news) is Change.UPDATE
-            }
-            - self.inputs_model.local_fields()
-            - self.phase_fields
-        )
-        applied = self.apply(id_, state, inputs, cloud_side) if cloud_side else set()  # type: ignore[arg-type]
-        ignored = cloud_side - applied
-        if ignored:
-            raise GpuCloudError(
-                f"{what}: {', '.join(sorted(ignored))} changed but {self.kind} did not apply "
-                "the change (a pulumi-gpu bug; nothing is silently ignored). The state keeps "
-                "the old values"
-            )
+        self._apply_changes(id_, state, without_provider(news), inputs, what)
         state = {**state, **without_provider(news)}  # e.g. a new name to find it by
         obj = self.fetch(id_, state)
         if obj is None:
@@ -233,95 +244,61 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
         watch.answering_ssh(inputs, timeout=self.wait_timeout(state))
         return UpdateResult({**without_provider(news), **self._outputs(obj, state)})
 
+    def _apply_changes(
+        self,
+        id_: str,
+        olds: Mapping[str, Any],
+        news: Mapping[str, Any],
+        inputs: ResourceInputs,
+        what: str,
+    ) -> None:
+        """Apply the cloud-side changes from ``olds`` (the object as it is) to ``news``
+        through the kind's ``apply``; one it did not apply fails, nothing is ignored."""
+        old, new = dict(olds), dict(news)
+        cloud_side = (
+            {
+                f
+                for f in self.changed_fields(old, new)
+                if self.change_kind(f, old, new) is Change.UPDATE
+            }
+            - self.inputs_model.local_fields()
+            - self.phase_fields
+        )
+        applied = self.apply(id_, olds, inputs, cloud_side) if cloud_side else set()  # type: ignore[arg-type]
+        ignored = cloud_side - applied
+        if ignored:
+            raise GpuCloudError(
+                f"{what}: {', '.join(sorted(ignored))} changed but {self.kind} did not apply "
+                "the change (a pulumi-gpu bug; nothing is silently ignored). The state keeps "
+                "the old values"
+            )
+
     def delete(self, id_: str, props: dict[str, Any]) -> None:
+        self.hide_secrets(props)
         lifecycle.claims.hold(self.kind, id_)
         state = without_provider(props)
         lifecycle.delete_and_wait(self, id_, state, self.describe(state))
 
-    # -- adopting an existing object --------------------------------------------------
+    # -- adopting an existing object (see ``adoption``) -------------------------------
 
     def _adopting(self, adopt_id: Any) -> bool:
-        """True for a create that takes ``adopt_id`` over (not for the replacement of
-        what a resource adopted: that is created anew)."""
-        return isinstance(adopt_id, str) and not lifecycle.claims.adoption_replaced(
-            self.kind, adopt_id
-        )
-
-    def _adopt(self, adopt_id: str, props: dict[str, Any]) -> CreateResult:
-        """Take over the object ``adopt_id`` names: its differences from the inputs are
-        applied by the kind's update; a failure leaves it as it was (it is not ours to
-        delete until it is recorded)."""
-        news = without_provider(props)
-        with lifecycle.claims.naming(self.kind, adopt_id):
-            if lifecycle.claims.held(self.kind, adopt_id):
-                raise GpuCloudError(
-                    f"{self.describe(news)}: {self.kind} {adopt_id} is already managed by "
-                    "this stack; adopt_id can name an object once"
-                )
-            live = self.adoptable(adopt_id, news)
-            lifecycle.claims.hold(self.kind, adopt_id)
-        report(f"{self.describe(news)}: adopting {adopt_id} (nothing is created)")
-        done = self.update(adopt_id, live, props)
-        return CreateResult(adopt_id, done.outs)
+        return adoption.adopting(self, adopt_id)
 
     def adoptable(self, adopt_id: str, news: Mapping[str, Any]) -> dict[str, Any]:
         """The input-named values of the object ``adopt_id`` names, as it is; refused
         (GpuCloudError) if it does not exist or cannot become what ``news`` declares
-        without a replacement."""
-        as_found = {**news, "name": None}  # it may have another name than the declared one
-        obj = self._refreshed(adopt_id, as_found)
-        seen = self.observe(obj) if obj is not None else None
-        if seen is None or seen.phase in (Phase.GONE, Phase.DELETING):
-            raise GpuCloudError(
-                f"no {self.kind} {adopt_id} exists for the configured credentials "
-                f"({self.client().account()})"
-            )
-        assert obj is not None
-        live = {**news, **self.reflect(obj, news), **self._outputs(obj, news)}
-        replaces = self._planned(adopt_id, live, dict(news)).replaces or []
-        if "status" in replaces:
-            raise GpuCloudError(
-                f"{self.kind} {adopt_id} is {seen.status} ({seen.phase.value}): it cannot be "
-                "adopted as it is; delete it, or leave adopt_id out to create a new one"
-            )
-        if replaces:
-            secrets = self.inputs_model.secret_fields()
-            details = "; ".join(
-                f"{field} differs (secret)"
-                if field in secrets
-                else f"{field} is {show(live.get(field))}, declared {show(news.get(field))}"
-                for field in replaces
-            )
-            raise GpuCloudError(
-                f"{self.kind} {adopt_id} differs from the inputs where a change replaces "
-                f"it ({details}); declare it as it is to adopt it (a later change then "
-                "replaces it as usual)"
-            )
-        return live
+        without a replacement (see ``adoption``)."""
+        return adoption.adoptable(self, adopt_id, news)
 
-    def _adoption_failures(
-        self, olds: Mapping[str, Any], values: Mapping[str, Any]
-    ) -> list[CheckFailure]:
-        """``adopt_id`` checked at preview: the object exists and can be taken over."""
-        adopt_id = values.get(ADOPT_ID)
-        if olds:
-            if adopt_id is None or contains_unknown(adopt_id) or adopt_id == olds.get(ADOPT_ID):
-                return []
-            return [
-                CheckFailure(
-                    ADOPT_ID,
-                    "adopt_id is used only when the resource is created, and this one exists "
-                    "already; keep the old value or remove it (to take over another object, "
-                    "declare another resource)",
-                )
-            ]
-        if not self._adopting(adopt_id) or contains_unknown(values):
-            return []
-        try:
-            self.adoptable(str(adopt_id), values)
-        except GpuCloudError as exc:
-            return [CheckFailure(ADOPT_ID, str(exc))]
-        return []
+    def as_found(self, obj: ObjT, values: Mapping[str, Any]) -> dict[str, Any]:
+        """``values`` (inputs) with the input-named values and outputs of ``obj`` as the
+        cloud has it: what a diff against ``values`` reads as "the object as it is"."""
+        return {**values, **self.reflect(obj, values), **self._outputs(obj, values)}
+
+    def ownership(self, obj: ObjT, name: Any, owner: Owner | None) -> Verdict:
+        """Whether ``obj`` (named ``name``) is the object of the resource ``owner`` names,
+        by the marks it bears (see ``identity``)."""
+        return ownership(owner, name if isinstance(name, str) else None, self.mark_of(obj))
 
     # -- what a kind declares: its cloud object ---------------------------------------
 
@@ -384,6 +361,17 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
         """With ``listed``: ``list_objects`` shared by this process's concurrent callers,
         from a request that started after this call (what ``find`` should filter)."""
         return lifecycle.listing_of(self).get()
+
+    def inventory(self) -> Sequence[Inventoried]:
+        """Every object of the kind in the account, with the marks it bears, for
+        ``pulumi-gpu sweep``; empty for a kind whose objects another kind lists (a job's
+        pod is listed by the pods)."""
+        raise NotImplementedError
+
+    def mark_of(self, obj: ObjT) -> str | None:
+        """The owner mark the object bears in a field of its own, besides its name (e.g.
+        RunPod's env); None where the kind keeps it only in the name, or it bears none."""
+        return None
 
     def creation_facts(self, made: ObjT) -> dict[str, Any]:
         """Outputs only the create knows (what it chose: an executor, an offer), which
@@ -459,6 +447,11 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
         once the inputs are valid. ``values`` may still hold unknowns during a preview."""
         return []
 
+    def reference_exists(self, field: str, value: str) -> bool | None:
+        """Whether the object a reference input (``references``) names exists; None where
+        the kind cannot tell. Called at preview for a value the state does not hold yet."""
+        return None
+
     def check_change(self, old: InputsT, new: InputsT) -> list[CheckFailure]:
         """Rules comparing the previous inputs with the new ones (e.g. no shrinking)."""
         return []
@@ -501,12 +494,27 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
 
     def _outputs(self, obj: ObjT, state: Mapping[str, Any]) -> dict[str, Any]:
         seen = self.observe(obj)
-        return {
-            **self.outputs(obj, state),
-            "status": seen.phase.value,
-            "cloud_status": seen.status,
-            "account": self.client().account(),
-        }
+        return self.shown(
+            {
+                **self.outputs(obj, state),
+                "status": seen.phase.value,
+                "cloud_status": seen.status,
+                "account": self.client().account(),
+            }
+        )
+
+    def hide_secrets(self, *values: Mapping[str, Any]) -> None:
+        """Remember the secret inputs' values of ``values`` (inputs or states): no message
+        or output of this process shows them from now on (see ``log``)."""
+        for found in values:
+            hide(self.inputs_model.secret_values(found))
+
+    def shown(self, outputs: Mapping[str, Any]) -> dict[str, Any]:
+        """``outputs`` as the state may hold them: what the cloud derived from a run (a
+        log, a reason) with every secret value replaced; inputs and secret outputs (the
+        secrets themselves, which the state encrypts) as they are."""
+        kept = set(self.inputs_model.model_fields) | self.secret_outputs
+        return {k: v if k in kept else redacted(v) for k, v in outputs.items()}
 
     def _refreshed(self, id_: str, state: Mapping[str, Any]) -> ObjT | None:
         """The object as a refresh reads it; refused credentials are explained."""
@@ -546,49 +554,10 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
                 "gone, remove it from the state with `pulumi state delete <its URN>`"
             )
 
-    def _inputs(self, props: dict[str, Any]) -> ResourceInputs:
-        return self.inputs_model.model_validate(without_provider(props))
-
-    def _data_loss_failures(self, olds: dict[str, Any], news: dict[str, Any]) -> list[CheckFailure]:
-        """Refuse a change that would replace a data-holding resource, unless allowed."""
-        guarded = self.inputs_model.data_fields()
-        if not olds or not guarded or news.get(ALLOW_REPLACEMENT) is True:
-            return []
-        return [
-            CheckFailure(
-                field,
-                f"changing {field} replaces this {self.kind}, which deletes the data on it; "
-                f"keep the old value ({show(olds.get(field))}), or set {ALLOW_REPLACEMENT}=true "
-                "for this update to confirm",
-            )
-            for field in sorted(guarded & set(self.changed_fields(olds, news)))
-        ]
-
-    def _validation_failures(self, values: dict[str, Any]) -> list[CheckFailure]:
-        try:
-            self.inputs_model.model_validate(values)
-        except ValidationError as exc:
-            unknown = unknown_paths(values)
-            failures = []
-            for err in exc.errors(include_url=False):
-                loc = tuple(err["loc"])
-                if under_unknown(loc, unknown):
-                    continue
-                path = property_path(loc) or self.kind
-                reason = explain(err, self.inputs_model)
-                if hides_value(err, self.inputs_model) or (
-                    bool(loc) and looks_private(values.get(str(loc[0])))
-                ):
-                    # The engine prints a top-level property's value beside the failure.
-                    failures.append(CheckFailure("", f"{path}: {reason}"))
-                else:
-                    failures.append(CheckFailure(path, reason))
-            return failures
-        return []
-
-
-def without_provider(props: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in props.items() if k != PROVIDER_KEY}
+    def _inputs(self, props: Mapping[str, Any]) -> ResourceInputs:
+        """The inputs ``props`` hold, with their owner."""
+        inputs = self.inputs_model.model_validate(model_values(props))
+        return inputs.owned_by(Owner.parse(props.get(OWNER_KEY)))
 
 
 def _differs(old: Any, new: Any) -> bool:

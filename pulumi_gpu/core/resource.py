@@ -2,29 +2,36 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 import pulumi
 import pulumi.dynamic
+from pulumi.runtime.stack import Stack
 from pydantic import ValidationError
 
 from pulumi_gpu.core.budget import MAX_COST_PER_HOUR, BudgetExceeded, Price, program_ledger
 from pulumi_gpu.core.config import warn_unknown_keys
+from pulumi_gpu.core.identity import (
+    DEFAULT_NAME_KEY,
+    OWNER_KEY,
+    Owner,
+    compose_name,
+    resource_hash,
+    resource_key,
+)
 from pulumi_gpu.core.provider import GpuProvider
 from pulumi_gpu.core.ssh import parse_ssh
+from pulumi_gpu.core.stack_identity import Program, this_program
 
 
 class GpuResource(pulumi.dynamic.Resource):
     """A dynamic resource whose outputs are the ``pulumi.Output`` annotations of its class.
 
     Subclasses declare ``module=``/``name=`` (type token
-    ``pulumi-python:dynamic/<module>:<name>``), annotate their outputs, list secret
-    outputs in ``_secret_outputs``, and call :meth:`_register` from ``__init__``.
+    ``pulumi-python:dynamic/<module>:<name>``), annotate their outputs, and call
+    :meth:`_register` from ``__init__`` (their provider says which outputs are secret).
     """
-
-    _secret_outputs: ClassVar[tuple[str, ...]] = ()
 
     status: pulumi.Output[str]
     """Where the object stands, the same words on every cloud: ``pending``, ``ready``,
@@ -49,18 +56,36 @@ class GpuResource(pulumi.dynamic.Resource):
             )
         warn_unknown_keys()
         props: dict[str, Any] = {k: v for k, v in inputs.items() if v is not None}
-        _hold_to_budget(provider, resource_name, props)
+        key = self.key_of(resource_name, opts)
+        program = this_program()
+        own = resource_hash(key)
+        props[OWNER_KEY] = program.owner(own)
+        named = props.get("name")
+        if "name" in provider.inputs_model.model_fields:
+            named = _name(provider, program, key, resource_name, own, props)
+        _hold_to_budget(provider, key, resource_name, props, named)
         secret_inputs = provider.inputs_model.secret_fields()
         for name in secret_inputs & set(props):
             # Encrypted in the state's inputs too, not only in its outputs.
             props[name] = pulumi.Output.secret(props[name])
         for name in self.output_names():
             props.setdefault(name, None)
-        secret = sorted(secret_inputs | set(self._secret_outputs))
+        secret = sorted(secret_inputs | provider.secret_outputs | provider.log_outputs)
         opts = pulumi.ResourceOptions.merge(
             opts, pulumi.ResourceOptions(additional_secret_outputs=secret)
         )
         super().__init__(provider, resource_name, props, opts)
+
+    @classmethod
+    def key_of(cls, resource_name: str, opts: pulumi.ResourceOptions | None = None) -> str:
+        """What tells a resource of this class apart in its stack: its type and name, and
+        its parent's (see ``identity``)."""
+        parent = opts.parent if opts is not None else None
+        parents: tuple[tuple[str, str], ...] = ()
+        if isinstance(parent, pulumi.Resource) and not isinstance(parent, Stack):
+            parents = ((parent._type, parent._name),)
+        type_token = f"pulumi-python:{cls._resource_type_name}"
+        return resource_key(type_token, resource_name, parents)
 
     @classmethod
     def output_names(cls) -> list[str]:
@@ -113,16 +138,61 @@ class JobRecord(Machine):
     """True once the run ended and its compute was released: the resource is a record."""
 
 
-def _hold_to_budget(provider: GpuProvider[Any, Any], name: str, props: dict[str, Any]) -> None:
-    """Count the resource against ``pulumi-gpu:maxCostPerHour``, if set, as it is declared:
-    a program over budget stops at ``preview``, before anything is created."""
+def _name(
+    provider: GpuProvider[Any, Any],
+    program: Program,
+    key: str,
+    resource_name: str,
+    own: str,
+    props: dict[str, Any],
+) -> Any:
+    """Propose the object's name when the program gives none (the provider keeps a name
+    the state records), and refuse at preview two resources of one kind that would give
+    their objects the same name; the name to judge the inputs by."""
+    given = props.get("name")
+    if given is None:
+        prefix = f"{pulumi.get_project()}-{pulumi.get_stack()}-{resource_name}"
+        rule = provider.name_rule
+        props[DEFAULT_NAME_KEY] = props[OWNER_KEY].apply(
+            lambda mark: compose_name(prefix, _tag(mark), rule)
+        )
+        # Same prefix and hash: the same name, whatever the stack id turns out to be.
+        taken = compose_name(prefix, f"000000-{own}", rule)
+    elif isinstance(given, str):
+        taken = given
+    else:
+        return given  # known only once another resource exists
+    first = program.take_name(provider.kind, taken, key)
+    if first is not None:
+        raise pulumi.RunError(
+            f"{provider.kind} {resource_name}: another resource of this program ({first}) "
+            f"gives its object the same name ({taken!r}); each would adopt or delete the "
+            "other's. Give one of them another name"
+        )
+    return taken
+
+
+def _tag(mark: str) -> str:
+    owner = Owner.parse(mark)
+    assert owner is not None, mark
+    return owner.tag
+
+
+def _hold_to_budget(
+    provider: GpuProvider[Any, Any], key: str, name: str, props: dict[str, Any], named: Any
+) -> None:
+    """Count the resource against ``pulumi-gpu:maxCostPerHour``, if set, as it is declared
+    (``named``: its object's name, or what stands for it): a program over budget stops at
+    ``preview``, before anything is created."""
     limit = MAX_COST_PER_HOUR.number()
     ledger = program_ledger()
-    if limit is None or ledger.counted(name):
+    if limit is None or ledger.counted(key):
         return
     model = provider.inputs_model
     secrets = model.secret_fields()
-    plain = {k: v for k, v in props.items() if k not in secrets}
+    plain = {k: v for k, v in props.items() if k in model.model_fields and k not in secrets}
+    if named is not None:
+        plain["name"] = named
     if any(isinstance(v, pulumi.Output) for v in plain.values()):
         price = Price(None, "its inputs are known only once other resources exist", bounded=False)
     else:
@@ -130,7 +200,7 @@ def _hold_to_budget(provider: GpuProvider[Any, Any], name: str, props: dict[str,
             price = model.model_validate(plain).hourly_price()
         except ValidationError:
             return  # its check reports the mistake
-    ledger.add(name, provider.kind, price)
+    ledger.add(key, name, provider.kind, price)
     try:
         ledger.check(limit)
     except BudgetExceeded as exc:
@@ -156,13 +226,3 @@ def machine_outputs(
         "ports": {str(k): int(v) for k, v in (ports or {}).items()},
         "cost_per_hour": cost_per_hour,
     }
-
-
-def default_name(resource_name: str, *, max_length: int = 63) -> str:
-    """The cloud-side name of an unnamed resource: ``<project>-<stack>-<resource name>``.
-
-    Deterministic, so a person can tell which stack owns what in the cloud's console;
-    characters other than letters, digits, ``-`` and ``_`` become ``-``.
-    """
-    raw = f"{pulumi.get_project()}-{pulumi.get_stack()}-{resource_name}"
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", raw)[:max_length].strip("-")

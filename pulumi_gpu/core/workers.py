@@ -35,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pulumi_gpu.core.errors import GpuCloudError
-from pulumi_gpu.core.log import report
+from pulumi_gpu.core.log import redacted, report
 
 WORKER_LIMIT = 256
 """Resource operations the provider process may run at once."""
@@ -165,7 +165,7 @@ def _plain(behavior: Callable[[Any, Any], Any], grpc: Any) -> Callable[[Any, Any
         try:
             return behavior(request, _PlainContext(context))
         except GpuCloudError as exc:
-            context.abort(grpc.StatusCode.UNKNOWN, str(exc))
+            context.abort(grpc.StatusCode.UNKNOWN, redacted(str(exc)))
 
     return call
 
@@ -182,7 +182,7 @@ class _PlainContext:
         handling = sys.exc_info()[1]
         if isinstance(handling, GpuCloudError):
             details = str(handling)
-        self._context.abort(code, details)
+        self._context.abort(code, redacted(details))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._context, name)

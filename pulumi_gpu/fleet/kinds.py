@@ -13,9 +13,26 @@ from functools import cached_property
 from typing import Any, get_args, get_origin
 
 from pulumi_gpu import celium, gpudev, primeintellect, runpod
+from pulumi_gpu.celium import job as c_job
+from pulumi_gpu.celium import pod as c_pod
+from pulumi_gpu.celium import ssh_key as c_key
+from pulumi_gpu.celium import template as c_tpl
+from pulumi_gpu.celium import volume as c_vol
 from pulumi_gpu.core.inputs import ResourceInputs
+from pulumi_gpu.core.provider import GpuProvider
 from pulumi_gpu.core.resource import GpuResource
+from pulumi_gpu.gpudev import disk as g_disk
+from pulumi_gpu.gpudev import job as g_job
 from pulumi_gpu.market import pod as placed
+from pulumi_gpu.primeintellect import disk as p_disk
+from pulumi_gpu.primeintellect import pod as p_pod
+from pulumi_gpu.primeintellect import ssh_key as p_key
+from pulumi_gpu.runpod import job as r_job
+from pulumi_gpu.runpod import network_volume as r_vol
+from pulumi_gpu.runpod import pod as r_pod
+from pulumi_gpu.runpod import registry_auth as r_reg
+from pulumi_gpu.runpod import ssh_key as r_key
+from pulumi_gpu.runpod import template as r_tpl
 
 SECTIONS = ("ssh_keys", "registries", "templates", "disks", "pods", "jobs")
 
@@ -41,6 +58,7 @@ class Kind:
     section: str
     resource: type[GpuResource]
     inputs: type[ResourceInputs]
+    provider: type[GpuProvider[Any, Any]]
     after_account_keys: bool = False
     """Its objects get the account's SSH keys when made (RunPod pods with start_ssh): the
     fleet's ``ssh_keys`` entries of its cloud are made first."""
@@ -103,23 +121,51 @@ PLACED = "any"
 is one too)."""
 
 KINDS: tuple[Kind, ...] = (
-    Kind(PLACED, "pods", placed.Pod, placed.PodInputs),
-    Kind("celium", "ssh_keys", celium.SshKey, celium.SshKeyInputs),
-    Kind("celium", "templates", celium.Template, celium.TemplateInputs),
-    Kind("celium", "disks", celium.Volume, celium.VolumeInputs),
-    Kind("celium", "pods", celium.Pod, celium.PodInputs),
-    Kind("celium", "jobs", celium.Job, celium.JobInputs),
-    Kind("gpudev", "disks", gpudev.Disk, gpudev.DiskInputs),
-    Kind("gpudev", "jobs", gpudev.Job, gpudev.JobInputs),
-    Kind("primeintellect", "ssh_keys", primeintellect.SshKey, primeintellect.SshKeyInputs),
-    Kind("primeintellect", "disks", primeintellect.Disk, primeintellect.DiskInputs),
-    Kind("primeintellect", "pods", primeintellect.Pod, primeintellect.PodInputs),
-    Kind("runpod", "ssh_keys", runpod.SshKey, runpod.SshKeyInputs),
-    Kind("runpod", "registries", runpod.RegistryAuth, runpod.RegistryAuthInputs),
-    Kind("runpod", "templates", runpod.Template, runpod.TemplateInputs),
-    Kind("runpod", "disks", runpod.NetworkVolume, runpod.NetworkVolumeInputs),
-    Kind("runpod", "pods", runpod.Pod, runpod.PodInputs, after_account_keys=True),
-    Kind("runpod", "jobs", runpod.Job, runpod.JobInputs, after_account_keys=True),
+    Kind(PLACED, "pods", placed.Pod, placed.PodInputs, placed.PodProvider),
+    Kind("celium", "ssh_keys", celium.SshKey, celium.SshKeyInputs, c_key.SshKeyProvider),
+    Kind("celium", "templates", celium.Template, celium.TemplateInputs, c_tpl.TemplateProvider),
+    Kind("celium", "disks", celium.Volume, celium.VolumeInputs, c_vol.VolumeProvider),
+    Kind("celium", "pods", celium.Pod, celium.PodInputs, c_pod.PodProvider),
+    Kind("celium", "jobs", celium.Job, celium.JobInputs, c_job.JobProvider),
+    Kind("gpudev", "disks", gpudev.Disk, gpudev.DiskInputs, g_disk.DiskProvider),
+    Kind("gpudev", "jobs", gpudev.Job, gpudev.JobInputs, g_job.JobProvider),
+    Kind(
+        "primeintellect",
+        "ssh_keys",
+        primeintellect.SshKey,
+        primeintellect.SshKeyInputs,
+        p_key.SshKeyProvider,
+    ),
+    Kind(
+        "primeintellect",
+        "disks",
+        primeintellect.Disk,
+        primeintellect.DiskInputs,
+        p_disk.DiskProvider,
+    ),
+    Kind("primeintellect", "pods", primeintellect.Pod, primeintellect.PodInputs, p_pod.PodProvider),
+    Kind("runpod", "ssh_keys", runpod.SshKey, runpod.SshKeyInputs, r_key.SshKeyProvider),
+    Kind(
+        "runpod",
+        "registries",
+        runpod.RegistryAuth,
+        runpod.RegistryAuthInputs,
+        r_reg.RegistryAuthProvider,
+    ),
+    Kind("runpod", "templates", runpod.Template, runpod.TemplateInputs, r_tpl.TemplateProvider),
+    Kind(
+        "runpod",
+        "disks",
+        runpod.NetworkVolume,
+        runpod.NetworkVolumeInputs,
+        r_vol.NetworkVolumeProvider,
+    ),
+    Kind(
+        "runpod", "pods", runpod.Pod, runpod.PodInputs, r_pod.PodProvider, after_account_keys=True
+    ),
+    Kind(
+        "runpod", "jobs", runpod.Job, runpod.JobInputs, r_job.JobProvider, after_account_keys=True
+    ),
 )
 """Every declarable kind; a cloud that lands adds its rows here."""
 

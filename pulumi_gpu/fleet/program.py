@@ -161,7 +161,8 @@ def hold_to_budget(fleet: Fleet, limit: float) -> None:
     ledger = program_ledger()
     for entry in fleet.entries:
         assert entry.validated is not None  # a loaded fleet is valid
-        ledger.add(entry.name, entry.kind.title, entry.validated.hourly_price())
+        key = entry.kind.resource.key_of(entry.name)
+        ledger.add(key, entry.name, entry.kind.title, entry.validated.hourly_price())
     try:
         ledger.check(limit)
     except BudgetExceeded as exc:

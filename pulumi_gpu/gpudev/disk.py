@@ -15,11 +15,12 @@ from pulumi_gpu.core.errors import (
     NotFoundError,
     TransportError,
 )
+from pulumi_gpu.core.identity import Inventoried
 from pulumi_gpu.core.inputs import DESTROYS_DATA, LOCAL, UPDATES, ResourceInputs, wait_timeout_field
 from pulumi_gpu.core.log import report
 from pulumi_gpu.core.phases import Observed, Phase
 from pulumi_gpu.core.provider import GpuProvider
-from pulumi_gpu.core.resource import GpuResource, default_name
+from pulumi_gpu.core.resource import GpuResource
 from pulumi_gpu.gpudev.client import GpuDevClient, gpudev_client
 from pulumi_gpu.gpudev.models import Disk as ApiDisk
 from pulumi_gpu.gpudev.models import DiskOperationStatus, iso
@@ -73,7 +74,7 @@ def _outputs(disk: ApiDisk) -> dict[str, Any]:
     }
 
 
-def _live(client: GpuDevClient, name: str) -> ApiDisk | None:
+def live_disk(client: GpuDevClient, name: str) -> ApiDisk | None:
     """The disk named ``name``, unless it does not exist or is marked for deletion."""
     try:
         disk = client.get_disk(name)
@@ -106,8 +107,15 @@ class DiskProvider(GpuProvider[DiskInputs, ApiDisk]):
         return gpudev_client()
 
     def find(self, inputs: DiskInputs) -> list[ApiDisk]:
-        disk = _live(self.client(), inputs.name)
+        disk = live_disk(self.client(), inputs.name)
         return [disk] if disk is not None else []
+
+    def inventory(self) -> list[Inventoried]:
+        return [
+            Inventoried(d.disk_name, d.disk_name, None, iso(d.created_at))
+            for d in self.client().list_disks()
+            if not d.is_deleted
+        ]
 
     def create_object(self, inputs: DiskInputs, token: str) -> ApiDisk:
         op = self.client().create_disk(inputs.name, inputs.size_gb)
@@ -155,7 +163,7 @@ class DiskProvider(GpuProvider[DiskInputs, ApiDisk]):
         """Soft delete: the service keeps the disk 30 days, but it is gone for us."""
         name = str(state.get("name") or id_)
         client = self.client()
-        disk = _live(client, name)
+        disk = live_disk(client, name)
         if disk is None:
             raise NotFoundError("gpudev", "GET", f"/v1/disks/{name}", 404, "not found")
         if disk.in_use:
@@ -166,6 +174,7 @@ class DiskProvider(GpuProvider[DiskInputs, ApiDisk]):
         return _outputs(obj)
 
     def reflect(self, obj: ApiDisk, state: Mapping[str, Any]) -> dict[str, Any]:
+        """Not ``size_gb``: the service records 1024 GB whatever was asked (contract)."""
         return {"name": obj.disk_name}
 
     def apply(
@@ -182,7 +191,7 @@ class DiskProvider(GpuProvider[DiskInputs, ApiDisk]):
         try:
             client.rename_disk(old, new)
         except ConflictError:
-            disk = _live(client, old)
+            disk = live_disk(client, old)
             if disk is not None and disk.in_use:
                 raise GpuCloudError(_in_use_message(old, disk, f"renamed to {new}")) from None
             raise GpuCloudError(
@@ -190,7 +199,7 @@ class DiskProvider(GpuProvider[DiskInputs, ApiDisk]):
                 "choose another name"
             ) from None
         except NotFoundError:
-            if _live(client, new) is None:
+            if live_disk(client, new) is None:
                 raise GpuCloudError(f"{what} is gone; run `pulumi refresh`") from None
             # renamed already (by a rename whose answer was lost)
         except ApiError as failure:
@@ -199,10 +208,10 @@ class DiskProvider(GpuProvider[DiskInputs, ApiDisk]):
                     f"{what} is marked for deletion (the service keeps deleted disks 30 "
                     "days) and cannot be renamed; run `pulumi refresh`"
                 ) from None
-            if not failure.outcome_unknown or _live(client, new) is None:
+            if not failure.outcome_unknown or live_disk(client, new) is None:
                 raise
         except TransportError:
-            if _live(client, new) is None:
+            if live_disk(client, new) is None:
                 raise
         report(f"{what}: renamed to {new}")
 
@@ -259,7 +268,7 @@ class Disk(GpuResource, module="gpudev", name="Disk"):
             DiskProvider(),
             resource_name,
             {
-                "name": name or default_name(resource_name),
+                "name": name,
                 "size_gb": size_gb,
                 "allow_replacement": allow_replacement,
                 "wait_timeout": wait_timeout,

@@ -13,6 +13,7 @@ from pulumi.dynamic import CheckFailure
 
 from pulumi_gpu.core import jobs
 from pulumi_gpu.core.errors import ApiError, GpuCloudError, NotFoundError, TransportError
+from pulumi_gpu.core.identity import Inventoried, NameRule
 from pulumi_gpu.core.inputs import contains_unknown
 from pulumi_gpu.core.jobs import Run, RunStatus
 from pulumi_gpu.core.log import report
@@ -21,7 +22,8 @@ from pulumi_gpu.core.provider import Change, Replacement
 from pulumi_gpu.core.resource import JobRecord, machine_outputs
 from pulumi_gpu.core.waiting import wait_for
 from pulumi_gpu.gpudev.client import GpuDevClient, gpudev_client
-from pulumi_gpu.gpudev.job_inputs import GpuTypeName, JobInputs, job_name, submit_body
+from pulumi_gpu.gpudev.disk import live_disk
+from pulumi_gpu.gpudev.job_inputs import GpuTypeName, JobInputs, submit_body
 from pulumi_gpu.gpudev.models import (
     ACTIVE,
     CANCELLED,
@@ -118,6 +120,8 @@ def _queue_note(client: GpuDevClient, job: ApiJob) -> str | None:
 class JobProvider(jobs.JobProvider[ApiJob]):
     inputs_model = JobInputs
     kind = "gpudev Job"
+    name_rule = NameRule(lower=True, underscores=False)
+    secret_outputs = frozenset({"jupyter_token"})
     listed = True
     delete_before_replace = True
     """The new job needs the GPUs and the disk the old one holds."""
@@ -183,12 +187,22 @@ class JobProvider(jobs.JobProvider[ApiJob]):
     def describe(self, state: Mapping[str, Any]) -> str:
         return f"gpudev job {state.get('name') or '(unnamed)'}"
 
+    def reference_exists(self, field: str, value: str) -> bool | None:
+        """A disk_name of no live disk would have the service make it (no resource would
+        own it, nothing would delete it)."""
+        return live_disk(self.client(), value) is not None if field == "disk_name" else None
+
     def list_objects(self) -> list[ApiJob]:
         """The jobs that hold or wait for GPUs (an ended one is read on its own)."""
         return list(self.client().iter_jobs(list(LIVE)))
 
     def find(self, inputs: JobInputs) -> list[ApiJob]:
         return [j for j in self.listing() if j.pod_name == inputs.name]
+
+    def inventory(self) -> list[Inventoried]:
+        return [
+            Inventoried(j.job_id, j.pod_name, None, iso(j.created_at)) for j in self.list_objects()
+        ]
 
     def create_object(self, inputs: JobInputs, token: str) -> ApiJob:
         """Queue the job under a reservation id made from the create's token: a submit
@@ -385,8 +399,6 @@ class Job(JobRecord, module="gpudev", name="Job"):
         pulumi.export("jupyter", job.jupyter_url)
     """
 
-    _secret_outputs = ("jupyter_token",)
-
     name: pulumi.Output[str]
     """The job's server name (``cloud_status``: pending, queued, preparing, active...).
     ``ssh_command`` is how to connect, e.g. ``gpu-dev connect <name>``; ``ssh_host`` and
@@ -435,7 +447,7 @@ class Job(JobRecord, module="gpudev", name="Job"):
             JobProvider(),
             resource_name,
             {
-                "name": name or job_name(resource_name),
+                "name": name,
                 "gpu_type": gpu_type,
                 "gpu_count": gpu_count,
                 "duration_hours": duration_hours,

@@ -10,10 +10,9 @@ from pydantic import Field, ValidationInfo, field_validator
 from pulumi_gpu.core.budget import Price
 from pulumi_gpu.core.inputs import REPLACES, UPDATES, EnvVars, references, wait_timeout_field
 from pulumi_gpu.core.jobs import RunInputs
-from pulumi_gpu.core.resource import default_name
 from pulumi_gpu.gpudev.models import GPU_TYPES
 
-__all__ = ["GpuTypeName", "JobInputs", "job_name", "submit_body"]
+__all__ = ["GpuTypeName", "JobInputs", "submit_body"]
 
 GpuTypeName = Literal[
     "t4", "t4-small", "l4", "a10g", "a100", "h100", "h200", "b200", "cpu-x86", "cpu-arm"
@@ -100,8 +99,10 @@ class JobInputs(RunInputs):
         max_length=255,
         pattern=_DISK_NAME,
         description=(
-            "Persistent disk mounted into the server (a gpudev.Disk's name); the service "
-            "creates it on first use. A disk serves one job at a time."
+            "Persistent disk mounted into the server: a gpudev.Disk's name (pass the "
+            "resource's name output so it is made first), or a disk that exists. A name of "
+            "no disk is refused at preview (the service would make a disk no resource owns). "
+            "A disk serves one job at a time."
         ),
         json_schema_extra=references("disks", output="name"),
     )
@@ -109,7 +110,11 @@ class JobInputs(RunInputs):
         None,
         ge=10,
         le=10000,
-        description="Size of the disk when the service creates it on first use (needs disk_name).",
+        description=(
+            "Deprecated since 0.2.0 (a job no longer makes its disk: size a gpudev.Disk "
+            "instead). Sent as the size of disk_name; the service uses it only for a disk "
+            "it makes."
+        ),
         json_schema_extra=REPLACES,
     )
     env_vars: EnvVars = Field(
@@ -225,9 +230,3 @@ def submit_body(inputs: JobInputs, reservation_id: str) -> dict[str, Any]:
         "command": inputs.command,
     }
     return {k: v for k, v in body.items() if v is not None}
-
-
-def job_name(resource_name: str) -> str:
-    """``<project>-<stack>-<name>`` as a pod name: lower case, letters, digits, dashes."""
-    name = re.sub(r"[^a-z0-9-]+", "-", default_name(resource_name).lower())
-    return re.sub(r"-{2,}", "-", name)[:63].strip("-")

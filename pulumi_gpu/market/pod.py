@@ -5,8 +5,10 @@ on its cloud through that cloud's own pod provider, so creating once, waiting, c
 up a failed start and every later read, update and delete are that kind's. A capacity
 refusal or a failed start moves on to the next offer (``max_attempts`` in all); the
 choice is recorded (``cloud``, ``offer``, ``price_per_hour``). Before choosing, every
-allowed cloud is searched for a pod of this name that an interrupted run left, which is
-adopted: a killed ``pulumi up`` never rents a second pod on another cloud.
+cloud is searched for this resource's pod that an interrupted run left (it bears the
+resource's mark): one that still satisfies the requirements is adopted, so a killed
+``pulumi up`` never rents a second pod on another cloud; one that no longer does is
+deleted first.
 
 Afterwards the placement is stable: a changed requirement that the running pod still
 satisfies is recorded without touching it; one it no longer satisfies replaces it.
@@ -15,33 +17,28 @@ Container inputs are diffed by the hosting cloud's own rules.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CreateResult, DiffResult, ReadResult, UpdateResult
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pulumi_gpu.core import lifecycle
-from pulumi_gpu.core.budget import Price
-from pulumi_gpu.core.errors import GpuCloudError
+from pulumi_gpu.core.errors import ConfigurationError, ForeignObject, GpuCloudError
+from pulumi_gpu.core.identity import OWNER_KEY, NameRule, Owner
 from pulumi_gpu.core.inputs import (
     ADOPT_ID,
-    LOCAL,
-    REPLACES,
-    UPDATES,
-    EnvVars,
-    MachineInputs,
     contains_unknown,
-    wait_timeout_field,
+    model_values,
+    without_provider,
 )
 from pulumi_gpu.core.log import report
 from pulumi_gpu.core.phases import Phase
-from pulumi_gpu.core.provider import GpuProvider, without_provider
-from pulumi_gpu.core.resource import Machine, default_name
-from pulumi_gpu.market.offers import Offer, OfferRequest, search
+from pulumi_gpu.core.provider import GpuProvider
+from pulumi_gpu.core.resource import Machine
+from pulumi_gpu.market.offers import Offer, search
 from pulumi_gpu.market.placement import PLACEABLE, Host, host, worth_another_offer
+from pulumi_gpu.market.pod_inputs import GpuRequirement, PodInputs
 
 __all__ = ["GpuRequirement", "Pod", "PodInputs"]
 
@@ -61,205 +58,6 @@ MACHINE_OUTPUTS = (
     "cloud_status",
     "account",
 )
-_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
-
-
-class GpuRequirement(BaseModel):
-    """The GPUs a placed pod needs."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    model: str = Field(
-        min_length=1,
-        description=(
-            "GPU model in any cloud's spelling: 'H100', 'H100 80GB', 'A100 80GB SXM', "
-            "'RTX 4090' (memory and form factor count only where given)."
-        ),
-        examples=["H100"],
-    )
-    count: int = Field(1, ge=1, le=16, description="GPUs in the machine.")
-    max_price_per_hour: float | None = Field(
-        None, gt=0, description="Highest price of the whole machine, USD per hour."
-    )
-    min_memory_gb: int | None = Field(None, ge=1, description="Least memory per GPU, GB.")
-    allow_spot: bool = Field(
-        False,
-        description=(
-            "Also place it on spot machines (cheaper; the cloud may take one back, ending "
-            "the pod). By default never."
-        ),
-    )
-
-
-class PodInputs(MachineInputs):
-    """Inputs of a placed pod: requirements, the container, and how hard to try."""
-
-    name: str = Field(
-        min_length=1,
-        max_length=63,
-        description=(
-            "Name of the pod on whichever cloud it lands: lower-case letters, digits and "
-            "dashes. It is found by it on every allowed cloud, so an interrupted run is "
-            "adopted, never rented twice."
-        ),
-        json_schema_extra=REPLACES,
-    )
-    gpu: GpuRequirement = Field(
-        description="What the machine must have; a change it no longer satisfies replaces it.",
-        json_schema_extra=UPDATES,
-    )
-    clouds: list[str] = Field(
-        default_factory=lambda: list(PLACEABLE),
-        min_length=1,
-        description=f"Clouds it may land on, any of: {', '.join(PLACEABLE)}.",
-        json_schema_extra=UPDATES,
-    )
-    region: str | None = Field(
-        None,
-        min_length=1,
-        description="Part of the data center or region name it must be in, any case.",
-        json_schema_extra=UPDATES,
-    )
-    country: str | None = Field(
-        None,
-        min_length=2,
-        max_length=2,
-        description="ISO code of the country it must be in, e.g. 'US'.",
-        json_schema_extra=UPDATES,
-    )
-    image: str | None = Field(
-        None,
-        min_length=1,
-        description=(
-            "Container image; unset, each cloud's stock CUDA image. A Docker image rules "
-            "out Prime Intellect, which runs only its own images (e.g. 'ubuntu_22_cuda_12')."
-        ),
-        json_schema_extra=UPDATES,
-    )
-    env: EnvVars = Field(
-        default_factory=dict,
-        description="Environment variables (kept secret in the state).",
-        json_schema_extra=UPDATES,
-    )
-    exposed_ports: list[int] = Field(
-        default_factory=list,
-        description="Container TCP ports to expose besides SSH (22, always exposed).",
-        json_schema_extra=UPDATES,
-    )
-    ssh_public_keys: list[str] = Field(
-        default_factory=list,
-        description="Public keys allowed to log in (unset: the account's keys).",
-        json_schema_extra=UPDATES,
-    )
-    disk_gb: int | None = Field(
-        None, ge=1, le=10000, description="Container disk, GB.", json_schema_extra=UPDATES
-    )
-    max_attempts: int = Field(
-        3,
-        ge=1,
-        le=10,
-        description="Offers to try, cheapest first, when a cloud has no capacity or a start fails.",
-        json_schema_extra=LOCAL,
-    )
-    wait_timeout: float = wait_timeout_field(1800, "for one try to run")
-    adopt_id: str | None = Field(
-        None,
-        description=(
-            "Take over this existing pod instead of renting one: '<cloud>/<pod id>', e.g. "
-            "'runpod/3x7mzwq1abcd'. It must satisfy gpu; its cloud's pod kind adopts it. "
-            "Used only when the resource is created."
-        ),
-        examples=["runpod/3x7mzwq1abcd"],
-        json_schema_extra=LOCAL,
-    )
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not _NAME.match(value):
-            raise ValueError(
-                f"{value!r} is not a name every cloud takes: lower-case letters, digits and "
-                "dashes, starting and ending with a letter or digit"
-            )
-        return value
-
-    @field_validator("adopt_id")
-    @classmethod
-    def _adopt_id(cls, value: str | None) -> str | None:
-        if value is not None:
-            cloud, _, inner = value.partition("/")
-            if cloud not in PLACEABLE or not inner:
-                raise ValueError(
-                    f"{value!r} is not '<cloud>/<pod id>' (the form of a placed pod's id), "
-                    f"with <cloud> one of {', '.join(PLACEABLE)}"
-                )
-        return value
-
-    def adopted(self) -> tuple[Host, str] | None:
-        """The cloud and pod id that ``adopt_id`` names, if any."""
-        if self.adopt_id is None:
-            return None
-        cloud, _, inner = self.adopt_id.partition("/")
-        return host(cloud), inner
-
-    @field_validator("clouds")
-    @classmethod
-    def _clouds(cls, value: list[str]) -> list[str]:
-        unknown = [c for c in value if c not in PLACEABLE]
-        if unknown:
-            raise ValueError(
-                f"{', '.join(map(repr, unknown))} cannot host placed pods; allowed: "
-                f"{', '.join(PLACEABLE)}"
-            )
-        return list(dict.fromkeys(value))
-
-    @field_validator("exposed_ports")
-    @classmethod
-    def _ports(cls, value: list[int]) -> list[int]:
-        bad = [p for p in value if not 1 <= p <= 65535 or p == 22]
-        if bad:
-            raise ValueError(f"ports must be 1-65535 and not 22 (always exposed), got {bad}")
-        if len(set(value)) != len(value):
-            raise ValueError(f"ports must be unique, got {value}")
-        return value
-
-    def hourly_price(self) -> Price:
-        if self.gpu.max_price_per_hour is not None:
-            return Price(self.gpu.max_price_per_hour, "ceiling gpu.max_price_per_hour")
-        usable, _ = self.hosts()
-        tries = search(self.request(list(usable)))[: self.max_attempts]
-        prices = [o.price_per_hour for o in tries if o.price_per_hour is not None]
-        if not prices:
-            return Price(None, "no priced offer satisfies it now", bounded=False)
-        return Price(max(prices), f"catalog now: the dearest of the {len(tries)} offers it may try")
-
-    def request(self, clouds: Sequence[str] | None = None) -> OfferRequest:
-        """The offers this pod can be placed on (on ``clouds``, default its own)."""
-        return OfferRequest.model_validate(
-            {
-                "gpu": self.gpu.model,
-                "count": self.gpu.count,
-                "max_price_per_hour": self.gpu.max_price_per_hour,
-                "min_memory_gb": self.gpu.min_memory_gb,
-                "clouds": tuple(clouds or self.clouds),
-                "region": self.region,
-                "country": self.country,
-                "spot": None if self.gpu.allow_spot else False,
-            }
-        )
-
-    def hosts(self) -> tuple[dict[str, Host], dict[str, dict[str, str]]]:
-        """(the allowed clouds that can honour every input, cloud -> field -> why not)."""
-        usable: dict[str, Host] = {}
-        ruled_out: dict[str, dict[str, str]] = {}
-        for cloud in self.clouds:
-            place = host(cloud)
-            reasons = place.unsupported(self)
-            if reasons:
-                ruled_out[cloud] = reasons
-            else:
-                usable[cloud] = place
-        return usable, ruled_out
 
 
 class PodProvider(GpuProvider[Any, Any]):
@@ -267,6 +65,11 @@ class PodProvider(GpuProvider[Any, Any]):
 
     inputs_model = PodInputs
     kind = "pod"
+    name_rule = NameRule(lower=True, underscores=False)
+    secret_outputs = frozenset({"placement"})
+
+    def inventory(self) -> list[Any]:
+        return []  # its pods are listed by the kind of the cloud each landed on
 
     # -- preview --------------------------------------------------------------------
 
@@ -305,7 +108,7 @@ class PodProvider(GpuProvider[Any, Any]):
         if contains_unknown(news):  # judged again at `up`, when the values are known
             return DiffResult(changes=True, replaces=[], stables=[], delete_before_replace=False)
         old = PodInputs.model_validate({k: olds[k] for k in PodInputs.model_fields if k in olds})
-        new = PodInputs.model_validate(news)
+        new = PodInputs.model_validate(model_values(news))
         changed = [f for f in PodInputs.model_fields if getattr(old, f) != getattr(new, f)]
         replaces = [f for f in changed if f in PodInputs.replace_fields()]
         moves = self._no_longer_fits(olds, new) is not None
@@ -327,7 +130,8 @@ class PodProvider(GpuProvider[Any, Any]):
     # -- the lifecycle, through the hosting cloud's provider ---------------------------
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        spec = PodInputs.model_validate(without_provider(props))
+        spec = PodInputs.model_validate(model_values(props))
+        owner = props.get(OWNER_KEY)
         what = f"pod {spec.name}"
         tried: list[str] = []
         adopted = spec.adopted()
@@ -336,7 +140,7 @@ class PodProvider(GpuProvider[Any, Any]):
             offer = _offer_of(place, inner_id)
             return self._rent(spec, place, offer, props, tried, adopt_id=inner_id)
         usable, _ = spec.hosts()
-        left = self._left_behind(spec, usable, what)
+        left = self._left_behind(spec, Owner.parse(owner), usable, what)
         if left is not None:  # the cloud's own create adopts it
             place, offer = left
             return self._rent(spec, place, offer, props, tried)
@@ -368,7 +172,7 @@ class PodProvider(GpuProvider[Any, Any]):
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         state, news = without_provider(olds), without_provider(news)
-        spec = PodInputs.model_validate(news)
+        spec = PodInputs.model_validate(model_values(news))
         place = host(state["cloud"])
         inner = place.provider.update(
             _inner_id(id_), state["placement"], _inner_inputs(place, spec, state)
@@ -394,7 +198,7 @@ class PodProvider(GpuProvider[Any, Any]):
     ) -> CreateResult:
         """Make (or with ``adopt_id``, take over) the pod of ``offer`` through its cloud's
         own provider, and record where it is."""
-        inputs = place.inputs(spec, offer.rent)
+        inputs = {**place.inputs(spec, offer.rent), OWNER_KEY: props.get(OWNER_KEY)}
         if adopt_id is not None:
             inputs[ADOPT_ID] = adopt_id
         made = place.provider.create(inputs)
@@ -412,7 +216,7 @@ class PodProvider(GpuProvider[Any, Any]):
     def adoptable(self, adopt_id: str, news: Mapping[str, Any]) -> dict[str, Any]:
         """The pod ``adopt_id`` names satisfies the requirements, and its cloud's own kind
         can take it over as the container inputs declare it (checked at preview)."""
-        spec = PodInputs.model_validate(news)
+        spec = PodInputs.model_validate(model_values(news))
         adopted = spec.adopted()
         assert adopted is not None
         place, inner_id = adopted
@@ -424,20 +228,44 @@ class PodProvider(GpuProvider[Any, Any]):
         why = spec.request([place.cloud]).mismatch(offer)
         if why is not None:
             raise GpuCloudError(f"{place.cloud} pod {inner_id} does not satisfy gpu: {why}")
-        inputs = {**place.inputs(spec, offer.rent), ADOPT_ID: inner_id}
+        inputs = {
+            **place.inputs(spec, offer.rent),
+            ADOPT_ID: inner_id,
+            OWNER_KEY: news.get(OWNER_KEY),
+        }
         return place.provider.adoptable(inner_id, inputs)
 
     def _left_behind(
-        self, spec: PodInputs, usable: Mapping[str, Host], what: str
+        self, spec: PodInputs, owner: Owner | None, usable: Mapping[str, Host], what: str
     ) -> tuple[Host, Offer] | None:
-        """A live pod of this name an interrupted run left on any allowed cloud, and the
-        offer it runs on."""
-        for place in usable.values():
+        """A live pod of this resource that an interrupted run left, and the offer it runs
+        on, if it still satisfies the requirements; one that does not (they changed since,
+        or its cloud is no longer allowed) is deleted, and the pod placed anew."""
+        for cloud in PLACEABLE:
+            place = host(cloud)
             model: Any = place.provider.inputs_model  # find() reads only the name
-            probe = model.model_construct(name=spec.name)
-            left = lifecycle.leftover(place.provider, probe, what)
-            if left is not None:
-                return place, place.offer_of(left)
+            probe = model.model_construct(name=spec.name).owned_by(owner)
+            try:
+                left = lifecycle.leftover(place.provider, probe, what)
+            except ConfigurationError:
+                continue  # no credentials for it: nothing of ours is there
+            except ForeignObject:
+                if cloud in usable:
+                    raise
+                continue  # not ours, on a cloud this pod does not use
+            if left is None:
+                continue
+            offer = place.offer_of(left)
+            why = spec.request([cloud]).mismatch(offer) if cloud in usable else None
+            if cloud in usable and why is None:
+                return place, offer
+            left_id = place.provider.object_id(left)
+            report(
+                f"{what}: deleting {cloud} pod {left_id}, made by an earlier run that did not "
+                f"finish, which no longer satisfies it ({why or f'{cloud} is not allowed'}); "
+                "placing it anew"
+            )
+            lifecycle.delete_and_wait(place.provider, left_id, {}, what)
         return None
 
     def _check_somewhere_to_go(self, new: PodInputs, cloud: str) -> None:
@@ -520,8 +348,6 @@ class Pod(Machine, module="market", name="Pod"):
         pulumi.export("ssh", pod.ssh_command)
     """
 
-    _secret_outputs: ClassVar[tuple[str, ...]] = ("placement",)
-
     cloud: pulumi.Output[str]
     """Where it landed."""
     offer: pulumi.Output[dict[str, Any]]
@@ -558,7 +384,7 @@ class Pod(Machine, module="market", name="Pod"):
             PodProvider(),
             resource_name,
             {
-                "name": name or default_name(resource_name).lower(),
+                "name": name,
                 "gpu": gpu,
                 "clouds": clouds,
                 "region": region,

@@ -10,6 +10,7 @@ from pulumi.dynamic import CheckFailure
 from pydantic import Field
 
 from pulumi_gpu.core.errors import GpuCloudError
+from pulumi_gpu.core.identity import Inventoried
 from pulumi_gpu.core.inputs import (
     DESTROYS_DATA,
     LOCAL,
@@ -21,7 +22,7 @@ from pulumi_gpu.core.inputs import (
 from pulumi_gpu.core.log import report
 from pulumi_gpu.core.phases import Observed, Phase
 from pulumi_gpu.core.provider import GpuProvider
-from pulumi_gpu.core.resource import GpuResource, default_name
+from pulumi_gpu.core.resource import GpuResource
 from pulumi_gpu.primeintellect.client import PrimeClient, prime_client, team
 from pulumi_gpu.primeintellect.models import DISK_PHASES, ProviderType
 from pulumi_gpu.primeintellect.models import Disk as ApiDisk
@@ -160,6 +161,12 @@ class DiskProvider(GpuProvider[DiskInputs, ApiDisk]):
     def find(self, inputs: DiskInputs) -> list[ApiDisk]:
         return [d for d in self.client().list_disks() if d.name == inputs.name]
 
+    def inventory(self) -> list[Inventoried]:
+        return [
+            Inventoried(d.id, d.name, None, d.created_at, d.price_hr)
+            for d in self.client().list_disks()
+        ]
+
     def create_object(self, inputs: DiskInputs, token: str) -> ApiDisk:
         return self.client().create_disk(_body(inputs))
 
@@ -243,7 +250,7 @@ class Disk(GpuResource, module="primeintellect", name="Disk"):
             DiskProvider(),
             resource_name,
             {
-                "name": name or default_name(resource_name),
+                "name": name,
                 "size": size,
                 "provider": provider,
                 "data_center_id": data_center_id,

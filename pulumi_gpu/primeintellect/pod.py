@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -11,12 +10,14 @@ import pulumi
 from pulumi.dynamic import CheckFailure
 from pydantic import ValidationError
 
+from pulumi_gpu.core.checking import exists
 from pulumi_gpu.core.errors import GpuCloudError
+from pulumi_gpu.core.identity import Inventoried, NameRule
 from pulumi_gpu.core.inputs import contains_unknown
 from pulumi_gpu.core.log import report
 from pulumi_gpu.core.phases import Observed, Phase
 from pulumi_gpu.core.provider import Change, GpuProvider, Replacement
-from pulumi_gpu.core.resource import Machine, default_name, machine_outputs
+from pulumi_gpu.core.resource import Machine, machine_outputs
 from pulumi_gpu.primeintellect import offers
 from pulumi_gpu.primeintellect.client import PrimeClient, prime_client
 from pulumi_gpu.primeintellect.models import Pod as ApiPod
@@ -84,12 +85,21 @@ def _reflect(state: Mapping[str, Any], pod: ApiPod) -> dict[str, Any]:
 class PodProvider(GpuProvider[PodInputs, ApiPod]):
     inputs_model = PodInputs
     kind = "primeintellect Pod"
+    name_rule = NameRule(underscores=False)
     batched = True
     listed = True
     visible_after = 30.0
 
     def client(self) -> PrimeClient:
         return prime_client()
+
+    def reference_exists(self, field: str, value: str) -> bool | None:
+        client = self.client()
+        if field == "disk_ids":
+            return exists(client.get_disk, value)
+        if field == "ssh_key_id":
+            return any(key.id == value for key in client.list_ssh_keys())
+        return None
 
     # -- policy ---------------------------------------------------------------------
 
@@ -134,6 +144,12 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
 
     def find(self, inputs: PodInputs) -> list[ApiPod]:
         return [p for p in self.listing() if p.name == inputs.name]
+
+    def inventory(self) -> list[Inventoried]:
+        return [
+            Inventoried(p.id, p.name, None, p.created_at, p.price_hr)
+            for p in self.client().list_pods()
+        ]
 
     def create_object(self, inputs: PodInputs, token: str) -> ApiPod:
         what = self.describe(inputs.model_dump())
@@ -187,11 +203,6 @@ def _last_logs(client: PrimeClient, pod_id: str, count: int = 5) -> str:
     except GpuCloudError:
         return ""
     return "\nlast log lines:\n" + "\n".join(lines) if lines else ""
-
-
-def _default_pod_name(resource_name: str) -> str:
-    """``<project>-<stack>-<name>`` with only letters, digits and dashes (the API's rule)."""
-    return re.sub(r"-{2,}", "-", default_name(resource_name).replace("_", "-")).strip("-")
 
 
 class Pod(Machine, module="primeintellect", name="Pod"):
@@ -280,7 +291,7 @@ class Pod(Machine, module="primeintellect", name="Pod"):
             PodProvider(),
             resource_name,
             {
-                "name": name or _default_pod_name(resource_name),
+                "name": name,
                 "gpu_type": gpu_type,
                 "gpu_count": gpu_count,
                 "socket": socket,

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from pulumi_gpu.core.account_keys import AccountKeyProvider
 from pulumi_gpu.core.inputs import REPLACES, ResourceInputs
-from pulumi_gpu.core.resource import GpuResource, default_name
+from pulumi_gpu.core.resource import GpuResource
 from pulumi_gpu.core.ssh import PublicKey
 from pulumi_gpu.primeintellect.client import PrimeClient, prime_client
 from pulumi_gpu.primeintellect.models import SshKey as ApiKey
@@ -87,7 +87,7 @@ class SshKey(GpuResource, module="primeintellect", name="SshKey"):
             SshKeyProvider(),
             resource_name,
             {
-                "name": name or default_name(resource_name),
+                "name": name,
                 "public_key": public_key,
                 "adopt_id": adopt_id,
             },

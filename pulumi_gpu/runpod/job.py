@@ -18,14 +18,31 @@ import pulumi
 from pydantic import Field
 
 from pulumi_gpu.core import jobs, lifecycle
+from pulumi_gpu.core.identity import OWNER_ENV, Inventoried
 from pulumi_gpu.core.inputs import LOCAL
-from pulumi_gpu.core.jobs import JobSpec, Run, RunStatus, epoch, exit_of, status_of_exit, wrap
+from pulumi_gpu.core.jobs import (
+    JobSpec,
+    Run,
+    RunStatus,
+    epoch,
+    exit_of,
+    status_of_exit,
+    unwrap,
+    wrap,
+)
 from pulumi_gpu.core.log import report
-from pulumi_gpu.core.resource import JobRecord, default_name
+from pulumi_gpu.core.resource import JobRecord
 from pulumi_gpu.runpod.client import RunPodClient, runpod_client
 from pulumi_gpu.runpod.models import EXITED
 from pulumi_gpu.runpod.models import Pod as ApiPod
-from pulumi_gpu.runpod.pod import PodProvider, act, outputs, system_tail
+from pulumi_gpu.runpod.pod import (
+    PodProvider,
+    act,
+    outputs,
+    reference_exists,
+    reflected,
+    system_tail,
+)
 from pulumi_gpu.runpod.pod_inputs import PodBase
 
 __all__ = ["Job", "JobInputs"]
@@ -79,6 +96,15 @@ class JobProvider(jobs.JobProvider[PodRun]):
     def object_id(self, obj: PodRun) -> str:
         return obj.pod.id
 
+    def mark_of(self, obj: PodRun) -> str | None:
+        return obj.pod.env.get(OWNER_ENV)
+
+    def reference_exists(self, field: str, value: str) -> bool | None:
+        return reference_exists(self.client(), field, value)
+
+    def inventory(self) -> list[Inventoried]:
+        return []  # a job's pod is listed with the pods
+
     def get(self, id_: str, state: Mapping[str, Any]) -> PodRun:
         pod = self.client().get_pod(id_)
         if pod.status == "ERROR":
@@ -117,6 +143,15 @@ class JobProvider(jobs.JobProvider[PodRun]):
 
     def delete_object(self, id_: str, state: Mapping[str, Any]) -> None:
         self.client().delete_pod(id_)
+
+    def reflect(self, obj: PodRun, state: Mapping[str, Any]) -> dict[str, Any]:
+        """The pod's inputs as it shows them, and the command its arguments run."""
+        live = reflected(obj.pod, state)
+        words = shlex.split(obj.pod.args or "")
+        ran = unwrap(words[2]) if words[:2] == ["sh", "-c"] and len(words) == 3 else None
+        if ran is not None:
+            live["command"], live["max_duration"] = ran
+        return live
 
     def outputs(self, obj: PodRun, state: Mapping[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in outputs(obj.pod).items() if k in Job.output_names()}
@@ -205,7 +240,7 @@ class Job(JobRecord, module="runpod", name="Job"):
             JobProvider(),
             resource_name,
             {
-                "name": name or default_name(resource_name),
+                "name": name,
                 "command": command,
                 "max_duration": max_duration,
                 "gpu_type": gpu_type,

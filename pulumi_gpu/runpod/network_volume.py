@@ -10,10 +10,11 @@ from pulumi.dynamic import CheckFailure
 from pydantic import Field
 
 from pulumi_gpu.core.errors import GpuCloudError, InvalidRequestError
+from pulumi_gpu.core.identity import Inventoried
 from pulumi_gpu.core.inputs import DESTROYS_DATA, LOCAL, UPDATES, ResourceInputs
 from pulumi_gpu.core.phases import Observed, Phase
 from pulumi_gpu.core.provider import GpuProvider
-from pulumi_gpu.core.resource import GpuResource, default_name
+from pulumi_gpu.core.resource import GpuResource
 from pulumi_gpu.runpod.client import RunPodClient, runpod_client
 from pulumi_gpu.runpod.models import NetworkVolume as ApiVolume
 
@@ -111,6 +112,9 @@ class NetworkVolumeProvider(GpuProvider[NetworkVolumeInputs, ApiVolume]):
     def find(self, inputs: NetworkVolumeInputs) -> list[ApiVolume]:
         return [v for v in self.client().list_network_volumes() if v.name == inputs.name]
 
+    def inventory(self) -> list[Inventoried]:
+        return [Inventoried(v.id, v.name) for v in self.client().list_network_volumes()]
+
     def create_object(self, inputs: NetworkVolumeInputs, token: str) -> ApiVolume:
         body = {
             "name": inputs.name,
@@ -203,7 +207,7 @@ class NetworkVolume(GpuResource, module="runpod", name="NetworkVolume"):
             NetworkVolumeProvider(),
             resource_name,
             {
-                "name": name or default_name(resource_name),
+                "name": name,
                 "size_gb": size_gb,
                 "data_center_id": data_center_id,
                 "type": type,

@@ -8,6 +8,7 @@ from typing import Any
 
 import pulumi
 
+from pulumi_gpu.core.checking import exists
 from pulumi_gpu.core.errors import (
     ApiError,
     ConflictError,
@@ -15,11 +16,12 @@ from pulumi_gpu.core.errors import (
     InvalidRequestError,
     TransportError,
 )
+from pulumi_gpu.core.identity import OWNER_ENV, Inventoried
 from pulumi_gpu.core.inputs import contains_unknown
 from pulumi_gpu.core.log import report
 from pulumi_gpu.core.phases import Observed, Phase
 from pulumi_gpu.core.provider import Change, GpuProvider
-from pulumi_gpu.core.resource import Machine, default_name, machine_outputs
+from pulumi_gpu.core.resource import Machine, machine_outputs
 from pulumi_gpu.runpod.client import RunPodClient, runpod_client
 from pulumi_gpu.runpod.models import EXITED, proxy_url
 from pulumi_gpu.runpod.models import Pod as ApiPod
@@ -104,6 +106,17 @@ def system_tail(client: RunPodClient, pod_id: str) -> str | None:
     return "; ".join(line for _, line in lines if line.strip()) or None
 
 
+def reference_exists(client: RunPodClient, field: str, value: str) -> bool | None:
+    """Whether the volume, template or registry credentials a RunPod input names exist."""
+    getters = {
+        "network_volume_id": client.get_network_volume,
+        "template_id": client.get_template,
+        "registry_id": client.get_registry,
+    }
+    get = getters.get(field)
+    return exists(get, value) if get is not None else None
+
+
 _ACTION_TARGETS = {"start": ("STARTING", "RUNNING"), "stop": (EXITED,)}
 
 
@@ -134,6 +147,7 @@ def act(client: RunPodClient, pod_id: str, action: str, *, attempts: int = 2) ->
 class PodProvider(GpuProvider[PodInputs, ApiPod]):
     inputs_model = PodInputs
     kind = "runpod Pod"
+    secret_outputs = frozenset({"jupyter_password"})
     startable = True
     listed = True
     phase_fields = frozenset({"desired_status"})
@@ -185,6 +199,18 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
 
     def object_id(self, obj: ApiPod) -> str:
         return obj.id
+
+    def mark_of(self, obj: ApiPod) -> str | None:
+        return obj.env.get(OWNER_ENV)
+
+    def reference_exists(self, field: str, value: str) -> bool | None:
+        return reference_exists(self.client(), field, value)
+
+    def inventory(self) -> list[Inventoried]:
+        return [
+            Inventoried(p.id, p.name, p.env.get(OWNER_ENV), p.created_at, p.cost)
+            for p in self.client().list_pods()
+        ]
 
     def get(self, id_: str, state: Mapping[str, Any]) -> ApiPod:
         return self.client().get_pod(id_)
@@ -353,8 +379,6 @@ class Pod(Machine, module="runpod", name="Pod"):
         pulumi.export("ssh", pod.ssh_command)
     """
 
-    _secret_outputs = ("jupyter_password",)
-
     name: pulumi.Output[str]
     """Pod name in RunPod (``cloud_status``: PROVISIONING, STARTING, RUNNING, EXITED,
     ERROR or TERMINATED). ``ssh_command`` is direct (``ssh root@IP -p PORT``) when 22/tcp
@@ -413,7 +437,7 @@ class Pod(Machine, module="runpod", name="Pod"):
             PodProvider(),
             resource_name,
             {
-                "name": name or default_name(resource_name),
+                "name": name,
                 "gpu_type": gpu_type,
                 "cpu_flavor": cpu_flavor,
                 "gpu_count": gpu_count,

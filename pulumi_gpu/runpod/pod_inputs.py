@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from pulumi_gpu.core.budget import Price
+from pulumi_gpu.core.identity import OWNER_ENV
 from pulumi_gpu.core.inputs import (
     REPLACES,
     UPDATES,
@@ -312,6 +313,8 @@ class PodBase(ResourceInputs):
         if self.registry_id is not None:
             body["registry"] = self.registry_id
         env = self.managed_env()
+        if self.owner is not None:
+            env[OWNER_ENV] = str(self.owner)
         if env:
             body["env"] = env
         if self.exposed_ports is not None:

@@ -9,10 +9,11 @@ import pulumi
 from pydantic import Field
 
 from pulumi_gpu.core.errors import GpuCloudError, InvalidRequestError
+from pulumi_gpu.core.identity import Inventoried
 from pulumi_gpu.core.inputs import REPLACES, SECRET, ResourceInputs, Secret
 from pulumi_gpu.core.phases import Observed, Phase
 from pulumi_gpu.core.provider import GpuProvider
-from pulumi_gpu.core.resource import GpuResource, default_name
+from pulumi_gpu.core.resource import GpuResource
 from pulumi_gpu.runpod.client import RunPodClient, runpod_client
 from pulumi_gpu.runpod.models import Registry
 
@@ -46,6 +47,9 @@ class RegistryAuthProvider(GpuProvider[RegistryAuthInputs, Registry]):
 
     def find(self, inputs: RegistryAuthInputs) -> list[Registry]:
         return [r for r in self.client().list_registries() if r.name == inputs.name]
+
+    def inventory(self) -> list[Inventoried]:
+        return [Inventoried(r.id, r.name) for r in self.client().list_registries()]
 
     def create_object(self, inputs: RegistryAuthInputs, token: str) -> Registry:
         body = {"name": inputs.name, "username": inputs.username, "password": inputs.password}
@@ -116,7 +120,7 @@ class RegistryAuth(GpuResource, module="runpod", name="RegistryAuth"):
             RegistryAuthProvider(),
             resource_name,
             {
-                "name": name or default_name(resource_name),
+                "name": name,
                 "username": username,
                 "password": password,
                 "adopt_id": adopt_id,

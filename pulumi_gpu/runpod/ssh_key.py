@@ -36,21 +36,40 @@ class SshKeyInputs(ResourceInputs):
     )
 
 
+MARK_PREFIX = "pulumi-gpu="
+"""The last word of a key line pulumi-gpu added: the owner mark (see ``core.identity``)."""
+
+
 @dataclass(frozen=True)
 class AccountKey:
-    """One entry of the account's key list, known by its fingerprint (RunPod gives keys no
-    id) and named by its comment."""
+    """One line of the account's key list. RunPod gives keys no id: a key is known by its
+    fingerprint, and one pulumi-gpu added also by the owner mark that ends its line (so
+    two stacks may each hold the same key as an entry of their own)."""
 
-    public_key: str
+    line: str
+
+    @property
+    def mark(self) -> str | None:
+        last = self.line.split()[-1] if self.line.split() else ""
+        return last[len(MARK_PREFIX) :] if last.startswith(MARK_PREFIX) else None
+
+    @property
+    def public_key(self) -> str:
+        """The key as declared: the line without the mark."""
+        words = self.line.split()
+        return " ".join(words[:-1] if self.mark is not None else words)
+
+    @property
+    def fingerprint(self) -> str:
+        return key_fingerprint(self.line)
 
     @property
     def id(self) -> str:
-        return key_fingerprint(self.public_key)
+        return self.fingerprint if self.mark is None else f"{self.fingerprint}#{self.mark}"
 
     @property
     def name(self) -> str:
-        words = self.public_key.split()
-        return " ".join(words[2:])
+        return " ".join(self.public_key.split()[2:])
 
 
 class SshKeyProvider(AccountKeyProvider[SshKeyInputs, AccountKey]):
@@ -70,25 +89,34 @@ class SshKeyProvider(AccountKeyProvider[SshKeyInputs, AccountKey]):
         return [AccountKey(k.strip()) for k in self.client().list_ssh_keys() if k.strip()]
 
     def find(self, inputs: SshKeyInputs) -> list[AccountKey]:
+        """This resource's entry: the key's line with its mark. Lines of the same key
+        without it (added by hand, or another stack's) are other entries, left alone."""
         wanted = key_fingerprint(inputs.public_key)
-        return [k for k in self.listing() if k.id == wanted]
+        mark = str(inputs.owner) if inputs.owner is not None else None
+        return [k for k in self.listing() if k.fingerprint == wanted and k.mark == mark]
+
+    def mark_of(self, obj: AccountKey) -> str | None:
+        return obj.mark
 
     def create_object(self, inputs: SshKeyInputs, token: str) -> AccountKey:
+        line = inputs.public_key.strip()
+        if inputs.owner is not None:
+            line += f" {MARK_PREFIX}{inputs.owner}"
         with _account_keys:
-            keys = [k.public_key for k in self.listing()]
-            self.client().put_ssh_keys([*keys, inputs.public_key])
-        return AccountKey(inputs.public_key)
+            keys = [k.line for k in self.listing()]
+            self.client().put_ssh_keys([*keys, line])
+        return AccountKey(line)
 
     def delete_object(self, id_: str, state: Mapping[str, Any]) -> None:
         with _account_keys:
             keys = self.listing()
-            kept = [k.public_key for k in keys if k.id != id_]
+            kept = [k.line for k in keys if k.id != id_]
             if len(kept) == len(keys):
                 raise NotFoundError("runpod", "GET", self.keys_path, 404, f"no key {id_}")
             self.client().put_ssh_keys(kept)
 
     def outputs(self, obj: AccountKey, state: Mapping[str, Any]) -> dict[str, Any]:
-        return {"public_key": obj.public_key, "fingerprint": obj.id}
+        return {"public_key": obj.public_key, "fingerprint": obj.fingerprint}
 
 
 class SshKey(GpuResource, module="runpod", name="SshKey"):
@@ -116,7 +144,8 @@ class SshKey(GpuResource, module="runpod", name="SshKey"):
 
     public_key: pulumi.Output[str]
     fingerprint: pulumi.Output[str]
-    """``SHA256:...``, as ``ssh-keygen -lf`` prints it (also the resource's id)."""
+    """``SHA256:...``, as ``ssh-keygen -lf`` prints it. The resource's id is the
+    fingerprint and the owner mark that ends the key's line in the account's list."""
 
     def __init__(
         self,

@@ -10,13 +10,15 @@ import pulumi
 from pydantic import Field, ValidationInfo, field_validator
 
 from pulumi_gpu.core.errors import GpuCloudError, InvalidRequestError
+from pulumi_gpu.core.identity import Inventoried
 from pulumi_gpu.core.inputs import UPDATES, EnvVars, ResourceInputs, references
 from pulumi_gpu.core.phases import Observed, Phase
 from pulumi_gpu.core.provider import Change, GpuProvider
-from pulumi_gpu.core.resource import GpuResource, default_name
+from pulumi_gpu.core.resource import GpuResource
 from pulumi_gpu.runpod.client import RunPodClient, runpod_client
 from pulumi_gpu.runpod.models import Template as ApiTemplate
 from pulumi_gpu.runpod.models import check_ports
+from pulumi_gpu.runpod.pod import reference_exists
 
 __all__ = ["Template", "TemplateInputs"]
 
@@ -226,6 +228,12 @@ class TemplateProvider(GpuProvider[TemplateInputs, ApiTemplate]):
     def create_object(self, inputs: TemplateInputs, token: str) -> ApiTemplate:
         return self.client().create_template(inputs.body())
 
+    def reference_exists(self, field: str, value: str) -> bool | None:
+        return reference_exists(self.client(), field, value)
+
+    def inventory(self) -> list[Inventoried]:
+        return [Inventoried(t.id, t.name) for t in self.client().list_templates()]
+
     def object_id(self, obj: ApiTemplate) -> str:
         return obj.id
 
@@ -308,7 +316,7 @@ class Template(GpuResource, module="runpod", name="Template"):
             TemplateProvider(),
             resource_name,
             {
-                "name": name or default_name(resource_name),
+                "name": name,
                 "image": image,
                 "registry_id": registry_id,
                 "args": args,

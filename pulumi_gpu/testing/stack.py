@@ -33,7 +33,11 @@ import yaml
 from pulumi import automation as auto
 from pulumi.automation._stack import StackInitMode
 
+from pulumi_gpu.core.stack_identity import IDENTITY_TYPE
+
 PASSPHRASE = "pulumi-gpu-tests"
+"""The stack's identity resource (``IDENTITY_TYPE``) is bookkeeping that touches no cloud:
+:meth:`OpResult.ops` and :meth:`ProgramStack.resources` leave it out unless asked."""
 _FLEET_PROGRAM = {
     "Pulumi.yaml": "name: gpu-fleet\nruntime: python\n",
     "__main__.py": "from pulumi_gpu.fleet.program import run\n\nrun()\n",
@@ -65,6 +69,28 @@ def pulumi_dir() -> Path:
             "PULUMI_GPU_ENGINE_DIR to the directory that holds it"
         )
     return Path(found).resolve().parent
+
+
+_OWN_SUBCHANNELS = ("grpc.use_local_subchannel_pool", 1)
+
+
+def _own_subchannels() -> None:
+    """Give each gRPC channel the Pulumi SDK opens its own connections.
+
+    One process runs many inline programs, each talking to its own engine at a new
+    127.0.0.1 port, and the OS hands out a port again soon after an engine exits. gRPC
+    shares connections (subchannels) among channels to one address, so while a channel of
+    a finished program is still alive, its failed connection to the old engine, backing
+    off, answers the next engine's channel at once: "failed to connect to all addresses
+    ... Connection refused", which the SDK reports as "Resource monitor has terminated"
+    before the program's first resource. A pool per channel ends that. The SDK keeps its
+    channel options in one list; if a release moves it, nothing is changed here.
+    """
+    from pulumi.runtime import _grpc_settings
+
+    options = getattr(_grpc_settings, "_GRPC_CHANNEL_OPTIONS", None)
+    if isinstance(options, list) and _OWN_SUBCHANNELS not in options:
+        options.append(_OWN_SUBCHANNELS)
 
 
 @functools.cache
@@ -100,8 +126,9 @@ class OpResult:
     def ok(self) -> bool:
         return self.error is None
 
-    def ops(self, *, include_same: bool = False) -> dict[str, str]:
-        """Resource name -> step kind, custom resources only (the stack itself excluded).
+    def ops(self, *, include_same: bool = False, include_identity: bool = False) -> dict[str, str]:
+        """Resource name -> step kind, custom resources only (the stack itself, providers
+        and, unless asked, the stack's identity resource excluded).
 
         A replacement shows as its first step ("replace" in previews; "create-replacement"
         then "delete-replaced" in updates, reported here as "replace").
@@ -109,6 +136,8 @@ class OpResult:
         found: dict[str, str] = {}
         for step in self.steps:
             if step.type == "pulumi:pulumi:Stack" or step.type.startswith("pulumi:providers:"):
+                continue
+            if step.type == IDENTITY_TYPE and not include_identity:
                 continue
             if step.op == "same" and not include_same:
                 continue
@@ -136,6 +165,21 @@ class StackError(AssertionError):
             f"diagnostics: {result.diagnostics}\nstderr:\n{result.stderr[-4000:]}"
         )
         self.result = result
+
+
+_SECRET_SIG = "4dabf18193072939515e22adb298388d"
+"""The key of a secret value in a state (decrypted by `--show-secrets`: ``plaintext``)."""
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with the decrypted secrets of `stack export --show-secrets` as values."""
+    if isinstance(value, dict):
+        if _SECRET_SIG in value and "plaintext" in value:
+            return _plain(json.loads(value["plaintext"]))
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _inline_program(main_file: Path) -> Callable[[], None]:
@@ -192,6 +236,7 @@ class ProgramStack:
         ``backend_url``: where the state lives (``pulumi login`` URL); by default a
         ``file://`` backend of its own in ``work``. Stacks on one backend share its state
         and its locks."""
+        _own_subchannels()
         self.work = work
         self.project_dir = work / "project"
         self._own_env = dict(env or {})
@@ -375,18 +420,24 @@ class ProgramStack:
         out = self.cli("stack", "output", "--json", "--show-secrets").stdout
         return dict(json.loads(out))
 
-    def export(self) -> dict[str, Any]:
-        """`pulumi stack export` (secrets stay encrypted)."""
-        return dict(json.loads(self.cli("stack", "export").stdout))
+    def export(self, *, show_secrets: bool = False) -> dict[str, Any]:
+        """`pulumi stack export` (secrets stay encrypted unless ``show_secrets``)."""
+        shown = ("--show-secrets",) if show_secrets else ()
+        return dict(json.loads(self.cli("stack", "export", *shown).stdout))
 
     def export_text(self) -> str:
         return self.cli("stack", "export").stdout
 
-    def resources(self) -> dict[str, dict[str, Any]]:
-        """Resource name -> state entry, custom resources only."""
-        deployment = self.export()["deployment"]
+    def resources(
+        self, *, include_identity: bool = False, show_secrets: bool = False
+    ) -> dict[str, dict[str, Any]]:
+        """Resource name -> state entry, custom resources only (the stack's identity
+        resource only if asked; secrets decrypted if asked)."""
+        deployment = _plain(self.export(show_secrets=show_secrets)["deployment"])
         return {
             res["urn"].rsplit("::", 1)[-1]: res
             for res in deployment.get("resources") or []
-            if res.get("custom") and not res["type"].startswith("pulumi:providers:")
+            if res.get("custom")
+            and not res["type"].startswith("pulumi:providers:")
+            and (include_identity or res["type"] != IDENTITY_TYPE)
         }

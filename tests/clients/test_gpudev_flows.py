@@ -14,7 +14,7 @@ import pytest
 from pulumi_gpu.core import config
 from pulumi_gpu.core.config import use_stack_config
 from pulumi_gpu.core.errors import GpuCloudError, ResourceFailed, WaitTimeout
-from pulumi_gpu.core.provider import PROVIDER_KEY
+from pulumi_gpu.core.inputs import PROVIDER_KEY
 from pulumi_gpu.emulator import Emulator, EmulatorServer
 from pulumi_gpu.emulator.gpudev.backend import GpuDevBackend
 from pulumi_gpu.gpudev.client import gpudev_client

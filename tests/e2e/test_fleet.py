@@ -49,9 +49,10 @@ def test_example_fleet_lifecycle(fleet_stack, emulator: Emulator) -> None:
     assert outputs["costs"]["sandbox"] == outputs["placements"]["sandbox"]["price_per_hour"]
     assert outputs["ssh"]["dev"].startswith("gpu-dev connect ")
     assert outputs["jobs"] == {"train": "succeeded", "dev": "running"}, "train ended (finished)"
-    train = stack.resources()["train"]["outputs"]
+    train = stack.resources(show_secrets=True)["train"]["outputs"]
     assert (train["status"], train["exit_code"], train["released"]) == ("succeeded", 0, True)
     assert train["log_tail"] == "epoch 1/2\nepoch 2/2\nsaved /workspace/model.txt"
+    assert "epoch 1/2\\nepoch 2/2" not in stack.export_text(), "a log tail is a secret output"
     assert set(outputs["jupyter"]) == {"h100", "dev"}
     assert "Host dev" not in outputs["ssh_config"], "gpu-dev connect is not an SSH command"
     pods = {name: cmd for name, cmd in outputs["ssh"].items() if name != "dev"}

@@ -10,6 +10,7 @@ import yaml
 
 from pulumi_gpu.core.ssh import key_fingerprint
 from pulumi_gpu.emulator import Emulator
+from pulumi_gpu.runpod.ssh_key import AccountKey
 from pulumi_gpu.testing import ProgramStack
 from tests.support.by_hand import ByHand
 
@@ -24,6 +25,13 @@ def fleet(entries: dict[str, Any]) -> str:
     return yaml.safe_dump(entries, sort_keys=False)
 
 
+def runpod_keys(by_hand: ByHand) -> list[str]:
+    """The account's keys as declared: the lines pulumi-gpu added end with their owner's
+    mark, which is dropped here."""
+    lines = by_hand.call("runpod", "GET", "/account/ssh-keys")["keys"]
+    return [AccountKey(line).public_key for line in lines]
+
+
 def test_runpod_account_keys_reach_the_pods_started_after_them(
     fleet_stack: Callable[[str], ProgramStack], emulator: Emulator, by_hand: ByHand
 ) -> None:
@@ -35,19 +43,22 @@ def test_runpod_account_keys_reach_the_pods_started_after_them(
     stack = fleet_stack(fleet({"ssh_keys": keys, "pods": {"trainer": pod}}))
     assert stack.up().ops() == {"alice": "create", "bob": "create", "trainer": "create"}
 
-    assert sorted(by_hand.call("runpod", "GET", "/account/ssh-keys")["keys"]) == [ALICE, BOB]
+    assert sorted(runpod_keys(by_hand)) == [ALICE, BOB]
     (pod_id,) = emulator.leftovers()["runpod"]["pods"]
     given = by_hand.call("runpod", "GET", f"/pods/{pod_id}")["env"]["PUBLIC_KEY"]
-    assert sorted(given.split("\n")) == [ALICE, BOB], "made after the keys, it got both"
+    lines = [AccountKey(line).public_key for line in given.split("\n")]
+    assert sorted(lines) == [ALICE, BOB], "made after the keys, it got both"
     alice = stack.resources()["alice"]
-    assert alice["id"] == key_fingerprint(ALICE) == alice["outputs"]["fingerprint"]
+    assert alice["outputs"]["fingerprint"] == key_fingerprint(ALICE)
+    assert alice["id"] == f"{key_fingerprint(ALICE)}#{alice['outputs']['owner']}"
+    assert alice["outputs"]["public_key"] == ALICE
     assert stack.preview().ops() == {}
 
     # Removing a key takes it off the account; the running pod keeps what it started with.
     del keys["bob"]
     stack.write_file("fleet.yaml", fleet({"ssh_keys": keys, "pods": {"trainer": pod}}))
     assert stack.up().ops() == {"bob": "delete"}
-    assert by_hand.call("runpod", "GET", "/account/ssh-keys")["keys"] == [ALICE]
+    assert runpod_keys(by_hand) == [ALICE]
     assert emulator.leftovers()["runpod"]["pods"] == [pod_id]
 
     stack.destroy()
@@ -60,7 +71,7 @@ def test_a_key_registered_by_hand_is_kept_beside_the_declared_ones(
     by_hand.call("runpod", "PUT", "/account/ssh-keys", json={"keys": [BOB]})
     stack = fleet_stack(fleet({"ssh_keys": {"alice": {"cloud": "runpod", "public_key": ALICE}}}))
     stack.up()
-    assert by_hand.call("runpod", "GET", "/account/ssh-keys")["keys"] == [BOB, ALICE]
+    assert runpod_keys(by_hand) == [BOB, ALICE]
     stack.destroy()
     assert by_hand.call("runpod", "GET", "/account/ssh-keys")["keys"] == [BOB]
 

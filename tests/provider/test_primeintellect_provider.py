@@ -15,8 +15,8 @@ import pytest
 from pulumi_gpu.core.config import use_stack_config
 from pulumi_gpu.core.errors import GpuCloudError, InvalidRequestError, ResourceFailed
 from pulumi_gpu.core.http import RetryPolicy
+from pulumi_gpu.core.inputs import PROVIDER_KEY
 from pulumi_gpu.core.lifecycle import poller_of
-from pulumi_gpu.core.provider import PROVIDER_KEY
 from pulumi_gpu.emulator import Emulator, EmulatorServer
 from pulumi_gpu.emulator.primeintellect.backend import PodFailure
 from pulumi_gpu.primeintellect.client import prime_client

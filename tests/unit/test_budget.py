@@ -12,7 +12,7 @@ from pulumi_gpu.fleet.source import read_source
 def _ledger(*lines: tuple[str, Price]) -> Ledger:
     ledger = Ledger()
     for name, price in lines:
-        ledger.add(name, "runpod Pod", price)
+        ledger.add(f"runpod:Pod::{name}", name, "runpod Pod", price)
     return ledger
 
 
@@ -40,10 +40,19 @@ def test_a_machine_nothing_bounds_needs_a_ceiling_whatever_the_total() -> None:
         ledger.check(100.0)
 
 
-def test_a_name_is_counted_once() -> None:
+def test_a_resource_is_counted_once() -> None:
     ledger = _ledger(("a", Price(2.0, "ceiling")), ("a", Price(9.0, "catalog now")))
-    assert ledger.counted("a") and not ledger.counted("b")
+    assert ledger.counted("runpod:Pod::a") and not ledger.counted("runpod:Pod::b")
     ledger.check(2.0)
+
+
+def test_resources_of_one_name_and_other_kinds_are_each_counted() -> None:
+    """Three machines named alike are three machines (the budget keys on identity)."""
+    ledger = Ledger()
+    for kind in ("runpod Pod", "celium Pod", "primeintellect Pod"):
+        ledger.add(f"{kind}::gpu", "gpu", kind, Price(1.5, "ceiling"))
+    with pytest.raises(BudgetExceeded, match=r"\$4.50/h, above the budget of \$3.00/h"):
+        ledger.check(3.0)
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from pulumi_gpu.celium.pod import ExecutorSelector, PodInputs, PodProvider
 from pulumi_gpu.celium.template import TemplateProvider
 from pulumi_gpu.celium.volume import VolumeProvider
-from pulumi_gpu.core.provider import PROVIDER_KEY
+from pulumi_gpu.core.inputs import PROVIDER_KEY
 from tests.support.checks import by_field
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB/6vi7VtlHAbDYurbV/k70dQql4m7GcdCuBtYMCu/t8 me"

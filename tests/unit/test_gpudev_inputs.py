@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
+from pulumi_gpu.core.inputs import PROVIDER_KEY
 from pulumi_gpu.core.jobs import RunStatus
 from pulumi_gpu.core.phases import Phase
-from pulumi_gpu.core.provider import PROVIDER_KEY
 from pulumi_gpu.gpudev.disk import DiskProvider
 from pulumi_gpu.gpudev.job import JobInputs, JobProvider
 from pulumi_gpu.gpudev.job_inputs import submit_body

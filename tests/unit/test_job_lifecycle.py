@@ -16,9 +16,8 @@ from pydantic import Field
 from pulumi_gpu.core import lifecycle
 from pulumi_gpu.core.config import use_stack_config
 from pulumi_gpu.core.errors import NotFoundError, ResourceFailed
-from pulumi_gpu.core.inputs import REPLACES
+from pulumi_gpu.core.inputs import PROVIDER_KEY, REPLACES
 from pulumi_gpu.core.jobs import JobProvider, JobSpec, Run, RunStatus, exit_of
-from pulumi_gpu.core.provider import PROVIDER_KEY
 
 T0 = 1_800_000_000.0
 

@@ -20,15 +20,24 @@ from pydantic import Field
 from pulumi_gpu.core import lifecycle
 from pulumi_gpu.core.config import use_stack_config
 from pulumi_gpu.core.errors import (
+    ForeignObject,
     GpuCloudError,
     NotFoundError,
     ResourceFailed,
     ServerError,
     WaitTimeout,
 )
-from pulumi_gpu.core.inputs import LOCAL, REPLACES, UPDATES, MachineInputs, ResourceInputs
+from pulumi_gpu.core.identity import OWNER_KEY, Owner, compose_name
+from pulumi_gpu.core.inputs import (
+    LOCAL,
+    PROVIDER_KEY,
+    REPLACES,
+    UPDATES,
+    MachineInputs,
+    ResourceInputs,
+)
 from pulumi_gpu.core.phases import Observed, Phase, StatusMap
-from pulumi_gpu.core.provider import PROVIDER_KEY, GpuProvider, Replacement
+from pulumi_gpu.core.provider import GpuProvider, Replacement
 
 
 @pytest.fixture(autouse=True)
@@ -45,6 +54,7 @@ class Box:
     statuses: list[str]
     """What the next reads see, one status per read; the last one stays."""
     size: int = 1
+    label: str = ""
 
     @property
     def status(self) -> str:
@@ -71,12 +81,12 @@ class Cloud:
     deletes: list[str] = field(default_factory=list)
     ids: Any = field(default_factory=lambda: (f"box-{n}" for n in itertools.count(1)))
 
-    def create(self, name: str) -> Box:
+    def create(self, name: str, size: int = 1) -> Box:
         self.creates += 1
         fault = self.lose.pop(0) if self.lose else None
         if fault == "before":
             raise ServerError("fake", "POST", "/boxes", 503, "down", outcome_unknown=True)
-        box = Box(next(self.ids), name, list(self.boot))
+        box = Box(next(self.ids), name, list(self.boot), size)
         self.boxes[box.id] = box
         if fault == "after":
             raise ServerError("fake", "POST", "/boxes", 500, "boom", outcome_unknown=True)
@@ -84,6 +94,9 @@ class Cloud:
 
 
 CLOUD = Cloud()
+OWNER = Owner("3f9a1c0e7b52", "7d2ae8b1")
+NAME = compose_name("p-s-b", OWNER.tag)
+"""The name the core gives the box of the resource of OWNER."""
 PHASES = StatusMap(
     {"BOOTING": Phase.PENDING, "RUNNING": Phase.READY, "OFF": Phase.STOPPED, "BROKEN": Phase.FAILED}
 )
@@ -121,7 +134,7 @@ class BoxProvider(GpuProvider[BoxInputs, Box]):
         return [b.read() for b in CLOUD.boxes.values() if b.name == inputs.name]
 
     def create_object(self, inputs: BoxInputs, token: str) -> Box:
-        return CLOUD.create(inputs.name)
+        return CLOUD.create(inputs.name, inputs.size)
 
     def object_id(self, obj: Box) -> str:
         return obj.id
@@ -148,13 +161,19 @@ class BoxProvider(GpuProvider[BoxInputs, Box]):
     def outputs(self, obj: Box, state: Mapping[str, Any]) -> dict[str, Any]:
         return {"size_seen": obj.size}
 
+    def reflect(self, obj: Box, state: Mapping[str, Any]) -> dict[str, Any]:
+        return {"name": obj.name, "size": obj.size, "label": obj.label}
+
     def start_object(self, id_: str, state: Mapping[str, Any]) -> None:
         CLOUD.boxes[id_].statuses = ["BOOTING", "RUNNING"]
 
     def apply(
         self, id_: str, state: Mapping[str, Any], inputs: BoxInputs, changed: set[str]
     ) -> set[str]:
-        return changed & self.applies
+        applied = changed & self.applies
+        if "label" in applied:
+            CLOUD.boxes[id_].label = inputs.label
+        return applied
 
     def replacement(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Replacement:
         return self.plan
@@ -170,8 +189,9 @@ def cloud() -> Cloud:
     return CLOUD
 
 
-def create(name: str = "b") -> tuple[str, dict[str, Any]]:
-    result = BoxProvider().create({"name": name, PROVIDER_KEY: "p"})
+def create(name: str = NAME, **inputs: Any) -> tuple[str, dict[str, Any]]:
+    props = {"name": name, **inputs, OWNER_KEY: str(OWNER), PROVIDER_KEY: "p"}
+    result = BoxProvider().create(props)
     return result.id, result.outs
 
 
@@ -205,30 +225,64 @@ def test_unanswered_creates_stop_after_three_and_say_what_happens_next(cloud: Cl
 
 
 def test_what_an_interrupted_run_left_is_adopted_not_made_again(cloud: Cloud) -> None:
-    left = cloud.create("b")
+    left = cloud.create(NAME)
     id_, outs = create()
     assert id_ == left.id and cloud.creates == 1 and outs["status"] == "ready"
 
 
+def test_a_leftover_gets_what_the_inputs_changed_in_place_since(cloud: Cloud) -> None:
+    left = cloud.create(NAME)
+    id_, _ = create(label="new")
+    assert id_ == left.id and cloud.creates == 1 and cloud.boxes[id_].label == "new"
+
+
+def test_a_leftover_made_for_inputs_that_replace_it_is_deleted_and_made_anew(
+    cloud: Cloud,
+) -> None:
+    """Killed mid-boot, then edited: the old box is not adopted as it is (a stale adoption
+    would record the new inputs on the old box)."""
+    left = cloud.create(NAME, size=1)
+    id_, outs = create(size=2)
+    assert left.id in cloud.deletes and id_ != left.id
+    assert cloud.boxes[id_].size == 2 and outs["size_seen"] == 2
+
+
 def test_a_failed_leftover_is_deleted_and_a_new_one_made(cloud: Cloud) -> None:
-    left = cloud.create("b")
+    left = cloud.create(NAME)
     cloud.boxes[left.id].statuses = ["BROKEN"]
     id_, _ = create()
     assert left.id in cloud.deletes and id_ != left.id and list(cloud.boxes) == [id_]
 
 
 def test_two_leftovers_are_not_guessed_between(cloud: Cloud) -> None:
-    cloud.create("b")
-    cloud.create("b")
-    with pytest.raises(GpuCloudError, match="2 objects with this name exist"):
+    cloud.create(NAME)
+    cloud.create(NAME)
+    with pytest.raises(GpuCloudError, match="2 objects of this resource exist"):
         create()
+
+
+def test_an_object_of_the_name_without_a_mark_is_never_taken(cloud: Cloud) -> None:
+    """An explicit name that a box made by hand holds: refused, the box untouched."""
+    by_hand = cloud.create("b")
+    cloud.boxes[by_hand.id].statuses = ["BROKEN"]  # not even a failed one is deleted
+    with pytest.raises(ForeignObject, match=r"cannot prove it made.*adopt_id='box-1'"):
+        create("b")
+    assert list(cloud.boxes) == [by_hand.id] and cloud.deletes == [] and cloud.creates == 1
+
+
+def test_an_object_bearing_another_stacks_mark_is_never_taken(cloud: Cloud) -> None:
+    theirs = Owner("9b8c7d6e5f40", OWNER.resource)  # the same resource of a same-named stack
+    other = cloud.create(compose_name("p-s-b", theirs.tag))
+    with pytest.raises(ForeignObject, match="bears the mark of another pulumi-gpu resource"):
+        create(other.name)
+    assert list(cloud.boxes) == [other.id] and cloud.deletes == []
 
 
 def test_an_object_the_state_holds_is_never_adopted(cloud: Cloud) -> None:
     old = cloud.create("b")
     provider = BoxProvider()
     provider.diff(old.id, {"name": "b", "size": 1}, {"name": "b", "size": 2})  # a replacement
-    id_, _ = create()
+    id_, _ = create("b")
     assert id_ != old.id and set(cloud.boxes) == {old.id, id_}
 
 
@@ -250,8 +304,8 @@ def test_a_box_that_vanishes_mid_wait_ends_it_promptly(cloud: Cloud) -> None:
     cloud.boot = ["BOOTING"]
     original = cloud.create
 
-    def vanishing(name: str) -> Box:
-        box = original(name)
+    def vanishing(name: str, size: int = 1) -> Box:
+        box = original(name, size)
         del cloud.boxes[box.id]
         return box
 
@@ -290,7 +344,7 @@ def test_update_fails_closed_when_a_change_was_not_applied(cloud: Cloud) -> None
 def test_local_fields_need_no_apply(cloud: Cloud) -> None:
     id_, outs = create()
     BoxProvider.applies = set()
-    BoxProvider().update(id_, outs, {"name": "b", "wait_timeout": 9, PROVIDER_KEY: "p"})
+    BoxProvider().update(id_, outs, {"name": NAME, "wait_timeout": 9, PROVIDER_KEY: "p"})
 
 
 def test_refresh_finds_failed_or_stopped_boxes_and_up_repairs_them(cloud: Cloud) -> None:

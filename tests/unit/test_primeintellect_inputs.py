@@ -10,14 +10,14 @@ from pulumi.output import Unknown
 
 from pulumi_gpu.core.config import use_stack_config
 from pulumi_gpu.core.errors import ApiError
+from pulumi_gpu.core.inputs import PROVIDER_KEY
 from pulumi_gpu.core.phases import Phase
-from pulumi_gpu.core.provider import PROVIDER_KEY
 from pulumi_gpu.primeintellect.client import api_base, query
 from pulumi_gpu.primeintellect.disk import DiskProvider
 from pulumi_gpu.primeintellect.lookups import OfferQuery
 from pulumi_gpu.primeintellect.models import POD_PHASES, GpuOffer, PodStatus, is_capacity_error
 from pulumi_gpu.primeintellect.offers import create_body as _create_body
-from pulumi_gpu.primeintellect.pod import PodInputs, PodProvider, _default_pod_name
+from pulumi_gpu.primeintellect.pod import PodInputs, PodProvider
 from tests.support.checks import by_field
 
 POD = {"name": "trainer", "gpu_type": "H100_80GB"}
@@ -386,13 +386,3 @@ def test_endpoint_and_query_helpers() -> None:
         ("pod_ids", "b"),
         ("limit", 5),
     ]
-
-
-def test_default_names_follow_the_pod_name_rule(monkeypatch: pytest.MonkeyPatch) -> None:
-    import pulumi
-
-    monkeypatch.setattr(pulumi, "get_project", lambda: "my_project")
-    monkeypatch.setattr(pulumi, "get_stack", lambda: "dev")
-    name = _default_pod_name("trainer__0")
-    assert name == "my-project-dev-trainer-0"
-    assert PodInputs(name=name, gpu_type="H100_80GB").name == name

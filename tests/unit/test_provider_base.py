@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import pytest
 from pulumi.output import Unknown
 from pydantic import BaseModel, ConfigDict, Field
 
+from pulumi_gpu.core.identity import DEFAULT_NAME_KEY, OWNER_KEY
 from pulumi_gpu.core.inputs import (
     DESTROYS_DATA,
     LOCAL,
+    PROVIDER_KEY,
     REPLACES,
     SECRET,
     UPDATES,
     ResourceInputs,
     property_path,
+    references,
 )
-from pulumi_gpu.core.provider import PROVIDER_KEY, GpuProvider
+from pulumi_gpu.core.log import REDACTED, redacted
+from pulumi_gpu.core.provider import GpuProvider
 from tests.support.checks import by_field
 
 
@@ -117,3 +121,74 @@ def test_unknown_new_values_count_as_changes() -> None:
 )
 def test_property_paths(loc: tuple[Any, ...], path: str) -> None:
     assert property_path(loc) == path
+
+
+# -- names, owners and references: what check settles ------------------------------------
+
+
+def test_a_name_the_program_gives_wins_then_the_recorded_one_then_the_proposal() -> None:
+    proposed = {**VALID, DEFAULT_NAME_KEY: "p-s-a-3f9a1c-7d2ae8b1"}
+    del proposed["name"]
+    assert provider.check({}, dict(proposed)).inputs["name"] == "p-s-a-3f9a1c-7d2ae8b1"
+    recorded = {"name": "gpu-fleet-dev-a", "gpu": "A100"}  # named by an older release
+    assert provider.check(recorded, dict(proposed)).inputs["name"] == "gpu-fleet-dev-a"
+    given = {**proposed, "name": "mine"}
+    assert provider.check(recorded, given).inputs["name"] == "mine"
+    assert DEFAULT_NAME_KEY not in provider.check({}, dict(proposed)).inputs
+
+
+def test_the_owner_passes_check_beside_the_inputs() -> None:
+    result = provider.check({}, {**VALID, OWNER_KEY: "3f9a1c0e7b52.7d2ae8b1"})
+    assert result.failures == [] and result.inputs[OWNER_KEY] == "3f9a1c0e7b52.7d2ae8b1"
+
+
+class Volumes(ResourceInputs):
+    name: str = Field(json_schema_extra=UPDATES)
+    volume_id: str | None = Field(None, json_schema_extra=references("disks"))
+    key_ids: list[str] = Field(default_factory=list, json_schema_extra=references("ssh_keys"))
+
+
+class VolumeUser(GpuProvider[Volumes, Any]):
+    inputs_model = Volumes
+    kind = "demo User"
+    existing: ClassVar[set[str]] = {"vol-1", "key-1"}
+    asked: ClassVar[list[str]] = []
+
+    def client(self) -> Any:
+        return type("Client", (), {"account": lambda self: "acct"})()
+
+    def reference_exists(self, field: str, value: str) -> bool | None:
+        self.asked.append(value)
+        return value in self.existing
+
+
+def test_a_reference_to_nothing_is_refused_at_preview() -> None:
+    """GPU Dev would make the disk a job names (no resource would own it): refused."""
+    user = VolumeUser()
+    result = user.check({}, {"name": "u", "volume_id": "vol-9", "key_ids": ["key-1", "key-2"]})
+    found = by_field(result.failures)
+    assert found.keys() == {"volume_id", "key_ids"}
+    assert "no disk 'vol-9' exists" in found["volume_id"]
+    assert "no ssh key 'key-2' exists" in found["key_ids"]
+
+
+def test_references_not_known_yet_or_held_already_are_not_looked_up() -> None:
+    user = VolumeUser()
+    user.asked.clear()
+    olds = {"name": "u", "volume_id": "vol-gone"}
+    assert user.check(olds, {"name": "u", "volume_id": "vol-gone"}).failures == []
+    assert user.check({}, {"name": "u", "volume_id": Unknown()}).failures == []
+    assert user.asked == []
+
+
+# -- secrets: nothing derived from a run carries one --------------------------------------
+
+
+def test_outputs_derived_from_a_run_never_carry_a_secret_input() -> None:
+    provider.hide_secrets({"password": "hunter2-token"})
+    shown = provider.shown(
+        {"log_tail": "token is hunter2-token", "password": "hunter2-token", "size": 10}
+    )
+    assert shown == {"log_tail": f"token is {REDACTED}", "password": "hunter2-token", "size": 10}
+    assert redacted({"a": ["x hunter2-token y"]}) == {"a": [f"x {REDACTED} y"]}
+    assert redacted("short1 is left") == "short1 is left"

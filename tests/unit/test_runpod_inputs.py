@@ -8,8 +8,8 @@ import dill
 import pytest
 from pulumi.output import Unknown
 
+from pulumi_gpu.core.inputs import PROVIDER_KEY
 from pulumi_gpu.core.phases import Phase
-from pulumi_gpu.core.provider import PROVIDER_KEY
 from pulumi_gpu.runpod.models import POD_PHASES
 from pulumi_gpu.runpod.models import Pod as ApiPod
 from pulumi_gpu.runpod.network_volume import NetworkVolumeProvider
