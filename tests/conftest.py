@@ -14,6 +14,7 @@ import pytest
 
 from pulumi_gpu.testing import ProgramStack
 from tests.conformance.harness import TALLY
+from tests.identity.harness import TALLY as IDENTITY
 from tests.support.paths import build_engine, program_source
 
 if TYPE_CHECKING:  # at run time pytest imports it first, as a plugin (assertions rewritten)
@@ -45,20 +46,23 @@ def program_stack(gpu_stack: StackFactory) -> Callable[..., ProgramStack]:
     return make
 
 
-# -- the conformance tally, summed over pytest-xdist workers -------------------------
+# -- the conformance and identity tallies, summed over pytest-xdist workers ----------
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     worker_output = getattr(session.config, "workeroutput", None)
     if worker_output is not None:
         worker_output["conformance"] = TALLY.rows()
+        worker_output["identity"] = IDENTITY.rows()
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
     TALLY.add_rows(getattr(node, "workeroutput", {}).get("conformance", []))
+    IDENTITY.add_rows(getattr(node, "workeroutput", {}).get("identity", []))
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if TALLY.runs:
-        terminalreporter.write_line(TALLY.line())
+    for tally in (TALLY, IDENTITY):
+        if tally.runs:
+            terminalreporter.write_line(tally.line())

@@ -99,7 +99,10 @@ class Fleet:
         fault: str,
         *,
         work: Path,
+        template: str | None = None,
     ) -> None:
+        """``template``: the verified Celium template the Celium pod runs on (by default,
+        one made now outside the stack)."""
         self.server = server
         self.subjects = list(subjects)
         self.fault = fault
@@ -112,11 +115,17 @@ class Fleet:
         }
         self.scanned = {*self.secrets.values(), *self.emulator.other_account().values()}
         """Values that must never be seen: every credential and secret input."""
-        self.template = self._verified_celium_template()
+        self.tally = TALLY
+        """Where :meth:`judge` and :meth:`scan_secrets` count (another suite's own)."""
+        self.base: dict[str, dict[str, Any]] = {}
+        """Entry name -> inputs that every fleet file of this stack changes."""
+        self.template = template or self._verified_celium_template()
+        self.settings = {**settings, "fleet": "fleet.yaml", "pulumi-gpu:pollSeconds": "0.2"}
+        """The stack's plain configuration: every cloud's endpoint, the fleet file."""
         self.stack = make_stack(
             REPO_ROOT,
             only=["Pulumi.yaml", "__main__.py"],
-            config={**settings, "fleet": "fleet.yaml", "pulumi-gpu:pollSeconds": "0.2"},
+            config=self.settings,
             secrets=self.secrets,
         )
         self.stack.write_file("fleet.yaml", self.fleet_file())
@@ -129,10 +138,16 @@ class Fleet:
     # -- the program ---------------------------------------------------------------------
 
     def fleet_file(self, **changes: dict[str, Any]) -> str:
-        """One entry per subject; ``changes`` (entry name -> inputs) alter some."""
+        """One entry per subject; ``changes`` (entry name -> inputs) alter some, after
+        :attr:`base`."""
         sections: dict[str, dict[str, Any]] = {}
         for subject in self.subjects:
-            entry = {"cloud": subject.kind.cloud, **subject.entry, **changes.get(subject.name, {})}
+            entry = {
+                "cloud": subject.kind.cloud,
+                **subject.entry,
+                **self.base.get(subject.name, {}),
+                **changes.get(subject.name, {}),
+            }
             if entry.get("template_id") == CELIUM_TEMPLATE:
                 entry["template_id"] = self.template
             sections.setdefault(subject.kind.section, {})[subject.name] = entry
@@ -192,7 +207,7 @@ class Fleet:
         found = self.emulator.leftovers()[subject.cloud][subject.objects]
         if subject.shares_table:
             names = _pod_names(self.emulator, subject.cloud)
-            found = [i for i in found if names.get(i, "").endswith(f"-{subject.name}")]
+            found = [i for i in found if f"-{subject.name}-" in names.get(i, "")]
         if subject.kind.title == "celium Template":
             found = [i for i in found if not _one_time(self.emulator, i)]
         return [i for i in found if i != self.template]
@@ -212,7 +227,7 @@ class Fleet:
         the state does not hold) for one kind, and check there are none."""
         live = self.live(subject)
         held = self.held().get(subject.name)
-        outcome = TALLY.outcome(self.fault, subject)
+        outcome = self.tally.outcome(self.fault, subject)
         outcome.duplicates += max(0, len(live) - expect)
         outcome.orphans += len([i for i in live if i != held])
         assert (len(live), outcome.orphans) == (expect, 0), (
@@ -239,9 +254,9 @@ class Fleet:
         values = [*self.scanned, PRIVATE_KEY.splitlines()[1]]
         seen = [(v, where) for where, text in places.items() for v in values if v and v in text]
         for subject in self.subjects:
-            TALLY.outcome(self.fault, subject)  # a run even if nothing else was judged
+            self.tally.outcome(self.fault, subject)  # a run even if nothing else was judged
         if seen:
-            TALLY.outcome(self.fault, self.subjects[0]).secrets += len(seen)
+            self.tally.outcome(self.fault, self.subjects[0]).secrets += len(seen)
         assert not seen, f"secrets seen: {[(v[:6] + '...', where) for v, where in seen]}"
 
 

@@ -63,6 +63,9 @@ class Subject:
     hosted_on: str = ""
     """The cloud its objects are made on, for a kind that is not one cloud's (a placed
     pod); its state ids are then ``<cloud>/<the cloud's id>``."""
+    marked_id: bool = False
+    """Its state ids end with ``#<owner mark>`` after the emulator's id (RunPod account
+    keys, which the cloud knows by fingerprint only)."""
 
     @property
     def cloud(self) -> str:
@@ -77,6 +80,8 @@ class Subject:
     def emulator_id(self, state_id: str) -> str:
         if self.hosted_on:
             state_id = state_id.removeprefix(f"{self.hosted_on}/")
+        if self.marked_id:
+            state_id = state_id.split("#", 1)[0]
         return self.owner_prefix + state_id
 
 
@@ -213,6 +218,7 @@ SUBJECTS: dict[str, dict[str, Any]] = dict(
             objects="ssh_keys",
             create=("PUT", "/v2/account/ssh-keys"),  # the account's whole list
             waits=False,
+            marked_id=True,
         ),
         _subject(
             "runpod Template",
