@@ -63,6 +63,8 @@ def _validate(args: argparse.Namespace) -> int:
         count = len(exc.problems)
         print(f"{args.file}: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
         return 1
+    for warning in fleet.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     kinds = sorted({f"{e.kind.cloud} {e.kind.section}" for e in fleet.entries})
     print(f"{args.file}: valid, {len(fleet.entries)} resources ({', '.join(kinds) or 'none'})")
     return 0

@@ -43,7 +43,6 @@ from pulumi_gpu.core.jobs import (
     epoch,
     exit_of,
     iso,
-    seconds,
     status_of_exit,
     unwrap,
     wrap,
@@ -167,11 +166,12 @@ class JobProvider(jobs.JobProvider[PodRun]):
         """The pod (and its log while it runs); one found without a removal time (adopted
         after its rent's answer was lost, or from a killed run) gets it now."""
         pod = self.client().get_pod(id_)
+        spec = self.saved(state)
         if pod.removal_scheduled_at is None and pod.status in ("PENDING", "RUNNING"):
-            self._time_box(pod, seconds(state["max_duration"]))
+            self._time_box(pod, spec.max_duration)
         if pod.status != "RUNNING":
             return PodRun(pod)
-        tail = int(state.get("log_lines", 50)) + 1  # and the exit line
+        tail = spec.log_lines + 1  # and the exit line
         return PodRun(pod, tuple(self.client().pod_logs(id_, tail=tail)))
 
     def run(self, obj: PodRun) -> Run:

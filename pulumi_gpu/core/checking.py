@@ -48,14 +48,19 @@ def settled_name(
 ) -> dict[str, Any]:
     """``news`` with the object's name settled: the one the program gives, else the one
     the state records (an object keeps its name, whatever release named it), else the
-    name the program proposes (``DEFAULT_NAME_KEY``, dropped here)."""
+    name the program proposes (``DEFAULT_NAME_KEY``, dropped here). A state that records
+    no name is of an object its cloud named (a GPU Dev job made before 0.2.0): it keeps
+    that name, and the proposal is kept for the create of a replacement."""
     named = dict(news)
     proposed = named.pop(DEFAULT_NAME_KEY, None)
     if "name" in model.model_fields and named.get("name") is None:
         recorded = olds.get("name")
-        chosen = recorded if recorded is not None else proposed
-        if chosen is not None:
-            named["name"] = chosen
+        if recorded is not None:
+            named["name"] = recorded
+        elif olds and proposed is not None:
+            named[DEFAULT_NAME_KEY] = proposed
+        elif proposed is not None:
+            named["name"] = proposed
     if isinstance(named.get("name"), str):
         with _declared_lock:
             _declared.add(named["name"])

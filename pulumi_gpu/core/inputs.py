@@ -17,16 +17,17 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
-from typing import Annotated, Any, get_args
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Generic, TypeVar, cast, get_args
 
 from pulumi.output import Unknown
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 from pydantic_core import ErrorDetails
 from typing_extensions import Self
 
 from pulumi_gpu.core.budget import Price
 from pulumi_gpu.core.checks import check_env_names
-from pulumi_gpu.core.identity import OWNER_KEY, Owner
+from pulumi_gpu.core.identity import DEFAULT_NAME_KEY, OWNER_KEY, Owner
 
 REPLACES: dict[str, Any] = {"replaceOnChange": True}
 """``Field(json_schema_extra=REPLACES)``: changing this input replaces the resource."""
@@ -36,6 +37,36 @@ UPDATES: dict[str, Any] = {"updateInPlace": True}
 
 LOCAL: dict[str, Any] = {"local": True}
 """``Field(json_schema_extra=LOCAL)``: this input only tunes pulumi-gpu (no cloud change)."""
+
+
+@dataclass(frozen=True)
+class Renamed:
+    """An input renamed by a release: its new name, and the minor release that will no
+    longer take the old one."""
+
+    to: str
+    since: str
+    until: str = "0.3.0"
+
+    def warning(self, old: str) -> str:
+        return (
+            f"input '{old}' was renamed '{self.to}' in {self.since}: it is taken as "
+            f"'{self.to}' until {self.until}; please write '{self.to}'"
+        )
+
+
+def renamed_inputs(
+    model: type[ResourceInputs], given: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
+    """``given`` with old input names as their new ones, and a warning for each (a name
+    given both ways is left for validation to refuse, as an unknown input)."""
+    found = dict(given)
+    warnings = []
+    for old, rename in model.renamed.items():
+        if old in found and rename.to not in found:
+            found[rename.to] = found.pop(old)
+            warnings.append(f"{old}: {rename.warning(old)}")
+    return found, warnings
 
 
 def wait_timeout_field(seconds: float, what: str) -> Any:
@@ -53,8 +84,11 @@ holds data, which deletes the data. Such a change is refused at preview unless t
 inputs also set ``allow_replacement=True`` (the model must declare that field)."""
 
 PROVIDER_KEY = "__provider"
-CORE_KEYS = (PROVIDER_KEY, OWNER_KEY)
-"""Properties the core keeps beside a kind's inputs: the serialized provider and the owner."""
+SCHEMA_VERSION_KEY = "schema_version"
+"""The output that says which version of its kind's state a resource's state is."""
+CORE_KEYS = (PROVIDER_KEY, OWNER_KEY, DEFAULT_NAME_KEY, SCHEMA_VERSION_KEY)
+"""Properties the core keeps beside a kind's inputs: the serialized provider, the owner,
+the name a program proposes, the state's version."""
 
 POLICIES = ("replaceOnChange", "updateInPlace", "local")
 ALLOW_REPLACEMENT = "allow_replacement"
@@ -100,6 +134,9 @@ class ResourceInputs(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     _owner: Owner | None = PrivateAttr(None)
+    renamed: ClassVar[Mapping[str, Renamed]] = {}
+    """Old input name -> its new name, and the release that renamed it: the old name is
+    accepted (in Python and in fleet files) with a warning until ``until``."""
 
     @property
     def owner(self) -> Owner | None:
@@ -213,6 +250,32 @@ def _secret_type(annotation: Any) -> bool:
     if any(m is SECRET_VALUE for m in getattr(annotation, "__metadata__", ())):
         return True
     return any(_secret_type(arg) for arg in get_args(annotation))
+
+
+M = TypeVar("M", bound=ResourceInputs)
+
+
+class Saved(dict[str, Any], Generic[M]):
+    """A resource's saved state as this release reads it (migrated: see
+    ``GpuProvider.migrated``): its inputs and outputs, with the inputs validated into the
+    kind's model once, on first use (:attr:`inputs`: typed values, defaults in one place)."""
+
+    def __init__(self, model: type[M], values: Mapping[str, Any], inputs: M | None = None):
+        super().__init__(values)
+        self._model = model
+        self._inputs = inputs
+
+    @property
+    def inputs(self) -> M:
+        if self._inputs is None:
+            fields = {k: v for k, v in self.items() if k in self._model.model_fields}
+            try:
+                found = self._model.model_validate(fields)
+            except ValidationError:
+                # Written under rules this release has since tightened: still readable.
+                found = cast(M, self._model.model_construct(**fields))
+            self._inputs = found
+        return found if self._inputs is None else self._inputs
 
 
 def without_provider(props: Mapping[str, Any]) -> dict[str, Any]:

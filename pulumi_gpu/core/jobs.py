@@ -31,7 +31,13 @@ from pulumi.dynamic import ReadResult, UpdateResult
 from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from pulumi_gpu.core import lifecycle
-from pulumi_gpu.core.inputs import LOCAL, REPLACES, ResourceInputs, without_provider
+from pulumi_gpu.core.inputs import (
+    LOCAL,
+    REPLACES,
+    SCHEMA_VERSION_KEY,
+    ResourceInputs,
+    without_provider,
+)
 from pulumi_gpu.core.log import report
 from pulumi_gpu.core.phases import Observed, Phase
 from pulumi_gpu.core.provider import Change, GpuProvider
@@ -343,14 +349,15 @@ class JobProvider(GpuProvider[Any, ObjT]):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Record a change of LOCAL inputs; the cloud applies the others (where a kind has
         inputs that change in place, e.g. a reservation's length)."""
-        changed = set(self.changed_fields(olds, news)) - self.inputs_model.local_fields()
+        migrated = self.migrated(olds)
+        changed = set(self.changed_fields(migrated, news)) - self.inputs_model.local_fields()
         if changed:
             return super().update(id_, olds, news)
-        return UpdateResult({**without_provider(olds), **without_provider(news)})
+        return UpdateResult({**without_provider(migrated), **without_provider(news)})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         self.hide_secrets(props)
-        state = without_provider(props)
+        state = self.migrated(without_provider(props))
         if state.get("released"):
             return ReadResult(id_, state)  # the record of a run that ended
         lifecycle.claims.hold(self.kind, id_)
@@ -382,14 +389,16 @@ class JobProvider(GpuProvider[Any, ObjT]):
         ended = epoch(state.get("ended_at")) or run.ended_at
         if ended is None and run.status.ended:
             ended = now
-        limit = seconds(state.get("max_duration") or 0)
+        spec = self.saved(state)
+        limit = spec.max_duration if isinstance(spec, JobSpec) else 0
         expires = run.expires_at or (started + limit if started and limit else None)
         rate = rate or state.get("run_cost_per_hour")
         spent = None
         if rate is not None and started is not None:
             spent = round(float(rate) * max(0.0, (ended or now) - started) / 3600, 4)
         log = run.log
-        log_tail = "\n".join(log[-int(state.get("log_lines", 50)) :]) if log else None
+        kept = spec.log_lines if isinstance(spec, JobSpec) else 0
+        log_tail = "\n".join(log[-kept:]) if log and kept else None
         return self.shown(
             {
                 **self.outputs(obj, state),
@@ -405,6 +414,7 @@ class JobProvider(GpuProvider[Any, ObjT]):
                 "cost_so_far": spent,
                 "log_tail": log_tail if log_tail is not None else state.get("log_tail"),
                 "released": False,
+                SCHEMA_VERSION_KEY: self.schema_version,
             }
         )
 

@@ -26,10 +26,10 @@ Providers hold no state: credentials and clients live in the process (see ``conf
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from pulumi.dynamic import (
     CheckFailure,
@@ -48,6 +48,7 @@ from pulumi_gpu.core.config import use_stack_config
 from pulumi_gpu.core.errors import AuthenticationError, GpuCloudError, NotFoundError
 from pulumi_gpu.core.http import ApiClient
 from pulumi_gpu.core.identity import (
+    DEFAULT_NAME_KEY,
     NAME_RULE,
     OWNER_KEY,
     Inventoried,
@@ -59,7 +60,9 @@ from pulumi_gpu.core.identity import (
 from pulumi_gpu.core.inputs import (
     ADOPT_ID,
     ALLOW_REPLACEMENT,
+    SCHEMA_VERSION_KEY,
     ResourceInputs,
+    Saved,
     contains_unknown,
     model_values,
     without_provider,
@@ -118,6 +121,13 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
     default_wait_timeout: ClassVar[float] = 1800.0
     name_rule: ClassVar[NameRule] = NAME_RULE
     """What the cloud takes as a name, for the names pulumi-gpu gives (``identity``)."""
+    schema_version: ClassVar[int] = 1
+    """The version of the kind's state this release writes (``schema_version`` output);
+    version 0 is a state from before 0.2.0, which had none."""
+    migrations: ClassVar[Mapping[int, Callable[[dict[str, Any]], dict[str, Any]]]] = {}
+    """Version -> what takes a state of that version to the next: the kind's history, in
+    one place. Each must leave a state already migrated as it is (the saved inputs
+    ``check`` reads carry no version)."""
     secret_outputs: ClassVar[frozenset[str]] = frozenset()
     """Outputs that are secrets (a password, the record of a hosted object): kept
     encrypted in the state, besides the secret inputs."""
@@ -132,6 +142,7 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         self.hide_secrets(news)
+        olds = self.migrated(olds) if olds else olds
         news = checking.settled_name(self.inputs_model, olds, news)
         values = model_values(news)
         failures = checking.validation_failures(self.inputs_model, self.kind, values)
@@ -158,6 +169,9 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         lifecycle.claims.hold(self.kind, id_)
+        # A refresh diffs the object as read against the inputs the state recorded, which
+        # an older release may have written: both are read as this release reads them.
+        olds, news = self.migrated(olds), self.migrated(news)
         planned = self._planned(id_, model_values(olds), model_values(news))
         adopted = olds.get(ADOPT_ID)
         if planned.replaces and isinstance(adopted, str):
@@ -200,7 +214,7 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
         inputs = self._inputs(props)
         if self._adopting(inputs.adopt_id):
             return adoption.adopt(self, str(inputs.adopt_id), props)
-        state = {**inputs.model_dump(), **without_provider(props)}
+        state = Saved(self.inputs_model, {**inputs.model_dump(), **without_provider(props)}, inputs)
         what = self.describe(state)
         made = lifecycle.obtain(self, inputs, what)
         state.update(self.creation_facts(made.obj))
@@ -217,7 +231,7 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         self.hide_secrets(props)
         lifecycle.claims.hold(self.kind, id_)
-        state = without_provider(props)
+        state = self.migrated(without_provider(props))
         what = self.describe(state)
         obj = self._refreshed(id_, state)
         if obj is None:
@@ -232,10 +246,11 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
         self.hide_secrets(olds, news)
         lifecycle.claims.hold(self.kind, id_)
         inputs = self._inputs(news)
-        state = without_provider(olds)
-        what = self.describe({**state, **without_provider(news)})
-        self._apply_changes(id_, state, without_provider(news), inputs, what)
-        state = {**state, **without_provider(news)}  # e.g. a new name to find it by
+        saved = self.migrated(without_provider(olds))
+        what = self.describe({**saved, **without_provider(news)})
+        self._apply_changes(id_, saved, without_provider(news), inputs, what)
+        # The state from now on: the new inputs (e.g. a new name to find it by).
+        state = Saved(self.inputs_model, {**saved, **without_provider(news)}, inputs)
         obj = self.fetch(id_, state)
         if obj is None:
             raise GpuCloudError(f"{what} ({id_}) no longer exists; run `pulumi refresh`")
@@ -276,7 +291,7 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         self.hide_secrets(props)
         lifecycle.claims.hold(self.kind, id_)
-        state = without_provider(props)
+        state = self.migrated(without_provider(props))
         lifecycle.delete_and_wait(self, id_, state, self.describe(state))
 
     # -- adopting an existing object (see ``adoption``) -------------------------------
@@ -466,11 +481,11 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
         return Change.UPDATE
 
     def wait_timeout(self, state: Mapping[str, Any]) -> float:
-        """The state's ``wait_timeout``, else its input's default (kinds without one:
-        :attr:`default_wait_timeout`)."""
-        field = self.inputs_model.model_fields.get("wait_timeout")
-        default = field.default if field is not None else self.default_wait_timeout
-        return float(state.get("wait_timeout") or default)
+        """The state's ``wait_timeout`` (its input's default where it has none; kinds
+        without one: :attr:`default_wait_timeout`)."""
+        if "wait_timeout" not in self.inputs_model.model_fields or not state:
+            return self.default_wait_timeout
+        return float(getattr(self.saved(state), "wait_timeout", self.default_wait_timeout))
 
     # -- the lifecycle's helpers ----------------------------------------------------
 
@@ -500,6 +515,7 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
                 "status": seen.phase.value,
                 "cloud_status": seen.status,
                 "account": self.client().account(),
+                SCHEMA_VERSION_KEY: self.schema_version,
             }
         )
 
@@ -555,9 +571,29 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
             )
 
     def _inputs(self, props: Mapping[str, Any]) -> ResourceInputs:
-        """The inputs ``props`` hold, with their owner."""
+        """The inputs ``props`` hold, with their owner; a name the cloud gave an object
+        before pulumi-gpu named them is, for a new object, the one the program proposes."""
         inputs = self.inputs_model.model_validate(model_values(props))
+        if "name" in self.inputs_model.model_fields and getattr(inputs, "name", None) is None:
+            inputs = inputs.model_copy(update={"name": props.get(DEFAULT_NAME_KEY)})
         return inputs.owned_by(Owner.parse(props.get(OWNER_KEY)))
+
+    def migrated(self, state: Mapping[str, Any]) -> Saved[InputsT]:
+        """``state`` (saved inputs or outputs, of any release) as this release's kind reads
+        it: each of :attr:`migrations` from the state's version on, applied in turn."""
+        version = int(state.get(SCHEMA_VERSION_KEY) or 0)
+        found = dict(state)
+        for step in range(version, self.schema_version):
+            migrate = self.migrations.get(step)
+            if migrate is not None:
+                found = migrate(found)
+        return Saved(self.inputs_model, found)  # type: ignore[arg-type]
+
+    def saved(self, state: Mapping[str, Any]) -> InputsT:
+        """The inputs ``state`` holds, as the kind's model types them (validated once for a
+        state the core read; see :class:`~pulumi_gpu.core.inputs.Saved`)."""
+        read = state if isinstance(state, Saved) else Saved(self.inputs_model, state)
+        return cast(InputsT, read.inputs)
 
 
 def _differs(old: Any, new: Any) -> bool:

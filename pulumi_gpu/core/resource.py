@@ -20,6 +20,7 @@ from pulumi_gpu.core.identity import (
     resource_hash,
     resource_key,
 )
+from pulumi_gpu.core.inputs import renamed_inputs
 from pulumi_gpu.core.provider import GpuProvider
 from pulumi_gpu.core.ssh import parse_ssh
 from pulumi_gpu.core.stack_identity import Program, this_program
@@ -55,7 +56,10 @@ class GpuResource(pulumi.dynamic.Resource):
                 f"object over with adopt_id={opts.import_!r} instead"
             )
         warn_unknown_keys()
-        props: dict[str, Any] = {k: v for k, v in inputs.items() if v is not None}
+        given = {k: v for k, v in inputs.items() if v is not None}
+        props, warnings = renamed_inputs(provider.inputs_model, given)
+        for warning in warnings:
+            pulumi.log.warn(f"{provider.kind} {resource_name}: {warning}")
         key = self.key_of(resource_name, opts)
         program = this_program()
         own = resource_hash(key)

@@ -29,7 +29,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from pulumi_gpu.core.inputs import ResourceInputs, explain, property_path
+from pulumi_gpu.core.inputs import ResourceInputs, explain, property_path, renamed_inputs
 from pulumi_gpu.fleet.kinds import (
     PLACED,
     SECTIONS,
@@ -84,6 +84,8 @@ class Fleet:
     entries: list[Entry]
     max_cost_per_hour: float | None = None
     """The ``budget``: what the fleet's machines may cost per hour at most, USD."""
+    warnings: list[str] = field(default_factory=list)
+    """What the file should change that still works, each with its place."""
 
 
 class FleetError(Exception):
@@ -164,7 +166,7 @@ def check_source(source: Source) -> tuple[Fleet | None, list[Problem]]:
     problems = report.problems()
     if problems or valid != set(entries):
         return None, problems
-    return Fleet(source.file, ordered, budget), []
+    return Fleet(source.file, ordered, budget, [str(w) for w in report.warnings]), []
 
 
 class _Report:
@@ -174,9 +176,14 @@ class _Report:
         self.source = source
         self._problems: list[Problem] = list(source.repeated)
         self._from_defaults: dict[tuple[Loc, str], list[str]] = {}
+        self.warnings: list[Problem] = []
 
     def add(self, loc: Loc, message: str) -> None:
         self._problems.append(self.source.problem(loc, message))
+
+    def warn(self, loc: Loc, message: str) -> None:
+        """Something the file should change, that still works (a renamed input)."""
+        self.warnings.append(self.source.problem(loc, message))
 
     def add_default(self, loc: Loc, message: str, entry: Loc) -> None:
         self._from_defaults.setdefault((loc, message), []).append(property_path(entry))
@@ -251,7 +258,10 @@ def _entry(
         report.add((*loc, "cloud"), f"cloud {what}" + (f" ({why})" if why else "") + f"; {hosts}")
         return None, False
     kind = kinds[cloud]
-    raw = {k: v for k, v in body.items() if k != "cloud"}
+    raw, renamed = renamed_inputs(kind.inputs, {k: v for k, v in body.items() if k != "cloud"})
+    for warning in renamed:
+        old, _, text = warning.partition(": ")
+        report.warn((*loc, old), text)
     defaulted = {
         k: v
         for k, v in defaults.get(cloud, {}).items()

@@ -149,6 +149,8 @@ def run(path: str | None = None) -> None:
         raise pulumi.RunError(
             f"the fleet file has {len(exc.problems)} problem(s):\n{exc}"
         ) from None
+    for warning in fleet.warnings:
+        pulumi.log.warn(warning)
     limit = fleet.max_cost_per_hour or MAX_COST_PER_HOUR.number()
     if limit is not None:
         hold_to_budget(fleet, limit)

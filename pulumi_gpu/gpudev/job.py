@@ -197,6 +197,8 @@ class JobProvider(jobs.JobProvider[ApiJob]):
         return list(self.client().iter_jobs(list(LIVE)))
 
     def find(self, inputs: JobInputs) -> list[ApiJob]:
+        if inputs.name is None:
+            return []  # nothing to find it by (a replacement's create has a name)
         return [j for j in self.listing() if j.pod_name == inputs.name]
 
     def inventory(self) -> list[Inventoried]:
@@ -254,7 +256,7 @@ class JobProvider(jobs.JobProvider[ApiJob]):
 
     def outputs(self, obj: ApiJob, state: Mapping[str, Any]) -> dict[str, Any]:
         launched = _recorded_launch(state) or (
-            _launched_at(obj, float(state.get("duration_hours") or 1))
+            _launched_at(obj, float(self.saved(state).duration_hours))
             if obj.status == ACTIVE
             else None
         )
@@ -291,12 +293,12 @@ class JobProvider(jobs.JobProvider[ApiJob]):
                 "change. Change run_id to queue a new job"
             )
         launched = _recorded_launch(state) or _launched_at(
-            job, float(state.get("duration_hours") or 1)
+            job, float(self.saved(state).duration_hours)
         )
         if "duration_hours" in changed:
             job = _extend(client, job, launched, inputs.duration_hours, what)
         if "extra_users" in changed:
-            known = set(state.get("extra_users") or [])
+            known = set(self.saved(state).extra_users)
             _add_users(client, id_, [u for u in inputs.extra_users if u not in known], what)
         if "jupyter" in changed and job.jupyter_enabled != inputs.jupyter:
             _toggle_jupyter(client, job, inputs.jupyter, what)

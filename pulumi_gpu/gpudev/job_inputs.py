@@ -41,14 +41,17 @@ class JobInputs(RunInputs):
     new one), then a new one is queued.
     """
 
-    name: str = Field(
+    name: str | None = Field(
+        None,
         min_length=1,
         max_length=63,
         pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",
         description=(
-            "Name of the job's server (its pod): lower-case letters, digits and dashes. "
-            "pulumi-gpu finds the job by it, so a run that was interrupted is adopted, "
-            "never submitted twice. A new name replaces the job."
+            "Name of the job's server (its pod): lower-case letters, digits and dashes; "
+            "by default pulumi-gpu's (see README, Identity). pulumi-gpu finds the job by it, "
+            "so a run that was interrupted is adopted, never submitted twice. A new name "
+            "replaces the job. A job made before 0.2.0 has the name the service gave it "
+            "(gpu-dev-<id>), kept while no name is given."
         ),
         json_schema_extra=REPLACES,
     )

@@ -28,6 +28,7 @@ from pulumi_gpu.core.errors import ConfigurationError, ForeignObject, GpuCloudEr
 from pulumi_gpu.core.identity import OWNER_KEY, NameRule, Owner
 from pulumi_gpu.core.inputs import (
     ADOPT_ID,
+    SCHEMA_VERSION_KEY,
     contains_unknown,
     model_values,
     without_provider,
@@ -41,6 +42,9 @@ from pulumi_gpu.market.placement import PLACEABLE, Host, host, worth_another_off
 from pulumi_gpu.market.pod_inputs import GpuRequirement, PodInputs
 
 __all__ = ["GpuRequirement", "Pod", "PodInputs"]
+
+SCHEMA_VERSION = 1
+"""The version of a placed pod's state (placed pods came after 0.1.0: none to migrate)."""
 
 PLACEMENT_FIELDS = ("gpu", "clouds", "region", "country")
 """Inputs that choose the offer: a change the running pod still satisfies is recorded."""
@@ -65,6 +69,7 @@ class PodProvider(GpuProvider[Any, Any]):
 
     inputs_model = PodInputs
     kind = "pod"
+    schema_version = SCHEMA_VERSION
     name_rule = NameRule(lower=True, underscores=False)
     secret_outputs = frozenset({"placement"})
 
@@ -314,7 +319,8 @@ def _offer_of(place: Host, inner_id: str) -> Offer:
 
 
 def _outputs(inner: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: inner.get(k) for k in MACHINE_OUTPUTS}
+    """A placed pod's machine outputs, from its hosting kind's (and its state's version)."""
+    return {**{k: inner.get(k) for k in MACHINE_OUTPUTS}, SCHEMA_VERSION_KEY: SCHEMA_VERSION}
 
 
 def _where(offer: Offer) -> str:

@@ -12,14 +12,14 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import pulumi
 from pydantic import Field
 
 from pulumi_gpu.core import jobs, lifecycle
 from pulumi_gpu.core.identity import OWNER_ENV, Inventoried
-from pulumi_gpu.core.inputs import LOCAL
+from pulumi_gpu.core.inputs import LOCAL, Renamed
 from pulumi_gpu.core.jobs import (
     JobSpec,
     Run,
@@ -43,7 +43,7 @@ from pulumi_gpu.runpod.pod import (
     reflected,
     system_tail,
 )
-from pulumi_gpu.runpod.pod_inputs import PodBase
+from pulumi_gpu.runpod.pod_inputs import MIGRATIONS, PodBase
 
 __all__ = ["Job", "JobInputs"]
 
@@ -52,6 +52,8 @@ _STARTING = ("PROVISIONING", "STARTING")
 
 class JobInputs(PodBase, JobSpec):
     """Inputs of a RunPod job: a pod's placement and container, and what it runs."""
+
+    renamed: ClassVar[Mapping[str, Renamed]] = {}  # jobs came after exposed_ports
 
     on_finish: Literal["delete", "stop"] = Field(
         "delete",
@@ -80,6 +82,7 @@ class PodRun:
 class JobProvider(jobs.JobProvider[PodRun]):
     inputs_model = JobInputs
     kind = "runpod Job"
+    migrations = MIGRATIONS
 
     def client(self) -> RunPodClient:
         return runpod_client()
@@ -114,7 +117,7 @@ class JobProvider(jobs.JobProvider[PodRun]):
         return PodRun(pod)
 
     def _log(self, id_: str, state: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
-        tail = int(state.get("log_lines", 50)) + 1  # and the exit line
+        tail = self.saved(state).log_lines + 1  # and the exit line
         return tuple(self.client().pod_logs(id_, tail=tail))
 
     def run(self, obj: PodRun) -> Run:
@@ -159,7 +162,7 @@ class JobProvider(jobs.JobProvider[PodRun]):
     def release(self, id_: str, state: Mapping[str, Any], status: RunStatus) -> None:
         """Delete the pod, or with ``on_finish: stop`` keep it EXITED (stopping it first
         if it is still running past its time box)."""
-        if state.get("on_finish") == "stop":
+        if self.saved(state).on_finish == "stop":
             pod = self.client().get_pod(id_)
             if pod.status != EXITED:
                 act(self.client(), id_, "stop")

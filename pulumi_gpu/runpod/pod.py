@@ -25,7 +25,7 @@ from pulumi_gpu.core.resource import Machine, machine_outputs
 from pulumi_gpu.runpod.client import RunPodClient, runpod_client
 from pulumi_gpu.runpod.models import EXITED, proxy_url
 from pulumi_gpu.runpod.models import Pod as ApiPod
-from pulumi_gpu.runpod.pod_inputs import DEFAULT_VCPUS, PodInputs, managed_env
+from pulumi_gpu.runpod.pod_inputs import DEFAULT_VCPUS, MIGRATIONS, PodInputs, managed_env
 
 __all__ = ["Pod", "PodInputs"]
 
@@ -147,6 +147,7 @@ def act(client: RunPodClient, pod_id: str, action: str, *, attempts: int = 2) ->
 class PodProvider(GpuProvider[PodInputs, ApiPod]):
     inputs_model = PodInputs
     kind = "runpod Pod"
+    migrations = MIGRATIONS
     secret_outputs = frozenset({"jupyter_password"})
     startable = True
     listed = True
@@ -414,6 +415,7 @@ class Pod(Machine, module="runpod", name="Pod"):
         args: pulumi.Input[str] | None = None,
         env: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
         exposed_ports: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
+        ports: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
         ssh_public_keys: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
         container_disk_gb: pulumi.Input[int] | None = None,
         volume_gb: pulumi.Input[int] | None = None,
@@ -448,6 +450,7 @@ class Pod(Machine, module="runpod", name="Pod"):
                 "args": args,
                 "env": env,
                 "exposed_ports": exposed_ports,
+                "ports": ports,  # renamed exposed_ports in 0.1.1: taken with a warning
                 "ssh_public_keys": ssh_public_keys,
                 "container_disk_gb": container_disk_gb,
                 "volume_gb": volume_gb,

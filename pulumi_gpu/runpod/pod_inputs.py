@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
@@ -15,6 +15,7 @@ from pulumi_gpu.core.inputs import (
     UPDATES,
     EnvVars,
     MachineInputs,
+    Renamed,
     ResourceInputs,
     references,
     wait_timeout_field,
@@ -22,7 +23,7 @@ from pulumi_gpu.core.inputs import (
 from pulumi_gpu.core.ssh import check_public_keys
 from pulumi_gpu.runpod.models import check_ports
 
-__all__ = ["PodBase", "PodInputs", "managed_env"]
+__all__ = ["MIGRATIONS", "PORTS_RENAMED", "PodBase", "PodInputs", "managed_env"]
 
 _CUDA = r"^\d+\.\d+$"
 DEFAULT_MOUNT_PATH = "/workspace"
@@ -33,10 +34,33 @@ DesiredStatus = Literal["running", "stopped"]
 Cloud = Literal["SECURE", "COMMUNITY"]
 
 
+PORTS_RENAMED = {"ports": Renamed("exposed_ports", since="0.1.1")}
+"""0.1.0's ``ports`` input (the exposed ports) is ``exposed_ports``: ``ports`` is the
+output every machine has (its mapped ports)."""
+
+
+def exposed_ports_renamed(state: dict[str, Any]) -> dict[str, Any]:
+    """A 0.1.0 state as 0.1.1 has it: the exposed ports from ``ports`` to
+    ``exposed_ports``, the mapped ones from ``mapped_ports`` to ``ports``."""
+    if not isinstance(state.get("ports"), list) or "exposed_ports" in state:
+        return state
+    found = dict(state)
+    found["exposed_ports"] = found.pop("ports")
+    if "mapped_ports" in found:
+        found["ports"] = found.pop("mapped_ports")
+    return found
+
+
+MIGRATIONS = {0: exposed_ports_renamed}
+"""The state history of RunPod pods, jobs and templates (see ``GpuProvider.migrations``)."""
+
+
 class PodBase(ResourceInputs):
     """What every RunPod pod takes, a Pod's or a Job's: its placement and its container
     (a Pod adds ``args`` and ``desired_status``; a Job, its command).
     """
+
+    renamed: ClassVar[Mapping[str, Renamed]] = PORTS_RENAMED
 
     name: str = Field(
         min_length=1,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import pulumi
 from pydantic import Field, ValidationInfo, field_validator
 
 from pulumi_gpu.core.errors import GpuCloudError, InvalidRequestError
 from pulumi_gpu.core.identity import Inventoried
-from pulumi_gpu.core.inputs import UPDATES, EnvVars, ResourceInputs, references
+from pulumi_gpu.core.inputs import UPDATES, EnvVars, Renamed, ResourceInputs, references
 from pulumi_gpu.core.phases import Observed, Phase
 from pulumi_gpu.core.provider import Change, GpuProvider
 from pulumi_gpu.core.resource import GpuResource
@@ -19,6 +19,7 @@ from pulumi_gpu.runpod.client import RunPodClient, runpod_client
 from pulumi_gpu.runpod.models import Template as ApiTemplate
 from pulumi_gpu.runpod.models import check_ports
 from pulumi_gpu.runpod.pod import reference_exists
+from pulumi_gpu.runpod.pod_inputs import MIGRATIONS, PORTS_RENAMED
 
 __all__ = ["Template", "TemplateInputs"]
 
@@ -35,6 +36,8 @@ class TemplateInputs(ResourceInputs):
     removing the persistent volume, which RunPod cannot do: that replaces the template.
     A template is a snapshot: pods already created from it keep their settings.
     """
+
+    renamed: ClassVar[Mapping[str, Renamed]] = PORTS_RENAMED
 
     name: str = Field(
         min_length=1,
@@ -208,6 +211,7 @@ def _in_use_error(client: RunPodClient, template_id: str, exc: InvalidRequestErr
 class TemplateProvider(GpuProvider[TemplateInputs, ApiTemplate]):
     inputs_model = TemplateInputs
     kind = "runpod Template"
+    migrations = MIGRATIONS
 
     def client(self) -> RunPodClient:
         return runpod_client()
@@ -300,6 +304,7 @@ class Template(GpuResource, module="runpod", name="Template"):
         args: pulumi.Input[str] | None = None,
         env: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
         exposed_ports: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
+        ports: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
         container_disk_gb: pulumi.Input[int] | None = None,
         volume_gb: pulumi.Input[int] | None = None,
         volume_mount_path: pulumi.Input[str] | None = None,
@@ -322,6 +327,7 @@ class Template(GpuResource, module="runpod", name="Template"):
                 "args": args,
                 "env": env,
                 "exposed_ports": exposed_ports,
+                "ports": ports,  # renamed exposed_ports in 0.1.1: taken with a warning
                 "container_disk_gb": container_disk_gb,
                 "volume_gb": volume_gb,
                 "volume_mount_path": volume_mount_path,
