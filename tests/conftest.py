@@ -20,7 +20,7 @@ from tests.support.paths import build_engine, program_source
 if TYPE_CHECKING:  # at run time pytest imports it first, as a plugin (assertions rewritten)
     from pulumi_gpu.testing.fixtures import StackFactory
 
-pytest_plugins = ["pulumi_gpu.testing.fixtures"]
+pytest_plugins = ["pulumi_gpu.testing.fixtures", "tests.upgrade.plugin"]
 
 
 @pytest.fixture(scope="session")
