@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from pulumi_gpu.market.offers import offers
     from pulumi_gpu.market.pod import Pod
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["Pod", "__version__", "offers"]
 
