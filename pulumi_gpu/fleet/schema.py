@@ -123,7 +123,8 @@ def _entry_schema(kind: Kind, defs: dict[str, Any]) -> dict[str, Any]:
     if "name" in props_in_order:
         name = props_in_order["name"]
         name["description"] = (
-            f"{name.get('description', '')} Default: <project>-<stack>-<entry name>."
+            f"{name.get('description', '')} Default: <project>-<stack>-<entry name>-<owner "
+            "tag>; an object keeps the name it has."
         ).strip()
     conditions: list[dict[str, Any]] = []
     for ref in kind.references:
