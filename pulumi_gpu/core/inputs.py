@@ -413,3 +413,27 @@ def show(value: Any) -> str:
     """A value as a short ``repr`` for messages."""
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def changed_fields(
+    model: type[ResourceInputs], olds: Mapping[str, Any], news: Mapping[str, Any]
+) -> list[str]:
+    """The fields of ``model`` whose new value differs from the old (unknown counts as
+    changed; a field absent on either side has its default)."""
+    changed = []
+    for name, info in model.model_fields.items():
+        default = info.get_default(call_default_factory=True)
+        new = news.get(name, default)
+        old = olds.get(name, default)
+        if contains_unknown(new) or (new != old and _differs(old, new)):
+            changed.append(name)
+    return changed
+
+
+def _differs(old: Any, new: Any) -> bool:
+    """Whether two values that ``==`` tells apart differ as inputs (DeepDiff also holds NaN
+    equal to NaN). Reached only past ``==``, which settles most fields for a hundredth of
+    DeepDiff's cost; imported on first use, as its import takes a fifth of a second."""
+    from deepdiff import DeepDiff
+
+    return bool(DeepDiff(old, new, ignore_numeric_type_changes=True))

@@ -63,6 +63,7 @@ from pulumi_gpu.core.inputs import (
     SCHEMA_VERSION_KEY,
     ResourceInputs,
     Saved,
+    changed_fields,
     contains_unknown,
     model_values,
     without_provider,
@@ -498,14 +499,7 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
 
     def changed_fields(self, olds: dict[str, Any], news: dict[str, Any]) -> list[str]:
         """Input fields whose new value differs from the old one (unknown counts as changed)."""
-        changed = []
-        for name, info in self.inputs_model.model_fields.items():
-            default = info.get_default(call_default_factory=True)
-            new = news.get(name, default)
-            old = olds.get(name, default)
-            if contains_unknown(new) or (new != old and _differs(old, new)):
-                changed.append(name)
-        return changed
+        return changed_fields(self.inputs_model, olds, news)
 
     def _outputs(self, obj: ObjT, state: Mapping[str, Any]) -> dict[str, Any]:
         seen = self.observe(obj)
@@ -594,12 +588,3 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
         state the core read; see :class:`~pulumi_gpu.core.inputs.Saved`)."""
         read = state if isinstance(state, Saved) else Saved(self.inputs_model, state)
         return cast(InputsT, read.inputs)
-
-
-def _differs(old: Any, new: Any) -> bool:
-    """Whether two values that ``==`` tells apart differ as inputs (DeepDiff also holds NaN
-    equal to NaN). Reached only past ``==``, which settles most fields for a hundredth of
-    DeepDiff's cost; imported on first use, as its import takes a fifth of a second."""
-    from deepdiff import DeepDiff
-
-    return bool(DeepDiff(old, new, ignore_numeric_type_changes=True))

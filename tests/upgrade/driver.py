@@ -27,6 +27,7 @@ import json
 import os
 import runpy
 import sys
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -117,24 +118,30 @@ def _step(meta: Any) -> dict[str, Any]:
         },
     }
     if step["op"] in CHANGES and meta.old is not None and meta.new is not None:
-        step["inputs"] = _paths(_plain(meta.old.inputs or {}), _plain(meta.new.inputs or {}))
+        step["inputs"] = differing_paths(
+            _plain(meta.old.inputs or {}), _plain(meta.new.inputs or {})
+        )
     return step
 
 
-def _paths(old: Any, new: Any, prefix: str = "") -> dict[str, Any]:
-    """Path -> {"old", "new"} for every leaf that differs (``__provider``: only whether)."""
+def differing_paths(
+    old: Any, new: Any, prefix: str = "", seen: Callable[[Any], Any] = lambda value: value
+) -> dict[str, Any]:
+    """Path -> {"old", "new"} for every leaf that differs (``__provider``: only whether);
+    ``seen`` turns a value into what is compared (the harness reveals exported secrets)."""
     if prefix == "__provider":
         return {} if old == new else {prefix: "(changed)"}
+    old, new = seen(old), seen(new)
     if isinstance(old, dict) and isinstance(new, dict):
         found: dict[str, Any] = {}
-        for key in sorted(set(old) | set(new)):
-            path = f"{prefix}.{key}" if prefix else key
+        for key in sorted(set(old) | set(new), key=str):
+            path = f"{prefix}.{key}" if prefix else str(key)
             if key not in old:
                 found[path] = {"old": "(absent)", "new": new[key]}
             elif key not in new:
                 found[path] = {"old": old[key], "new": "(absent)"}
             else:
-                found.update(_paths(old[key], new[key], path))
+                found.update(differing_paths(old[key], new[key], path, seen))
         return found
     return {} if old == new else {prefix: {"old": old, "new": new}}
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from pulumi_gpu.core.stack_identity import IDENTITY_TYPE
+from tests.upgrade.driver import differing_paths
 from tests.upgrade.releases import ReleaseEnv, release_python_env
 
 DRIVER = Path(__file__).with_name("driver.py")
@@ -309,7 +310,9 @@ def state_changes(
             found[name] = {"state": {"exists": {"old": name in old, "new": name in new}}}
             continue
         for part in ("inputs", "outputs"):
-            changes = _paths(old[name].get(part) or {}, new[name].get(part) or {}, "")
+            changes = differing_paths(
+                old[name].get(part) or {}, new[name].get(part) or {}, seen=_revealed
+            )
             if changes:
                 found.setdefault(name, {})[part] = changes
         if old[name].get("id") != new[name].get("id"):
@@ -318,24 +321,6 @@ def state_changes(
                 "new": new[name].get("id"),
             }
     return found
-
-
-def _paths(old: Any, new: Any, prefix: str) -> dict[str, Any]:
-    if prefix == "__provider":
-        return {} if old == new else {prefix: "(the pickled provider changed)"}
-    old, new = _revealed(old), _revealed(new)
-    if isinstance(old, dict) and isinstance(new, dict):
-        found: dict[str, Any] = {}
-        for key in sorted(set(old) | set(new), key=str):
-            path = f"{prefix}.{key}" if prefix else str(key)
-            if key not in old:
-                found[path] = {"old": "(absent)", "new": new[key]}
-            elif key not in new:
-                found[path] = {"old": old[key], "new": "(absent)"}
-            else:
-                found.update(_paths(old[key], new[key], path))
-        return found
-    return {} if old == new else {prefix: {"old": old, "new": new}}
 
 
 _SECRET_SIG = "4dabf18193072939515e22adb298388d"
