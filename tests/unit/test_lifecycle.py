@@ -408,8 +408,8 @@ def test_ready_waits_until_ssh_answers_with_a_banner(cloud: Cloud) -> None:
                 conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\n")
 
         thread = threading.Thread(target=answer_later)
+        started = time.monotonic()  # before the thread's sleep starts, whatever the load
         thread.start()
-        started = time.monotonic()
         made = MachineBoxProvider().create({"name": "m", PROVIDER_KEY: "p"})
         thread.join()
     assert made.outs is not None and made.outs["status"] == "ready"
