@@ -18,6 +18,7 @@ from pulumi_gpu.celium.models import Template as ApiTemplate
 from pulumi_gpu.celium.template import TemplateInputs, TemplateProvider, template_body
 from pulumi_gpu.core import lifecycle
 from pulumi_gpu.core.log import report
+from pulumi_gpu.core.phases import Phase
 
 T = TypeVar("T")
 
@@ -30,6 +31,15 @@ class _OneTimeTemplates(TemplateProvider):
     """Templates Celium deletes with the pod that uses them."""
 
     kind = "celium one-time template"
+
+    def find(self, inputs: TemplateInputs) -> list[ApiTemplate]:
+        """The template of this name an interrupted run left; none while a pod of this
+        name lives: the template is then that pod's (the predecessor a replacement is
+        made beside), which Celium deletes with it."""
+        pods = self.client().list_pods()
+        if any(p.pod_name == inputs.name and p.observe().phase is not Phase.GONE for p in pods):
+            return []
+        return super().find(inputs)
 
     def create_object(self, inputs: TemplateInputs, token: str) -> ApiTemplate:
         body = {**template_body(inputs), "one_time_template": True}

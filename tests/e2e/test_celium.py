@@ -178,3 +178,37 @@ def test_a_replacement_rents_the_machine_its_predecessor_frees(
     assert stack.up().ops() == {"vllm": "replace", "pod": "replace"}
     (pod_id,) = _pods(emulator)
     assert emulator.celium.get_pod(CELIUM_KEY, pod_id)["executor"]["id"] == rented
+
+
+def test_replacing_a_pod_from_an_image_leaves_its_predecessors_template_alone(
+    fleet_stack, emulator: Emulator
+) -> None:
+    """A pod given an image runs on a one-time template of its name. The replacement is
+    made while its predecessor still runs on that template: it must neither adopt it (it
+    goes with the old pod) nor delete it from under the old pod."""
+    fleet = f"""
+pods:
+  worker:
+    cloud: celium
+    image: daturaai/pytorch:2.4
+    selector: {{gpu_model: A100}}
+    ssh_public_keys: ["{SSH_KEY}"]
+"""
+    stack = fleet_stack(fleet)
+    stack.up()
+    for change in ("gpu_model: A100", "gpu_model: H100"), ("pytorch:2.4", "pytorch:2.5"):
+        (old_template,) = emulator.leftovers()["celium"]["templates"]
+        fleet = fleet.replace(*change)
+        stack.write_file("fleet.yaml", fleet)
+        done = stack.up()
+        assert done.ops() == {"worker": "replace"}, change
+        assert "earlier run" not in done.stdout, "the live predecessor's template is no leftover"
+        (pod_id,) = _pods(emulator)
+        assert stack.resources()["worker"]["id"] == pod_id
+        pod = emulator.celium.get_pod(CELIUM_KEY, pod_id)
+        tag = "2.5" if "pytorch:2.5" in fleet else "2.4"
+        assert pod["status"] == "RUNNING" and pod["template"]["docker_image_tag"] == tag
+        (template,) = emulator.leftovers()["celium"]["templates"]
+        assert template != old_template, "a template of its own; the old one went with its pod"
+    stack.destroy()
+    assert emulator.is_empty()
