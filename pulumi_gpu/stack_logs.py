@@ -7,16 +7,14 @@ for the credentials), then the cloud's log endpoint is asked, as each cloud's
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from pulumi_gpu.core.config import use_stack_config
 from pulumi_gpu.core.errors import GpuCloudError
 from pulumi_gpu.core.stack_identity import IDENTITY_TYPE
+from pulumi_gpu.pulumi_cli import pulumi_json, revealed
 
 LogReader = Callable[[str, int, str], list[str]]
 """(pod id, tail, source) -> lines."""
@@ -44,9 +42,12 @@ def _readers() -> dict[str, LogReader]:
 
 def stack_logs(name: str, *, tail: int, source: str, stack: str | None, cwd: Path) -> list[str]:
     """The last ``tail`` log lines of the stack's resource ``name`` (a pod or a job)."""
-    exported = _pulumi(["stack", "export"], stack, cwd)
+    on = ["--stack", stack] if stack else []
+    exported = pulumi_json(["stack", "export", "--show-secrets", *on], cwd=cwd)
     resource = find_resource(exported, name)
-    use_stack_config(config_values(_pulumi(["config", "--json", "--show-secrets"], stack, cwd)))
+    use_stack_config(
+        config_values(pulumi_json(["config", "--json", "--show-secrets", *on], cwd=cwd))
+    )
     return log_lines(resource, tail, source)
 
 
@@ -76,7 +77,7 @@ def log_lines(resource: Mapping[str, Any], tail: int, source: str = "container")
     outputs = resource.get("outputs") or {}
     object_id = str(resource.get("id") or "")
     if outputs.get("released"):
-        recorded = outputs.get("log_tail")
+        recorded = revealed(outputs.get("log_tail"))
         return str(recorded).splitlines()[-tail:] if isinstance(recorded, str) else []
     if cloud == "market":  # a placed pod: "<cloud>/<the cloud's id>"
         cloud, _, object_id = object_id.partition("/")
@@ -88,14 +89,3 @@ def log_lines(resource: Mapping[str, Any], tail: int, source: str = "container")
             f"{cloud}'s API serves no logs of a running job; log in with its ssh output"
         )
     return reader(object_id, tail, source)
-
-
-def _pulumi(args: Sequence[str], stack: str | None, cwd: Path) -> Any:
-    pulumi = shutil.which("pulumi")
-    if pulumi is None:
-        raise GpuCloudError("the pulumi CLI is not on PATH")
-    command = [pulumi, *args, *(["--stack", stack] if stack else [])]
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise GpuCloudError(f"`pulumi {' '.join(args)}` failed: {done.stderr.strip()}")
-    return json.loads(done.stdout)

@@ -34,6 +34,7 @@ from pulumi import automation as auto
 from pulumi.automation._stack import StackInitMode
 
 from pulumi_gpu.core.stack_identity import IDENTITY_TYPE
+from pulumi_gpu.pulumi_cli import revealed
 
 PASSPHRASE = "pulumi-gpu-tests"
 """The stack's identity resource (``IDENTITY_TYPE``) is bookkeeping that touches no cloud:
@@ -126,9 +127,9 @@ class OpResult:
     def ok(self) -> bool:
         return self.error is None
 
-    def ops(self, *, include_same: bool = False, include_identity: bool = False) -> dict[str, str]:
+    def ops(self, *, include_same: bool = False) -> dict[str, str]:
         """Resource name -> step kind, custom resources only (the stack itself, providers
-        and, unless asked, the stack's identity resource excluded).
+        and the stack's identity resource excluded).
 
         A replacement shows as its first step ("replace" in previews; "create-replacement"
         then "delete-replaced" in updates, reported here as "replace").
@@ -137,7 +138,7 @@ class OpResult:
         for step in self.steps:
             if step.type == "pulumi:pulumi:Stack" or step.type.startswith("pulumi:providers:"):
                 continue
-            if step.type == IDENTITY_TYPE and not include_identity:
+            if step.type == IDENTITY_TYPE:
                 continue
             if step.op == "same" and not include_same:
                 continue
@@ -165,21 +166,6 @@ class StackError(AssertionError):
             f"diagnostics: {result.diagnostics}\nstderr:\n{result.stderr[-4000:]}"
         )
         self.result = result
-
-
-_SECRET_SIG = "4dabf18193072939515e22adb298388d"
-"""The key of a secret value in a state (decrypted by `--show-secrets`: ``plaintext``)."""
-
-
-def _plain(value: Any) -> Any:
-    """``value`` with the decrypted secrets of `stack export --show-secrets` as values."""
-    if isinstance(value, dict):
-        if _SECRET_SIG in value and "plaintext" in value:
-            return _plain(json.loads(value["plaintext"]))
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _inline_program(main_file: Path) -> Callable[[], None]:
@@ -433,7 +419,7 @@ class ProgramStack:
     ) -> dict[str, dict[str, Any]]:
         """Resource name -> state entry, custom resources only (the stack's identity
         resource only if asked; secrets decrypted if asked)."""
-        deployment = _plain(self.export(show_secrets=show_secrets)["deployment"])
+        deployment = revealed(self.export(show_secrets=show_secrets)["deployment"])
         return {
             res["urn"].rsplit("::", 1)[-1]: res
             for res in deployment.get("resources") or []

@@ -7,6 +7,8 @@ nothing. "Nothing billing" is judged by the emulator, not by our outputs.
 
 from __future__ import annotations
 
+import os
+import subprocess
 from typing import Any
 
 import pytest
@@ -64,6 +66,11 @@ def test_a_job_that_succeeds_is_kept_as_its_record(
         assert out["log_tail"] == "epoch 1\nsaved /workspace/model"
         assert emulator.leftovers()[cloud]["pods"] == [], "the pod is deleted once it ended"
         assert out["cost_so_far"] > 0 and out["started_at"] < out["ended_at"]
+        command = ["pulumi-gpu", "logs", "train", "--tail", "1", "--dir", str(stack.project_dir)]
+        shown = subprocess.run(
+            command, env={**os.environ, **stack.env}, capture_output=True, text=True, check=False
+        )
+        assert shown.stdout == "saved /workspace/model\n", "the recorded tail (a secret)"
     assert TOKEN not in stack.export_text(), "env stays encrypted"
 
     assert stack.up().ops() == {}, "a finished job is not run again"

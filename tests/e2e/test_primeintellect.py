@@ -9,13 +9,13 @@ import pytest
 
 from pulumi_gpu.emulator import Emulator
 from pulumi_gpu.emulator.primeintellect.backend import PodFailure
+from pulumi_gpu.pulumi_cli import SECRET_SIG
 from pulumi_gpu.testing.fixtures import POLL_SECONDS
 
 pytestmark = pytest.mark.e2e
 
 PRIME_KEY = "prime-emulator-key"
 JUPYTER_PASSWORD = "jupyter-pass-7f3a9c"  # as in programs/primeintellect-pod
-SECRET_SIG = "4dabf18193072939515e22adb298388d"
 
 
 def _pods(emulator: Emulator) -> list[str]:

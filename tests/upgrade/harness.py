@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from pulumi_gpu.core.stack_identity import IDENTITY_TYPE
+from pulumi_gpu.pulumi_cli import revealed
 from tests.upgrade.driver import differing_paths
 from tests.upgrade.releases import ReleaseEnv, release_python_env
 
@@ -311,7 +312,7 @@ def state_changes(
             continue
         for part in ("inputs", "outputs"):
             changes = differing_paths(
-                old[name].get(part) or {}, new[name].get(part) or {}, seen=_revealed
+                old[name].get(part) or {}, new[name].get(part) or {}, seen=revealed
             )
             if changes:
                 found.setdefault(name, {})[part] = changes
@@ -323,21 +324,11 @@ def state_changes(
     return found
 
 
-_SECRET_SIG = "4dabf18193072939515e22adb298388d"
-
-
-def _revealed(value: Any) -> Any:
-    """A secret of an export with --show-secrets, as its value."""
-    if isinstance(value, dict) and _SECRET_SIG in value and "plaintext" in value:
-        return json.loads(value["plaintext"])
-    return value
-
-
 def pickled_providers(deployment: Mapping[str, Any]) -> dict[str, str]:
     """Resource name -> the base64 dill of its dynamic provider, as the state holds it."""
     found = {}
     for name, res in resources(deployment).items():
-        value = _revealed((res.get("outputs") or {}).get("__provider"))
+        value = revealed((res.get("outputs") or {}).get("__provider"))
         if isinstance(value, str):
             found[name] = value
     return found
