@@ -7,6 +7,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+CLOUDS = ("celium", "runpod", "primeintellect", "gpudev")
+"""The clouds a command can be narrowed to (named here so that ``--help`` imports none)."""
+
 
 def _emulator(args: argparse.Namespace) -> int:
     try:
@@ -176,7 +179,8 @@ def _sweep(args: argparse.Namespace) -> int:
         _use_emulator(args.emulator)
     env = {**os.environ, "PULUMI_BACKEND_URL": args.backend} if args.backend else None
     try:
-        holdings = sweep.read_stacks(args.stack or [], env)
+        holdings = sweep.read_stacks(env)
+        stacks = [holdings.named(wanted) for wanted in args.stack or []]
         found = sweep.leftovers(
             sweep.swept_kinds(args.cloud),
             holdings,
@@ -185,21 +189,26 @@ def _sweep(args: argparse.Namespace) -> int:
     except GpuCloudError as exc:
         print(f"pulumi-gpu sweep: {exc}", file=sys.stderr)
         return 1
-    stacks = f"{len(holdings.read)} stack{'s' if len(holdings.read) != 1 else ''}"
+    if stacks or args.mark:
+        found = [item for item in found if item.of(stacks, args.mark or [])]
+    read = f"{len(holdings.read)} stack{'s' if len(holdings.read) != 1 else ''}"
     if not found:
-        print(f"nothing to sweep: every object with a pulumi-gpu mark is held by the {stacks} read")
+        print(f"nothing to sweep: every object with a pulumi-gpu mark is held by the {read} read")
         return 0
     print(aligned(sweep.HEADER, sweep.rows(found, time.time())))
     cost = sum(item.found.cost_per_hour or 0.0 for item in found)
     print(
-        f"{len(found)} object(s) bear a pulumi-gpu mark that none of the {stacks} read holds "
+        f"{len(found)} object(s) bear a pulumi-gpu mark that none of the {read} read holds "
         f"(${cost:.2f}/h)"
     )
     if not args.delete:
         print("a dry run: nothing was deleted (--delete deletes them, after asking)")
         return 0
     if not args.yes:
-        answer = input(f"delete these {len(found)} objects? type 'yes' to confirm: ")
+        try:
+            answer = input(f"delete these {len(found)} objects? type 'yes' to confirm: ")
+        except EOFError:  # no terminal to answer from
+            answer = ""
         if answer.strip().lower() != "yes":
             print("nothing was deleted")
             return 1
@@ -294,7 +303,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     offers.add_argument(
         "--cloud",
         action="append",
-        choices=["celium", "runpod", "primeintellect", "gpudev"],
+        choices=CLOUDS,
         help="ask only this cloud (repeatable)",
     )
     offers.add_argument("--region", help="part of the data center or region name")
@@ -331,14 +340,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     sweep.add_argument(
         "--stack",
         action="append",
-        help="a stack that holds objects, e.g. organization/gpu-fleet/dev (repeatable; "
-        "default: every stack of the backend)",
+        help="only what this stack of the backend made and no longer holds, e.g. "
+        "organization/gpu-fleet/dev or dev (repeatable; every stack is read either way)",
+    )
+    sweep.add_argument(
+        "--mark",
+        action="append",
+        metavar="HEX",
+        help="only objects whose mark begins with HEX, as MARKED BY shows it: a deleted "
+        "stack's (repeatable)",
     )
     sweep.add_argument("--backend", metavar="URL", help="the state backend (default: logged in)")
     sweep.add_argument(
         "--cloud",
         action="append",
-        choices=["celium", "runpod", "primeintellect", "gpudev"],
+        choices=CLOUDS,
         help="read only this cloud (repeatable)",
     )
     sweep.add_argument("--delete", action="store_true", help="delete them, after asking")

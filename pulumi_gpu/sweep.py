@@ -2,22 +2,20 @@
 
 Everything pulumi-gpu creates bears its owner's mark (``core.identity``): in the name
 it gives, and where a cloud has room for it, in a field of its own. The sweep reads,
-with the ``pulumi`` CLI on the backend it is logged in to, the stacks asked for (every
-stack of the backend by default): the ids and names their resources hold, and their
-identities. It then lists each cloud's objects (with the credentials configured, as a
-program would find them) and reports those that bear a mark but that none of these
-stacks holds: objects of a stack whose state was deleted, of a create the engine lost
-(``pulumi refresh --clear-pending-creates``), of a stack on another backend. Each comes
-with the stack its mark names (when it is one of those read), its age and what it costs
-per hour. Nothing is deleted unless asked (``--delete``), and then only after a
-confirmation; an object without a mark is never listed.
+with the ``pulumi`` CLI on the backend it is logged in to, every stack: the ids and
+names their resources hold, and their identities. It then lists each cloud's objects
+(with the credentials configured, as a program would find them) and reports those that
+bear a mark but that none of these stacks holds: objects of a stack whose state was
+deleted, of a create the engine lost (``pulumi refresh --clear-pending-creates``), of a
+stack on another backend. Each comes with the stack its mark names (when it is one of
+those read), its age and what it costs per hour. A filter (a stack, a mark) only
+narrows that list: what a stack holds is never in it. Nothing is deleted unless asked
+(``--delete``), and then only after a confirmation; an object without a mark is never
+listed.
 """
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +26,7 @@ from pulumi_gpu.core.identity import Inventoried
 from pulumi_gpu.core.jobs import epoch
 from pulumi_gpu.core.provider import GpuProvider
 from pulumi_gpu.core.stack_identity import IDENTITY_TYPE
+from pulumi_gpu.pulumi_cli import pulumi_json
 
 _MARKET_MODULE = "market"
 
@@ -69,12 +68,21 @@ class Holdings:
     def holds(self, cloud: str, found: Inventoried) -> bool:
         return (cloud, found.id) in self.held or (cloud, found.name or "") in self.held
 
-    def whose(self, stack_part: str) -> str:
-        """The stack a mark's stack id (or its first 6 digits) names, as far as known."""
+    def whose(self, stack_part: str) -> str | None:
+        """The stack a mark's stack id (or its first 6 digits) names, if it is one read."""
         for stack_id, name in self.stacks.items():
             if stack_id.startswith(stack_part) or stack_part.startswith(stack_id):
-                return f"{name} ({stack_part[:6]})"
-        return f"unknown stack ({stack_part[:6]})"
+                return name
+        return None
+
+    def named(self, wanted: str) -> str:
+        """The stack read that ``wanted`` names (in full, or by its last parts)."""
+        matches = [n for n in self.read if n == wanted or n.endswith(f"/{wanted}")]
+        if len(matches) != 1:
+            listed = ", ".join(self.read) or "none"
+            how = "names more than one" if matches else "is none"
+            raise GpuCloudError(f"--stack {wanted} {how} of the backend's stacks ({listed})")
+        return matches[0]
 
 
 @dataclass(frozen=True)
@@ -85,8 +93,18 @@ class Leftover:
     kind: str
     provider: GpuProvider[Any, Any]
     found: Inventoried
-    owner: str
-    """The stack its mark names."""
+    mark: str
+    """The stack id its mark holds (its first 6 digits where only those fit)."""
+    stack: str | None
+    """The stack of that id, if it is one read (a stack whose create was lost)."""
+
+    @property
+    def marked_by(self) -> str:
+        return f"{self.stack or 'unknown stack'} ({self.mark[:6]})"
+
+    def of(self, stacks: Iterable[str], marks: Iterable[str]) -> bool:
+        """Whether its mark names one of ``stacks`` or begins with one of ``marks``."""
+        return self.stack in set(stacks) or any(self.mark.startswith(m) for m in marks)
 
     def age(self, now: float) -> str:
         born = epoch(self.found.created_at) if self.found.created_at else None
@@ -121,7 +139,8 @@ def leftovers(
             if owner is None or (cloud, item.id) in seen or holdings.holds(cloud, item):
                 continue
             seen.add((cloud, item.id))
-            found.append(Leftover(cloud, kind, provider, item, holdings.whose(owner[0])))
+            stack_id = owner[0]
+            found.append(Leftover(cloud, kind, provider, item, stack_id, holdings.whose(stack_id)))
     return found
 
 
@@ -136,7 +155,7 @@ def rows(found: Sequence[Leftover], now: float) -> list[tuple[str, ...]]:
             item.kind,
             item.found.id,
             item.found.name or "-",
-            item.owner,
+            item.marked_by,
             item.age(now),
             "-" if item.found.cost_per_hour is None else f"{item.found.cost_per_hour:.2f}",
         )
@@ -145,9 +164,11 @@ def rows(found: Sequence[Leftover], now: float) -> list[tuple[str, ...]]:
 
 
 def delete(found: Iterable[Leftover], report: Callable[[str], None]) -> list[str]:
-    """Delete each leftover and wait until it is gone; the failures, as messages."""
+    """Delete each leftover and wait until it is gone; the failures, as messages. Pods and
+    jobs go first, then the templates, disks and keys they may use (``fleet.kinds.KINDS``
+    lists those first)."""
     failures = []
-    for item in found:
+    for item in reversed(list(found)):
         what = f"{item.provider.kind} {item.found.name or item.found.id}"
         try:
             lifecycle.delete_and_wait(item.provider, item.found.id, {}, what)
@@ -172,21 +193,10 @@ def swept_kinds(clouds: Sequence[str] | None) -> list[tuple[str, str, GpuProvide
 # -- the stacks, through the pulumi CLI ----------------------------------------------------
 
 
-def read_stacks(names: Sequence[str], env: Mapping[str, str] | None = None) -> Holdings:
-    """What the stacks ``names`` hold (every stack of the backend when empty)."""
+def read_stacks(env: Mapping[str, str] | None = None) -> Holdings:
+    """What every stack of the backend holds."""
     holdings = Holdings()
-    stacks = list(names) or [str(s["name"]) for s in _pulumi(["stack", "ls", "--all"], env)]
-    for name in stacks:
-        holdings.add_stack(name, _pulumi(["stack", "export", "--stack", name], env))
+    for listed in pulumi_json(["stack", "ls", "--all", "--json"], env=env):
+        name = str(listed["name"])
+        holdings.add_stack(name, pulumi_json(["stack", "export", "--stack", name], env=env))
     return holdings
-
-
-def _pulumi(args: Sequence[str], env: Mapping[str, str] | None) -> Any:
-    pulumi = shutil.which("pulumi", path=(env or {}).get("PATH"))
-    if pulumi is None:
-        raise GpuCloudError("the pulumi CLI is not on PATH (the sweep reads the stacks with it)")
-    command = [pulumi, *args, "--json"] if args[:2] == ["stack", "ls"] else [pulumi, *args]
-    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-    if done.returncode != 0:
-        raise GpuCloudError(f"`pulumi {' '.join(args)}` failed: {done.stderr.strip()}")
-    return json.loads(done.stdout)

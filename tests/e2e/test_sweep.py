@@ -58,11 +58,14 @@ def test_sweep_lists_what_a_deleted_or_foreign_stack_left_and_deletes_only_when_
     gone = gpu_stack.fleet(text, stack_name="gone", backend_url=ours.backend_url)
     gone.up()
     left_by_gone = _ids(gone)
+    gone_mark = gone.resources(include_identity=True)["pulumi-gpu"]["id"][:6]
     gone.cli("stack", "rm", "--force", "--yes")  # the state goes, the objects stay
     gpu_stack.made.remove(gone)
     foreign = gpu_stack.fleet(text)  # same project and stack name, another backend
     foreign.up()
     held_elsewhere = _ids(foreign)
+    sibling = gpu_stack.fleet(text, stack_name="sibling", backend_url=ours.backend_url)
+    sibling.up()  # live on our backend: what it holds is never listed
     before = _emulator_ids(emulator)
 
     listed = _sweep(ours, emulator_server)
@@ -71,27 +74,43 @@ def test_sweep_lists_what_a_deleted_or_foreign_stack_left_and_deletes_only_when_
     for name, object_id in {**left_by_gone, **held_elsewhere}.items():
         shown = object_id.split("#", 1)[0] if name == "me" else object_id  # keys: fingerprint#mark
         assert shown in out, (name, out)
-    for name, object_id in _ids(ours).items():
+    for name, object_id in {**_ids(ours), **_ids(sibling)}.items():
         assert object_id not in out, f"{name} is held by a stack read"
     assert "8 object(s) bear a pulumi-gpu mark" in out and "unknown stack" in out
     assert "a dry run: nothing was deleted" in out
     assert _emulator_ids(emulator) == before
 
-    just_ours = _sweep(ours, emulator_server, "--stack", "organization/gpu-fleet/test")
-    assert "8 object(s)" in just_ours.stdout, just_ours.stdout
+    # Narrowed to a stack read, every other stack still holds its own: only what that
+    # stack marked and lost is listed (here nothing). A deleted stack goes by its mark.
+    just_ours = _sweep(ours, emulator_server, "--stack", "test", "--delete", "--yes")
+    assert "nothing to sweep" in just_ours.stdout, just_ours.stdout
+    just_gone = _sweep(ours, emulator_server, "--mark", gone_mark)
+    assert "4 object(s)" in just_gone.stdout, just_gone.stdout
+    for object_id in left_by_gone.values():
+        assert object_id.split("#", 1)[0] in just_gone.stdout
+    unknown = _sweep(ours, emulator_server, "--stack", "staging")
+    assert unknown.returncode == 1 and "--stack staging is none of" in unknown.stderr
+    assert _emulator_ids(emulator) == before
 
     deleted = _sweep(ours, emulator_server, "--delete", "--yes")
     assert deleted.returncode == 0, deleted.stderr
     assert deleted.stdout.count("deleted ") == 8
-    mine, left = _ids(ours), emulator.leftovers()
-    assert left["runpod"]["pods"] == [mine["trainer"]], "what a stack holds is never swept"
-    assert left["celium"]["volumes"] == [mine["data"]]
-    assert [i.rsplit("/", 1)[-1] for i in left["gpudev"]["disks"]] == [mine["scratch"]]
-    (line,) = emulator.runpod.ssh_keys.values()
-    assert len(line) == 1 and line[0].endswith(mine["me"].split("#", 1)[1])
+    held, left = [_ids(ours), _ids(sibling)], emulator.leftovers()
+    assert left["runpod"]["pods"] == sorted(ids["trainer"] for ids in held), (
+        "what a stack holds is never swept"
+    )
+    assert left["celium"]["volumes"] == sorted(ids["data"] for ids in held)
+    assert sorted(i.rsplit("/", 1)[-1] for i in left["gpudev"]["disks"]) == sorted(
+        ids["scratch"] for ids in held
+    )
+    (lines,) = emulator.runpod.ssh_keys.values()
+    assert sorted(line.rsplit("=", 1)[-1] for line in lines) == sorted(
+        ids["me"].split("#", 1)[1] for ids in held
+    )
     again = _sweep(ours, emulator_server)
     assert "nothing to sweep" in again.stdout, again.stdout
 
     foreign.refresh()  # the other backend's stack learns its objects are gone
     assert foreign.resources() == {}
+    sibling.destroy()
     ours.destroy()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pulumi_gpu.core.errors import ConfigurationError
+import pytest
+
+from pulumi_gpu.core.errors import ConfigurationError, GpuCloudError, NotFoundError
 from pulumi_gpu.core.identity import Inventoried, Owner, compose_name
 from pulumi_gpu.core.stack_identity import IDENTITY_TYPE
-from pulumi_gpu.sweep import Holdings, leftovers
+from pulumi_gpu.sweep import Holdings, Leftover, delete, leftovers
 
 OURS = Owner("3f9a1c0e7b52", "7d2ae8b1")
 GONE = Owner("9b8c7d6e5f40", "11223344")
@@ -48,8 +50,8 @@ def test_a_stack_holds_its_ids_names_placed_pods_and_pending_creates() -> None:
     )
     assert ("celium", "c") in holdings.held, "a pending create's object is the next up's"
     assert holdings.stacks == {OURS.stack: "organization/p/dev"}
-    assert holdings.whose(OURS.stack[:6]) == "organization/p/dev (3f9a1c)"
-    assert holdings.whose(GONE.stack[:6]) == "unknown stack (9b8c7d)"
+    assert holdings.whose(OURS.stack[:6]) == "organization/p/dev"
+    assert holdings.whose(GONE.stack[:6]) is None
 
 
 def test_only_marked_objects_no_stack_holds_are_listed() -> None:
@@ -67,8 +69,55 @@ def test_only_marked_objects_no_stack_holds_are_listed() -> None:
         holdings,
         skipped=lambda cloud, why: skipped.append(cloud),
     )
-    assert [(f.found.id, f.owner) for f in found] == [
+    assert [(f.found.id, f.marked_by) for f in found] == [
         ("lost", "dev (3f9a1c)"),
         ("env-marked", "unknown stack (9b8c7d)"),
     ]
     assert skipped == ["celium"], "a cloud without credentials is said, not swept"
+    lost, foreign = found
+    assert lost.of(["dev"], []) and not foreign.of(["dev"], []), "--stack: what it marked"
+    assert foreign.of([], ["9b8c"]) and not lost.of([], ["9b8c"]), "--mark: by its hex"
+
+
+def test_a_stack_is_named_in_full_or_by_its_last_parts_and_never_guessed() -> None:
+    holdings = Holdings()
+    for name in ("org/p/dev", "org/q/dev", "org/p/prod"):
+        holdings.add_stack(name, _export())
+    assert holdings.named("org/p/dev") == "org/p/dev"
+    assert holdings.named("prod") == holdings.named("p/prod") == "org/p/prod"
+    with pytest.raises(GpuCloudError, match="--stack dev names more than one"):
+        holdings.named("dev")
+    with pytest.raises(GpuCloudError, match="--stack staging is none of"):
+        holdings.named("staging")
+
+
+class Deleter:
+    def __init__(self, kind: str, log: list[str]) -> None:
+        self.kind, self.log = kind, log
+
+    def delete_object(self, id_: str, state: Any) -> None:
+        self.log.append(id_)
+        raise NotFoundError("test", "DELETE", f"/{id_}", 404, "gone")  # counts as deleted
+
+
+def test_pods_and_jobs_are_deleted_before_the_templates_and_disks_they_use() -> None:
+    log: list[str] = []
+    found = [
+        Leftover(cloud, kind, Deleter(kind, log), Inventoried(id_, None), "9b8c7d", None)  # type: ignore[arg-type]
+        for cloud, kind, id_ in [
+            ("celium", "Template", "tpl"),
+            ("celium", "Pod", "pod"),
+            ("gpudev", "Disk", "disk"),
+            ("gpudev", "Job", "job"),
+        ]
+    ]
+    assert delete(found, lambda line: None) == []
+    assert log == ["job", "disk", "pod", "tpl"]
+
+
+def test_the_clouds_a_command_narrows_to_are_the_clouds_of_the_kinds() -> None:
+    from pulumi_gpu.cli import CLOUDS
+    from pulumi_gpu.fleet.kinds import PLACED, clouds
+    from pulumi_gpu.market.offers import CLOUDS as OFFERED
+
+    assert sorted(CLOUDS) == sorted(set(clouds()) - {PLACED}) == sorted(OFFERED)
