@@ -37,10 +37,28 @@ if TYPE_CHECKING:
     from pulumi_gpu.core.provider import GpuProvider
 
 
-_declared: set[str] = set()
+_declared: set[tuple[str, str]] = set()
 _declared_lock = threading.Lock()
-"""The names of the objects this process's resources make or hold: a reference to one of
-them names an object the program declares (made first, as the reference is an output)."""
+"""(cloud, name) of the objects this process's resources make or hold: a reference to
+one of them names an object the program declares (made first, as the reference is an
+output)."""
+
+
+def declare(kind: str, name: Any) -> None:
+    """Note that a resource of ``kind`` ("gpudev Disk") makes or holds an object ``name``."""
+    if isinstance(name, str):
+        with _declared_lock:
+            _declared.add((_cloud(kind), name))
+
+
+def _declared_by_program(kind: str, name: str) -> bool:
+    """Whether a resource of this process, on the cloud of ``kind``, makes ``name``."""
+    with _declared_lock:
+        return (_cloud(kind), name) in _declared
+
+
+def _cloud(kind: str) -> str:
+    return kind.split(" ", 1)[0]
 
 
 def settled_name(
@@ -61,9 +79,6 @@ def settled_name(
             named[DEFAULT_NAME_KEY] = proposed
         elif proposed is not None:
             named["name"] = proposed
-    if isinstance(named.get("name"), str):
-        with _declared_lock:
-            _declared.add(named["name"])
     return named
 
 
@@ -127,9 +142,8 @@ def reference_failures(
         if value is None or contains_unknown(value) or value == olds.get(field):
             continue
         for one in value if isinstance(value, list) else [value]:
-            with _declared_lock:
-                if one in _declared:
-                    continue
+            if _declared_by_program(provider.kind, str(one)):
+                continue
             try:
                 found = provider.reference_exists(field, str(one))
             except GpuCloudError as exc:

@@ -269,13 +269,23 @@ class Saved(dict[str, Any], Generic[M]):
     def inputs(self) -> M:
         if self._inputs is None:
             fields = {k: v for k, v in self.items() if k in self._model.model_fields}
-            try:
-                found = self._model.model_validate(fields)
-            except ValidationError:
-                # Written under rules this release has since tightened: still readable.
-                found = cast(M, self._model.model_construct(**fields))
-            self._inputs = found
-        return found if self._inputs is None else self._inputs
+            self._inputs = _readable(self._model, fields)
+        return self._inputs
+
+
+def _readable(model: type[M], fields: dict[str, Any]) -> M:
+    """``fields`` as ``model`` types them. A value written under rules this release has
+    since tightened is kept as saved, every other one still typed (a duration as seconds,
+    a number the engine gives as a float as the int it is)."""
+    try:
+        return model.model_validate(fields)
+    except ValidationError as exc:
+        refused = {str(error["loc"][0]) for error in exc.errors() if error["loc"]}
+    try:
+        typed = model.model_validate({k: v for k, v in fields.items() if k not in refused})
+    except ValidationError:  # a rule across fields, or a required one refused: as saved
+        return cast(M, model.model_construct(**fields))
+    return typed.model_copy(update={k: fields[k] for k in refused if k in fields})
 
 
 def without_provider(props: Mapping[str, Any]) -> dict[str, Any]:

@@ -145,6 +145,7 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
         self.hide_secrets(news)
         olds = self.migrated(olds) if olds else olds
         news = checking.settled_name(self.inputs_model, olds, news)
+        checking.declare(self.kind, news.get("name"))
         values = model_values(news)
         failures = checking.validation_failures(self.inputs_model, self.kind, values)
         failures += checking.data_loss_failures(
@@ -574,13 +575,15 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
 
     def migrated(self, state: Mapping[str, Any]) -> Saved[InputsT]:
         """``state`` (saved inputs or outputs, of any release) as this release's kind reads
-        it: each of :attr:`migrations` from the state's version on, applied in turn."""
+        it: each of :attr:`migrations` from the state's version on, applied in turn, and
+        the version it now has recorded (whichever path saves it, it is not migrated again)."""
         version = int(state.get(SCHEMA_VERSION_KEY) or 0)
         found = dict(state)
         for step in range(version, self.schema_version):
             migrate = self.migrations.get(step)
             if migrate is not None:
                 found = migrate(found)
+        found[SCHEMA_VERSION_KEY] = max(version, self.schema_version)
         return Saved(self.inputs_model, found)  # type: ignore[arg-type]
 
     def saved(self, state: Mapping[str, Any]) -> InputsT:

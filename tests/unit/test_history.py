@@ -9,6 +9,7 @@ from pulumi_gpu.core.identity import DEFAULT_NAME_KEY
 from pulumi_gpu.core.inputs import SCHEMA_VERSION_KEY, renamed_inputs
 from pulumi_gpu.fleet.model import load_fleet
 from pulumi_gpu.gpudev.job import JobInputs as GpuDevJobInputs
+from pulumi_gpu.runpod.job import JobProvider as RunPodJobProvider
 from pulumi_gpu.runpod.pod import PodProvider
 from pulumi_gpu.runpod.pod_inputs import PodInputs
 
@@ -25,6 +26,7 @@ def test_a_0_1_0_state_is_read_with_this_releases_names() -> None:
     migrated = PodProvider().migrated(V010_POD)
     assert migrated["exposed_ports"] == ["8888/http", "22/tcp"]
     assert migrated["ports"] == {"22": 41863} and "mapped_ports" not in migrated
+    assert migrated[SCHEMA_VERSION_KEY] == PodProvider.schema_version, "whoever saves it"
     assert PodProvider().migrated(migrated) == migrated, "a migrated state stays as it is"
 
 
@@ -71,3 +73,20 @@ def test_an_object_keeps_the_name_its_state_records_or_its_cloud_gave_it() -> No
     legacy: dict[str, Any] = settled_name(GpuDevJobInputs, {"gpu_type": "a100"}, proposed)
     assert legacy.get("name") is None, "a 0.1.0 job keeps the name the service gave it"
     assert legacy[DEFAULT_NAME_KEY] == "p-s-dev-3f9a1c-7d2ae8b1", "for a replacement's create"
+
+
+def test_a_saved_value_a_newer_rule_refuses_is_kept_and_the_others_still_typed() -> None:
+    """A state written before a rule was tightened stays readable: the refused value as
+    saved, every other value typed as the kind reads it (durations, engine floats)."""
+    saved = {
+        "name": "job",
+        "gpu_type": "NVIDIA GeForce RTX 4090",
+        "image": "runpod/base:0.6.2",
+        "command": "python train.py",
+        "max_duration": "2h",
+        "log_lines": 50.0,  # the engine gives every number as a float
+        "volume_gb": -5,  # refused today
+    }
+    inputs = RunPodJobProvider().saved(saved)
+    assert inputs.max_duration == 7200 and inputs.log_lines == 50
+    assert isinstance(inputs.log_lines, int) and inputs.volume_gb == -5

@@ -181,6 +181,25 @@ def test_references_not_known_yet_or_held_already_are_not_looked_up() -> None:
     assert user.asked == []
 
 
+def test_a_name_this_program_declares_passes_only_on_its_own_cloud() -> None:
+    """The disk a job names may be made by the same program (first, as its output is
+    passed): not looked up. A same-named object of another cloud is no such disk."""
+
+    class Disk(GpuProvider[Volumes, Any]):
+        inputs_model = Volumes
+        kind = "demo Disk"
+
+    class OtherCloudDisk(Disk):
+        kind = "other Volume"
+
+    OtherCloudDisk().check({}, {"name": "shared-data"})
+    user = VolumeUser()
+    refused = user.check({}, {"name": "u", "volume_id": "shared-data"}).failures
+    assert "no disk 'shared-data' exists" in by_field(refused)["volume_id"]
+    Disk().check({}, {"name": "shared-data"})
+    assert user.check({}, {"name": "u", "volume_id": "shared-data"}).failures == []
+
+
 # -- secrets: nothing derived from a run carries one --------------------------------------
 
 
