@@ -129,9 +129,10 @@ def test_engine_killed_then_destroy(fleet: Make) -> None:
     run.emulator.clock.set_speed(1)
     run.up_killed(once=_all_exist(run, waiting), plugins=False)
     run.emulator.clock.set_speed(120)
+    recorded = set(run.held().values())  # what the engine wrote before it died stays held
     try:
         deadline = time.monotonic() + 90
-        while any(run.live(s) for s in waiting) and time.monotonic() < deadline:
+        while any(set(run.live(s)) - recorded for s in waiting) and time.monotonic() < deadline:
             time.sleep(0.5)
     finally:
         kill_engine(run.stack, plugins=True)  # the orphaned provider process
