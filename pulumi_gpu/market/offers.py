@@ -16,6 +16,7 @@ import importlib
 import math
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from types import ModuleType
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -170,10 +171,27 @@ class Offers(list[Offer]):
         self.skipped: dict[str, str] = dict(skipped or {})
 
 
+def market_of(cloud: str) -> ModuleType:
+    """The cloud's ``market`` module (``pulumi_gpu.<cloud>.market``)."""
+    return importlib.import_module(f"pulumi_gpu.{cloud}.market")
+
+
+def load_markets() -> None:
+    """Import every cloud's market module in this thread, before other threads need them.
+
+    Two threads importing one package for the first time at once can each find it half
+    made ("cannot import name 'Pod' from partially initialized module"): a provider
+    process runs the engine's calls in threads, and :func:`search` asks the clouds in
+    threads. So :func:`search` loads the markets before it starts its threads, and
+    ``market.pod`` when its provider is unpickled (the SDK unpickles one at a time).
+    """
+    for cloud in CLOUDS:
+        market_of(cloud)
+
+
 def cloud_offers(cloud: CloudName, request: OfferRequest) -> list[Offer]:
     """One cloud's offers for ``request`` (its ``market.offers``), unfiltered by the rest."""
-    module = importlib.import_module(f"pulumi_gpu.{cloud}.market")
-    found: list[Offer] = module.offers(request)
+    found: list[Offer] = market_of(cloud).offers(request)
     return found
 
 
@@ -219,6 +237,7 @@ def search(request: OfferRequest) -> Offers:
     """:func:`offers` for a validated request: every cloud asked at once."""
     found: list[Offer] = []
     skipped: dict[str, str] = {}
+    load_markets()
     with ThreadPoolExecutor(max_workers=len(request.clouds)) as pool:
         # Each cloud in its own copy of this context: in a Pulumi program, the stack's
         # configuration (credentials) lives in context variables.

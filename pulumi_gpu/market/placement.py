@@ -8,7 +8,6 @@ honour, and how its "no capacity" answer reads.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,7 +20,7 @@ from pulumi_gpu.core.errors import (
     TransportError,
 )
 from pulumi_gpu.core.provider import GpuProvider
-from pulumi_gpu.market.offers import CloudName, Offer
+from pulumi_gpu.market.offers import CloudName, Offer, market_of
 
 if TYPE_CHECKING:
     from pulumi_gpu.market.pod import PodInputs
@@ -57,7 +56,7 @@ class Host:
 
 def host(cloud: str) -> Host:
     """The :class:`Host` a cloud's ``market`` module declares."""
-    found: Host = importlib.import_module(f"pulumi_gpu.{cloud}.market").HOST
+    found: Host = market_of(cloud).HOST
     return found
 
 

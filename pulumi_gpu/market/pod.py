@@ -37,11 +37,13 @@ from pulumi_gpu.core.log import report
 from pulumi_gpu.core.phases import Phase
 from pulumi_gpu.core.provider import GpuProvider
 from pulumi_gpu.core.resource import Machine
-from pulumi_gpu.market.offers import Offer, search
+from pulumi_gpu.market.offers import Offer, load_markets, search
 from pulumi_gpu.market.placement import PLACEABLE, Host, host, worth_another_offer
 from pulumi_gpu.market.pod_inputs import GpuRequirement, PodInputs
 
 __all__ = ["GpuRequirement", "Pod", "PodInputs"]
+
+load_markets()  # the provider's calls, in threads, then import none (see load_markets)
 
 SCHEMA_VERSION = 1
 """The version of a placed pod's state (placed pods came after 0.1.0: none to migrate)."""
