@@ -12,7 +12,7 @@
 #      script copied from the sdk/v3 module.
 #
 # The Python language host (pulumi-language-python) is not served by the Go module
-# proxy, so programs run through the Automation API (see tests/support/stack.py).
+# proxy, so programs run through the Automation API (see pulumi_gpu/testing/stack.py).
 set -eu
 
 VERSION=v3.259.0
