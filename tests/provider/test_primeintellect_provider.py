@@ -6,6 +6,7 @@ counts, failure messages. The engine tests (tests/e2e) prove the same through Pu
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -64,14 +65,22 @@ def statuses(emu: Emulator) -> list[Any]:
 def test_concurrent_waits_cost_one_status_request_per_interval(emu: Emulator) -> None:
     count = 32
     emu.primeintellect.set_capacity(100, gpu_type="A6000_48GB")
-    emu.primeintellect.timings.install = 600.0  # one real second: every create is in by then
     provider = PodProvider()
 
     def make(index: int) -> tuple[str, dict[str, Any]]:
         return create(provider, pod_inputs(name=f"pod-{index}"))
 
+    # Emulated time stands (almost) still until every create is in, so that no pod is
+    # ready before the last wait starts, however slowly a loaded machine makes them.
+    emu.clock.set_speed(1e-9)
     with ThreadPoolExecutor(count) as pool:
-        created = list(pool.map(make, range(count)))
+        making = [pool.submit(make, index) for index in range(count)]
+        deadline = time.monotonic() + 60
+        while len(emu.primeintellect.leftovers()["pods"]) < count:
+            assert time.monotonic() < deadline, "the creates did not all arrive"
+            time.sleep(0.02)
+        emu.clock.set_speed(SPEED)
+        created = [future.result() for future in making]
     assert all(out["ssh_command"].startswith("ssh root@") for _, out in created)
     assert emu.primeintellect.waits.max_overlap() == count
 
@@ -91,8 +100,6 @@ def test_concurrent_waits_cost_one_status_request_per_interval(emu: Emulator) ->
 
 
 def _stops(provider: Any) -> bool:
-    import time
-
     deadline = time.monotonic() + 2
     while poller_of(provider).polling and time.monotonic() < deadline:
         time.sleep(0.01)
