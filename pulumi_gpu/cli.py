@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pulumi_gpu.market.offers import OfferRequest
 
 CLOUDS = ("celium", "runpod", "primeintellect", "gpudev")
 """The clouds a command can be narrowed to (named here so that ``--help`` imports none)."""
@@ -119,10 +122,16 @@ def _offers(args: argparse.Namespace) -> int:
         )
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
-            field = ".".join(str(p) for p in error["loc"])
-            print(f"--{field.replace('_', '-')}: {error['msg']}", file=sys.stderr)
+            field = str(error["loc"][0]) if error["loc"] else ""
+            flag = _OFFER_FLAGS.get(field, f"--{field.replace('_', '-')}")
+            print(f"{flag}: {error['msg']}", file=sys.stderr)
         return 2
     found = search(request)
+    if not found and request.gpu is not None:
+        unknown = _unknown_gpu(request)
+        if unknown:
+            print(unknown, file=sys.stderr)
+            return 1
     shown = found[: args.limit] if args.limit else list(found)
     if args.json:
         print(
@@ -139,6 +148,33 @@ def _offers(args: argparse.Namespace) -> int:
     return 0
 
 
+_OFFER_FLAGS = {
+    "max_price_per_hour": "--max-price",
+    "min_memory_gb": "--min-memory",
+    "clouds": "--cloud",
+}
+"""OfferRequest fields whose command-line flag is not the field's own name."""
+
+
+def _unknown_gpu(request: OfferRequest) -> str | None:
+    """Why no offer matched, when no cloud offers a GPU of the requested model at all:
+    with the closest models that are offered (None when the model is offered)."""
+    import difflib
+
+    from pulumi_gpu.market.offers import OfferRequest, search
+
+    everything = search(OfferRequest(clouds=request.clouds))
+    models = sorted({offer.model for offer in everything})
+    chip = request.chip
+    if chip is None or chip.model in models:
+        return None
+    closest = difflib.get_close_matches(chip.model, models, n=3, cutoff=0.4)
+    return (
+        f"--gpu {request.gpu}: no cloud asked offers a GPU of that model now; "
+        f"{'closest: ' + ', '.join(closest) if closest else 'offered: ' + ', '.join(models)}"
+    )
+
+
 def _logs(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -152,6 +188,12 @@ def _logs(args: argparse.Namespace) -> int:
     except GpuCloudError as exc:
         print(f"pulumi-gpu logs: {exc}", file=sys.stderr)
         return 1
+    if not lines:
+        print(
+            f"pulumi-gpu logs: {args.resource} has printed no lines yet (the cloud keeps "
+            "none, or its log was empty when it ended)",
+            file=sys.stderr,
+        )
     for line in lines:
         print(line)
     return 0
@@ -162,10 +204,19 @@ def _use_emulator(url: str) -> None:
     import httpx
 
     from pulumi_gpu.core.config import use_stack_config
+    from pulumi_gpu.core.errors import ConfigurationError
 
-    answer = httpx.get(f"{url.rstrip('/')}/_emulator/stack-config", timeout=10)
-    answer.raise_for_status()
-    use_stack_config({**answer.json()["config"], **answer.json()["secrets"]})
+    try:
+        answer = httpx.get(f"{url.rstrip('/')}/_emulator/stack-config", timeout=10)
+        answer.raise_for_status()
+        settings = answer.json()
+        use_stack_config({**settings["config"], **settings["secrets"]})
+    except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+        reason = str(exc) or type(exc).__name__
+        raise ConfigurationError(
+            f"--emulator {url}: no pulumi-gpu emulator answers there ({reason}); start one "
+            "with `pulumi-gpu emulator`"
+        ) from None
 
 
 def _sweep(args: argparse.Namespace) -> int:
@@ -365,7 +416,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     sweep.set_defaults(run=_sweep)
 
     args = parser.parse_args(argv)
-    return int(args.run(args))
+    from pulumi_gpu.core.errors import GpuCloudError
+
+    try:
+        return int(args.run(args))
+    except GpuCloudError as exc:  # a person's mistake or a cloud's answer: one line
+        print(f"pulumi-gpu {args.command}: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

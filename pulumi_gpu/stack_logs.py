@@ -42,6 +42,11 @@ def _readers() -> dict[str, LogReader]:
 
 def stack_logs(name: str, *, tail: int, source: str, stack: str | None, cwd: Path) -> list[str]:
     """The last ``tail`` log lines of the stack's resource ``name`` (a pod or a job)."""
+    if not any((cwd / f"Pulumi.{ext}").is_file() for ext in ("yaml", "yml", "json")):
+        raise GpuCloudError(
+            f"{cwd.resolve()} is not a Pulumi project (no Pulumi.yaml): run it in the "
+            "project's directory or give --dir"
+        )
     on = ["--stack", stack] if stack else []
     exported = pulumi_json(["stack", "export", "--show-secrets", *on], cwd=cwd)
     resource = find_resource(exported, name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -142,3 +143,37 @@ def test_a_cloud_with_a_wrong_key_is_skipped_and_the_others_still_answer(
     assert found.skipped["runpod"].startswith("did not answer: runpod API: GET ")
     assert "401" in found.skipped["runpod"]
     assert {o.cloud for o in found} == {"celium", "primeintellect", "gpudev"}
+
+
+def test_an_unknown_gpu_suggests_the_closest_models_offered(
+    capsys: pytest.CaptureFixture[str], served: EmulatorServer
+) -> None:
+    assert main(["offers", "--gpu", "H1000", "--emulator", served.url()]) == 1
+    said = capsys.readouterr().err.strip().splitlines()[-1]  # after the GPU Dev login line
+    assert said.startswith("--gpu H1000: no cloud asked offers a GPU of that model now; closest: ")
+    assert "H100" in said.split("closest: ")[1].split(", ")
+
+
+def test_a_known_gpu_out_of_reach_is_no_match_not_an_error(
+    capsys: pytest.CaptureFixture[str], served: EmulatorServer
+) -> None:
+    args = ["offers", "--gpu", "H100", "--max-price", "0.01", "--emulator", served.url()]
+    assert main(args) == 0
+    assert capsys.readouterr().out.strip() == "no offers match"
+
+
+def test_a_refused_value_names_the_flag_as_typed(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["offers", "--max-price", "-1"]) == 2
+    assert capsys.readouterr().err.startswith("--max-price: ")
+    assert main(["offers", "--min-memory", "0"]) == 2
+    assert capsys.readouterr().err.startswith("--min-memory: ")
+
+
+def test_an_emulator_that_does_not_answer_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{free.getsockname()[1]}"
+    assert main(["offers", "--emulator", url]) == 1
+    said = capsys.readouterr().err
+    assert said.startswith(f"pulumi-gpu offers: --emulator {url}: no pulumi-gpu emulator answers")
+    assert len(said.strip().splitlines()) == 1 and "Traceback" not in said

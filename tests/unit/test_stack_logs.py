@@ -78,3 +78,26 @@ def test_what_has_no_logs_says_so() -> None:
 def test_config_values_are_flattened() -> None:
     shown = {"pulumi-gpu:runpodApiKey": {"value": "k", "secret": True}, "x": {"secret": True}}
     assert config_values(shown) == {"pulumi-gpu:runpodApiKey": "k"}
+
+
+def test_outside_a_project_is_one_line(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from pulumi_gpu.cli import main
+
+    assert main(["logs", "trainer", "--dir", str(tmp_path)]) == 1
+    said = capsys.readouterr().err.strip()
+    assert said == (
+        f"pulumi-gpu logs: {tmp_path} is not a Pulumi project (no Pulumi.yaml): run it in "
+        "the project's directory or give --dir"
+    )
+
+
+def test_no_lines_says_why(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pulumi_gpu.cli import main
+
+    monkeypatch.setattr(stack_logs, "stack_logs", lambda *_, **__: [])
+    assert main(["logs", "trainer"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("pulumi-gpu logs: trainer has printed no lines yet")
