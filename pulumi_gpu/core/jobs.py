@@ -265,6 +265,9 @@ class Run:
     """Epoch seconds the cloud itself ends it, where it has such a limit."""
     cost_per_hour: float | None = None
     note: str | None = None
+    lacks: tuple[str, ...] = ()
+    """What a running object still lacks before a person can use it (its ports mapped, its
+    SSH address): a wait for the run to start holds until nothing is missing, as a pod's."""
 
 
 def iso(at: float | None) -> str | None:
@@ -282,6 +285,11 @@ def epoch(text: Any) -> float | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.timestamp()
+
+
+def _waiting_for(run: Run) -> str:
+    waiting = f"waiting for {', '.join(run.lacks)}"
+    return f"{run.note}; {waiting}" if run.note else waiting
 
 
 def failure_text(run: Run, lines: int = 10) -> str:
@@ -330,6 +338,8 @@ class JobProvider(GpuProvider[Any, ObjT]):
     def observe(self, obj: ObjT) -> Observed[ObjT]:
         run, _ = self._seen(obj)
         phase = PHASES[run.status]
+        if phase is Phase.READY and run.lacks:
+            return Observed(Phase.PENDING, run.cloud_status, None, obj, _waiting_for(run))
         reason = failure_text(run) if phase is Phase.FAILED else None
         return Observed(phase, run.cloud_status, reason, obj, run.note)
 

@@ -134,8 +134,8 @@ class JobProvider(jobs.JobProvider[PodRun]):
             common["ended_at"] = epoch(obj.log[-1][0])  # the exit line's time
         if pod.status in _STARTING:
             return Run(RunStatus.STARTING, **common)
-        if pod.status == "RUNNING":
-            return Run(RunStatus.RUNNING, **common)
+        if pod.status == "RUNNING":  # usable as a Pod is: its ports mapped, its SSH known
+            return Run(RunStatus.RUNNING, lacks=tuple(pod.unreachable()), **common)
         if code is not None:
             return Run(status_of_exit(code), exit_code=code, **common)
         if pod.status == "ERROR":

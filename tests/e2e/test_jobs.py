@@ -137,6 +137,21 @@ def test_destroy_cancels_a_running_job(cloud_stack, emulator: Emulator, cloud: s
     assert emulator.is_empty()
 
 
+def test_a_started_runpod_job_waits_for_its_ports_as_a_pod_does(
+    cloud_stack, emulator: Emulator
+) -> None:
+    """RunPod maps a pod's public ports a while after RUNNING: `up` returns with them, and
+    with the direct SSH address rather than RunPod's proxy."""
+    emulator.runpod.timings.ports = 300  # five real seconds after the command runs
+    stack = _job(cloud_stack, "runpod", FOREVER, wait="started")
+    stack.up()
+    recorded = _recorded(stack)
+    assert recorded["status"] == "running" and recorded["ports"]
+    assert recorded["ssh_command"].startswith("ssh root@"), recorded["ssh_command"]
+    stack.destroy()
+    assert emulator.is_empty()
+
+
 def test_prime_intellect_refuses_a_job_at_preview(cloud_stack, emulator: Emulator) -> None:
     stack = _job(cloud_stack, "primeintellect", SUCCESS)
     text = stack.preview(expect_failure=True).text()

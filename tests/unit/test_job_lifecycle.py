@@ -105,11 +105,12 @@ class Jobs(JobProvider[Box]):
             )
         known = {"STARTING": RunStatus.STARTING, "RUNNING": RunStatus.RUNNING}
         return Run(
-            known.get(status, RunStatus.CANCELLED),
+            known.get(status, RunStatus.RUNNING if status == "UNMAPPED" else RunStatus.CANCELLED),
             status,
             log=tuple(log),
             started_at=T0,
             cost_per_hour=2.0,
+            lacks=("8888/tcp",) if status == "UNMAPPED" else (),
         )
 
     def delete_object(self, id_: str, state: Mapping[str, Any]) -> None:
@@ -123,6 +124,14 @@ class Jobs(JobProvider[Box]):
 
 def _props(**values: Any) -> dict[str, Any]:
     return {"name": "job", "command": "train", "max_duration": "1h", PROVIDER_KEY: "p", **values}
+
+
+def test_wait_started_holds_until_the_run_lacks_nothing() -> None:
+    """A command that runs before its ports are mapped is not yet usable: the wait goes on,
+    as a pod's does, and up returns with the address a person needs."""
+    cloud = Cloud(runs=["STARTING", "UNMAPPED", "UNMAPPED", "RUNNING"])
+    made = Jobs(cloud).create(_props())
+    assert made.outs["status"] == "running" and made.outs["ssh_command"] == "ssh root@h -p 22"
 
 
 def test_wait_started_returns_once_it_runs_and_records_the_start() -> None:
