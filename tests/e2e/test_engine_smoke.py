@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -65,3 +67,40 @@ def test_serialized_provider_is_a_secret_in_state(program_stack, tmp_path: Path)
         )
         assert "ciphertext" in provider
     assert "BoxProvider" not in json.dumps(stack.export())
+
+
+def test_the_cli_runs_a_pulumi_yaml_program_in_a_plain_directory(
+    pulumi_engine: Path, tmp_path: Path
+) -> None:
+    """The engine directory holds the Pulumi YAML language host: `pulumi up` itself runs
+    a YAML project, with no Automation API in between."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text(
+        "name: yaml-smoke\nruntime: yaml\n"
+        "config:\n  greeting:\n    type: string\n"
+        "outputs:\n  said: ${greeting}\n"
+    )
+    (tmp_path / "state").mkdir()
+    env = {
+        "PATH": f"{pulumi_engine}{os.pathsep}{os.environ['PATH']}",
+        "HOME": str(tmp_path),
+        "PULUMI_HOME": str(tmp_path / "home"),
+        "PULUMI_BACKEND_URL": f"file://{tmp_path / 'state'}",
+        "PULUMI_CONFIG_PASSPHRASE": "plain-directory",
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+    }
+
+    def pulumi(*args: str) -> str:
+        done = subprocess.run(
+            ["pulumi", *args], cwd=project, env=env, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, f"pulumi {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
+        return done.stdout
+
+    pulumi("stack", "init", "dev")
+    pulumi("config", "set", "greeting", "hello")
+    assert "+ 1 to create" in pulumi("preview")
+    pulumi("up", "--yes")
+    assert json.loads(pulumi("stack", "output", "--json")) == {"said": "hello"}
+    pulumi("destroy", "--yes")
