@@ -8,6 +8,12 @@ Every input field is declared with exactly one update policy in its
 - :data:`UPDATES`: the cloud changes it in place (the kind's ``apply`` must report it);
 - :data:`LOCAL`: it changes only how pulumi-gpu works (a timeout, a confirmation).
 
+Where a kind's ``change_kind`` treats some changes otherwise (a new requirement the
+running machine still satisfies changes nothing), :func:`with_exception` says so beside
+the policy, not in the description: a description is shared by every kind that inherits
+the field, and a policy may differ between them (a job replaces what a pod updates).
+:func:`policy_of` reads the one policy back, for the diff, the schema and the reference.
+
 Secrets are a type, not a habit: :data:`EnvVars` and :data:`Secret` fields (and any field
 marked :data:`SECRET`) are encrypted in the state, may come from ``{config:}``/``{env:}``
 in a fleet file, and are never echoed by a check failure.
@@ -15,6 +21,7 @@ in a fleet file, and are never echoed by a check failure.
 
 from __future__ import annotations
 
+import copy
 import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -91,8 +98,35 @@ CORE_KEYS = (PROVIDER_KEY, OWNER_KEY, DEFAULT_NAME_KEY, SCHEMA_VERSION_KEY)
 the name a program proposes, the state's version."""
 
 POLICIES = ("replaceOnChange", "updateInPlace", "local")
+"""The keys of the update policies; a field's ``json_schema_extra`` sets exactly one."""
+EXCEPTION = "changeException"
+"""The key of a policy's exception (see :func:`with_exception`)."""
+POLICY_KEYS = (*POLICIES, "destroysData", EXCEPTION)
+"""Every key that says what a change does: a property of the schema carries them all."""
 ALLOW_REPLACEMENT = "allow_replacement"
 ADOPT_ID = "adopt_id"
+
+
+def with_exception(policy: dict[str, Any], exception: str) -> dict[str, Any]:
+    """``Field(json_schema_extra=with_exception(REPLACES, "a change the rented machine
+    still satisfies changes nothing"))``: ``policy``, and in words the changes the kind's
+    ``change_kind`` treats otherwise. The reference shows it with the policy; a kind that
+    redeclares the field's policy (a job: every change replaces it) drops it."""
+    return {**policy, EXCEPTION: exception}
+
+
+def policy_of(extra: object) -> str | None:
+    """The one update policy (a :data:`POLICIES` key) that ``extra`` declares: a field's
+    ``json_schema_extra``, or its property in the JSON Schema; None if it declares none
+    or several."""
+    declared = [key for key in POLICIES if isinstance(extra, Mapping) and extra.get(key)]
+    return declared[0] if len(declared) == 1 else None
+
+
+def policy_extra(extra: object) -> dict[str, Any]:
+    """What ``extra`` says about a change (its :data:`POLICY_KEYS`), to carry elsewhere."""
+    found = extra if isinstance(extra, Mapping) else {}
+    return {k: v for k, v in found.items() if k in POLICY_KEYS}
 
 
 class _SecretValue:
@@ -218,16 +252,31 @@ class ResourceInputs(BaseModel):
         return found
 
     @classmethod
+    def redeclare(cls, policies: Mapping[str, dict[str, Any]]) -> None:
+        """Give fields this class inherits another policy here (their exceptions dropped,
+        as they were the old policy's), e.g. a job's placement inputs, which replace a job
+        where they update a pod. For ``__pydantic_init_subclass__``: the fields, and so the
+        JSON Schema and every ``*_fields()``, then say the one policy this class has."""
+        changed = False
+        for name, policy in policies.items():
+            info = cls.model_fields[name]
+            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+            redeclared = {**{k: v for k, v in extra.items() if k not in POLICY_KEYS}, **policy}
+            if redeclared != extra:
+                field = copy.copy(info)  # the parent keeps its own
+                field.json_schema_extra = redeclared
+                cls.__pydantic_fields__[name] = field
+                changed = True
+        if changed:
+            cls.model_rebuild(force=True)
+
+    @classmethod
     def undeclared_fields(cls) -> list[str]:
         """Fields without exactly one update policy (each must have one)."""
         return [
             name
             for name, info in cls.model_fields.items()
-            if sum(
-                bool(isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get(p))
-                for p in POLICIES
-            )
-            != 1
+            if policy_of(info.json_schema_extra) is None
         ]
 
 

@@ -28,7 +28,7 @@ from enum import Enum
 from typing import Annotated, Any, Literal, TypeVar
 
 from pulumi.dynamic import ReadResult, UpdateResult
-from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from pulumi_gpu.core import lifecycle
 from pulumi_gpu.core.inputs import (
@@ -178,13 +178,6 @@ Duration = Annotated[
 """Seconds, written as a number or as '90s', '15m', '2h', '1h30m', '1d'."""
 
 
-def _runs_are_immutable(schema: dict[str, Any]) -> None:
-    """A run cannot change: every input that is not LOCAL replaces it (a new run)."""
-    for prop in schema.get("properties", {}).values():
-        if prop.pop("updateInPlace", None):
-            prop["replaceOnChange"] = True
-
-
 class RunInputs(ResourceInputs):
     """How ``up`` waits for a job, and the trigger that runs it again: every job has them."""
 
@@ -208,7 +201,13 @@ class JobSpec(RunInputs):
     command is wrapped to end itself on time). Mixed into a cloud's job inputs, after
     its placement inputs."""
 
-    model_config = ConfigDict(json_schema_extra=_runs_are_immutable)
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        """A run cannot change: every input that is not LOCAL replaces it (a new run),
+        whatever the placement and container inputs it shares with a pod declare there."""
+        super().__pydantic_init_subclass__(**kwargs)
+        local = cls.local_fields()
+        cls.redeclare({name: REPLACES for name in cls.model_fields if name not in local})
 
     command: str = Field(
         min_length=1,
@@ -236,10 +235,6 @@ class JobSpec(RunInputs):
         description="How many of the last log lines the log_tail output keeps.",
         json_schema_extra=LOCAL,
     )
-
-    @classmethod
-    def replace_fields(cls) -> frozenset[str]:
-        return frozenset(cls.model_fields) - cls.local_fields()
 
 
 # -- one look at a run -------------------------------------------------------------------

@@ -10,15 +10,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pulumi_gpu.core.inputs import EXCEPTION, policy_of
 from pulumi_gpu.fleet.kinds import SECTIONS, kinds_of
 from pulumi_gpu.fleet.schema import fleet_schema
 
-_CHANGES = (
-    ("destroysData", "replaces it, deleting its data (refused unless allow_replacement)"),
-    ("replaceOnChange", "replaces it"),
-    ("updateInPlace", "in place"),
-    ("local", "pulumi-gpu only"),
-)
+CHANGES = {
+    "replaceOnChange": "replaces it",
+    "updateInPlace": "in place",
+    "local": "pulumi-gpu only",
+}
+"""What the "on change" column says for each policy (see ``core.inputs``)."""
+DESTROYS_DATA = "replaces it, deleting its data (refused unless allow_replacement)"
 
 
 def reference_text() -> str:
@@ -57,13 +59,20 @@ def reference_text() -> str:
     return "\n".join(lines) + "\n"
 
 
+def change(name: str, field: dict[str, Any]) -> str:
+    """What a change of ``field`` does, from the one policy its property declares."""
+    policy = policy_of(field)
+    if policy is None:
+        raise ValueError(f"'{name}' declares {'several' if field else 'no'} update policies")
+    said = DESTROYS_DATA if field.get("destroysData") else CHANGES[policy]
+    exception = field.get(EXCEPTION)
+    return f"{said}; {exception}" if exception else said
+
+
 def _row(name: str, field: dict[str, Any]) -> str:
-    change = next((said for key, said in _CHANGES if field.get(key)), "")
-    if "references" in field or field.get("description", "").startswith("Name of the "):
-        change = change or "replaces it"
     default = json.dumps(field["default"]) if field.get("default") is not None else ""
     meaning = " ".join(field.get("description", "").split()).replace("|", "\\|")
-    cells = [f"`{name}`", _type(field).replace("|", "\\|"), default, change, meaning]
+    cells = [f"`{name}`", _type(field).replace("|", "\\|"), default, change(name, field), meaning]
     return "| " + " | ".join(cells) + " |"
 
 

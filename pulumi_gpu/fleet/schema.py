@@ -10,6 +10,7 @@ import copy
 import json
 from typing import Any
 
+from pulumi_gpu.core.inputs import REPLACES, policy_extra
 from pulumi_gpu.fleet.kinds import PLACED, SECTIONS, Kind, kinds_of
 from pulumi_gpu.fleet.model import NAME
 
@@ -117,7 +118,11 @@ def _entry_schema(kind: Kind, defs: dict[str, Any]) -> dict[str, Any]:
     schema["title"] = kind.title
     schema["description"] = (kind.resource.__doc__ or "").strip().split("\n\n")[0]
     props_in_order = {
-        "cloud": {"const": kind.cloud, "description": f"This entry is a {kind.title}."},
+        "cloud": {
+            "const": kind.cloud,
+            "description": f"This entry is a {kind.title}.",
+            **REPLACES,  # another cloud's kind is another resource
+        },
         **props,
     }
     if "name" in props_in_order:
@@ -133,19 +138,26 @@ def _entry_schema(kind: Kind, defs: dict[str, Any]) -> dict[str, Any]:
             "description": f"Name of the {ref.section} entry (same cloud) whose id becomes "
             f"{ref.field}.",
             **({"type": "array", "items": item} if ref.many else item),
+            **policy_extra(props[ref.field]),
         }
         conditions.append({"not": {"required": [ref.field, ref.alias]}})
     for secret in kind.secrets:
         description = props_in_order.get(secret, {}).get("description", "")
+        policy = policy_extra(props.get(secret))
         if secret in kind.secret_maps:
             value = {"oneOf": [{"type": "string"}, {"$ref": "#/$defs/SecretRef"}]}
             props_in_order[secret] = {
                 "description": f"{description} A value is written, or read from a SecretRef.",
                 "type": "object",
                 "additionalProperties": value,
+                **policy,
             }
         else:
-            props_in_order[secret] = {"description": description, "$ref": "#/$defs/SecretRef"}
+            props_in_order[secret] = {
+                "description": description,
+                "$ref": "#/$defs/SecretRef",
+                **policy,
+            }
     schema["properties"] = props_in_order
     # Any other input may come from `defaults`, so only the cloud is required here;
     # `pulumi-gpu validate` checks completeness.

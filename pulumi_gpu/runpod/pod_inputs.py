@@ -65,7 +65,7 @@ class PodBase(ResourceInputs):
     name: str = Field(
         min_length=1,
         max_length=191,
-        description="Pod name in RunPod; updates in place.",
+        description="Pod name in RunPod.",
         json_schema_extra=UPDATES,
     )
     gpu_type: str | None = Field(

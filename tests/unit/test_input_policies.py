@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from pydantic import Field
 
-from pulumi_gpu.core.inputs import ResourceInputs
+from pulumi_gpu.core.inputs import REPLACES, UPDATES, ResourceInputs
 from pulumi_gpu.core.resource import Machine
 from pulumi_gpu.fleet.kinds import KINDS, Kind
 
@@ -33,6 +34,13 @@ def test_an_undeclared_field_is_caught() -> None:
         name: str
 
     assert Loose.undeclared_fields() == ["name"]
+
+
+def test_a_field_with_two_policies_is_caught() -> None:
+    class Torn(ResourceInputs):
+        name: str = Field(json_schema_extra={**REPLACES, **UPDATES})
+
+    assert Torn.undeclared_fields() == ["name"]
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.title)

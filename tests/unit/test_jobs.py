@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from pulumi_gpu.core.inputs import REPLACES, policy_of
 from pulumi_gpu.core.jobs import (
     EXIT_LINE,
     PHASES,
@@ -20,6 +21,7 @@ from pulumi_gpu.core.phases import Phase
 from pulumi_gpu.gpudev.job import JobProvider as GpuDevJobs
 from pulumi_gpu.gpudev.models import Job as ApiJob
 from pulumi_gpu.runpod.job import JobInputs
+from pulumi_gpu.runpod.pod_inputs import PodInputs
 
 
 def test_the_wrapper_quotes_the_command_and_reports_the_exit() -> None:
@@ -71,6 +73,18 @@ def test_every_input_of_a_run_replaces_it_except_how_pulumi_waits() -> None:
     schema = JobInputs.model_json_schema()["properties"]
     assert schema["image"].get("replaceOnChange") and "updateInPlace" not in schema["image"]
     assert issubclass(JobInputs, JobSpec)
+
+
+def test_a_job_redeclares_the_policies_it_shares_with_a_pod_in_its_own_fields() -> None:
+    """The name a RunPod job shares with a pod updates a pod in place and replaces a job:
+    the job's field says so itself, once, and its description no longer says otherwise."""
+    name = JobInputs.model_fields["name"]
+    assert policy_of(name.json_schema_extra) == "replaceOnChange"
+    assert "in place" not in (name.description or "")
+    assert policy_of(PodInputs.model_fields["name"].json_schema_extra) == "updateInPlace"
+    registry = JobInputs.model_fields["registry_id"].json_schema_extra
+    assert registry == {"references": "registries", "referenceOutput": "id", **REPLACES}
+    assert JobInputs.undeclared_fields() == []
 
 
 def test_failure_text_gives_the_exit_code_reason_and_last_lines() -> None:
