@@ -20,6 +20,7 @@ from pulumi_gpu.core.inputs import (
     ResourceInputs,
     references,
     wait_timeout_field,
+    with_exception,
 )
 from pulumi_gpu.core.jobs import Duration, epoch, iso
 from pulumi_gpu.core.ssh import check_public_keys
@@ -94,19 +95,19 @@ class RentInputs(ResourceInputs):
     executor_id: str | None = Field(
         None,
         min_length=1,
-        description=(
-            "Rent this executor (mutually exclusive with selector). A change replaces the "
-            "pod, deleting the old one first when it holds the wanted machine."
+        description="Rent this executor (mutually exclusive with selector).",
+        json_schema_extra=with_exception(
+            REPLACES,
+            "naming the executor the pod runs on changes nothing; the old pod is deleted "
+            "first when it holds the executor named",
         ),
-        json_schema_extra=REPLACES,
     )
     selector: ExecutorSelector | None = Field(
         None,
-        description=(
-            "Rent the cheapest executor matching these criteria. A change the rented "
-            "machine still satisfies changes nothing; otherwise the pod is replaced."
+        description="Rent the cheapest executor matching these criteria.",
+        json_schema_extra=with_exception(
+            REPLACES, "a change the rented machine still satisfies changes nothing"
         ),
-        json_schema_extra=REPLACES,
     )
     volume_id: str | None = Field(
         None,

@@ -8,7 +8,14 @@ from typing import Any, Literal
 from pydantic import Field, ValidationInfo, field_validator
 
 from pulumi_gpu.core.budget import Price
-from pulumi_gpu.core.inputs import REPLACES, UPDATES, EnvVars, references, wait_timeout_field
+from pulumi_gpu.core.inputs import (
+    REPLACES,
+    UPDATES,
+    EnvVars,
+    references,
+    wait_timeout_field,
+    with_exception,
+)
 from pulumi_gpu.core.jobs import RunInputs
 from pulumi_gpu.gpudev.models import GPU_TYPES
 
@@ -77,11 +84,11 @@ class JobInputs(RunInputs):
         1,
         ge=1,
         le=72,
-        description=(
-            "Hours reserved, counted from when the job becomes active (1-72). Raising it "
-            "extends the job in place, up to 48 hours in total; lowering it replaces the job."
+        description="Hours reserved, counted from when the job becomes active (1-72).",
+        json_schema_extra=with_exception(
+            UPDATES,
+            "raising it extends the job, up to 48 hours in total; lowering it replaces the job",
         ),
-        json_schema_extra=UPDATES,
     )
     image: str | None = Field(
         None,
@@ -145,11 +152,10 @@ class JobInputs(RunInputs):
     )
     extra_users: list[str] = Field(
         default_factory=list,
-        description=(
-            "More GitHub users whose public SSH keys are added to the server. Adding names "
-            "updates in place; removing one replaces the job (keys cannot be taken back)."
+        description="More GitHub users whose public SSH keys are added to the server.",
+        json_schema_extra=with_exception(
+            UPDATES, "removing one replaces the job (keys cannot be taken back)"
         ),
-        json_schema_extra=UPDATES,
     )
     jupyter: bool = Field(
         False,

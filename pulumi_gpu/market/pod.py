@@ -117,10 +117,11 @@ class PodProvider(GpuProvider[Any, Any]):
         old = PodInputs.model_validate({k: olds[k] for k in PodInputs.model_fields if k in olds})
         new = PodInputs.model_validate(model_values(news))
         changed = [f for f in PodInputs.model_fields if getattr(old, f) != getattr(new, f)]
-        replaces = [f for f in changed if f in PodInputs.replace_fields()]
+        moved = [f for f in changed if f in PLACEMENT_FIELDS]
+        replaces = [f for f in changed if f in PodInputs.replace_fields() and f not in moved]
         moves = self._no_longer_fits(olds, new) is not None
         if moves:
-            replaces += [f for f in changed if f in PLACEMENT_FIELDS]
+            replaces += moved
             self._check_somewhere_to_go(new, olds["cloud"])
         inner = place.provider.diff(inner_id, olds["placement"], _inner_inputs(place, new, olds))
         if inner.replaces:  # a container change the cloud cannot apply, or a repair

@@ -16,11 +16,19 @@ from pulumi_gpu.core.inputs import (
     EnvVars,
     MachineInputs,
     wait_timeout_field,
+    with_exception,
 )
 from pulumi_gpu.market.offers import OfferRequest, search
 from pulumi_gpu.market.placement import PLACEABLE, Host, host
 
 __all__ = ["GpuRequirement", "PodInputs"]
+
+_PLACEMENT = with_exception(REPLACES, "a change the running pod still satisfies is only recorded")
+"""The policy of the requirements (``PodProvider.diff``: they choose the offer)."""
+_CONTAINER = with_exception(
+    UPDATES, "where the cloud it runs on cannot change it in place, it replaces it"
+)
+"""The policy of the container inputs, which the hosting cloud's pod kind applies."""
 
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 
@@ -66,27 +74,27 @@ class PodInputs(MachineInputs):
         json_schema_extra=REPLACES,
     )
     gpu: GpuRequirement = Field(
-        description="What the machine must have; a change it no longer satisfies replaces it.",
-        json_schema_extra=UPDATES,
+        description="What the machine must have.",
+        json_schema_extra=_PLACEMENT,
     )
     clouds: list[str] = Field(
         default_factory=lambda: list(PLACEABLE),
         min_length=1,
         description=f"Clouds it may land on, any of: {', '.join(PLACEABLE)}.",
-        json_schema_extra=UPDATES,
+        json_schema_extra=_PLACEMENT,
     )
     region: str | None = Field(
         None,
         min_length=1,
         description="Part of the data center or region name it must be in, any case.",
-        json_schema_extra=UPDATES,
+        json_schema_extra=_PLACEMENT,
     )
     country: str | None = Field(
         None,
         min_length=2,
         max_length=2,
         description="ISO code of the country it must be in, e.g. 'US'.",
-        json_schema_extra=UPDATES,
+        json_schema_extra=_PLACEMENT,
     )
     image: str | None = Field(
         None,
@@ -95,25 +103,25 @@ class PodInputs(MachineInputs):
             "Container image; unset, each cloud's stock CUDA image. A Docker image rules "
             "out Prime Intellect, which runs only its own images (e.g. 'ubuntu_22_cuda_12')."
         ),
-        json_schema_extra=UPDATES,
+        json_schema_extra=_CONTAINER,
     )
     env: EnvVars = Field(
         default_factory=dict,
         description="Environment variables (kept secret in the state).",
-        json_schema_extra=UPDATES,
+        json_schema_extra=_CONTAINER,
     )
     exposed_ports: list[int] = Field(
         default_factory=list,
         description="Container TCP ports to expose besides SSH (22, always exposed).",
-        json_schema_extra=UPDATES,
+        json_schema_extra=_CONTAINER,
     )
     ssh_public_keys: list[str] = Field(
         default_factory=list,
         description="Public keys allowed to log in (unset: the account's keys).",
-        json_schema_extra=UPDATES,
+        json_schema_extra=_CONTAINER,
     )
     disk_gb: int | None = Field(
-        None, ge=1, le=10000, description="Container disk, GB.", json_schema_extra=UPDATES
+        None, ge=1, le=10000, description="Container disk, GB.", json_schema_extra=_CONTAINER
     )
     max_attempts: int = Field(
         3,

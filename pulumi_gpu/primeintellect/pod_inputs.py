@@ -14,6 +14,7 @@ from pulumi_gpu.core.inputs import (
     Secret,
     references,
     wait_timeout_field,
+    with_exception,
 )
 from pulumi_gpu.primeintellect.client import prime_client
 from pulumi_gpu.primeintellect.lookups import OfferQuery
@@ -44,6 +45,8 @@ OFFER_FIELDS = (
     "max_price_per_hour",
 )
 """Inputs that choose the offer: a change replaces the pod unless it still fits its offer."""
+_OFFER = with_exception(REPLACES, "a change the pod's offer still satisfies changes nothing")
+"""The policy of the :data:`OFFER_FIELDS` (``PodProvider.change_kind``)."""
 SIZING_FIELDS = ("image", "disk_size", "vcpus", "memory")
 
 _POD_NAME = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9-]+$")
@@ -74,15 +77,15 @@ class PodInputs(MachineInputs):
     gpu_type: GpuType = Field(
         description="GPU model, e.g. 'H100_80GB', 'A100_80GB', 'RTX4090_24GB'.",
         examples=["H100_80GB"],
-        json_schema_extra=REPLACES,
+        json_schema_extra=_OFFER,
     )
     gpu_count: int = Field(
-        1, ge=1, le=256, description="Number of GPUs of the pod.", json_schema_extra=REPLACES
+        1, ge=1, le=256, description="Number of GPUs of the pod.", json_schema_extra=_OFFER
     )
     socket: Socket | None = Field(
         None,
         description="GPU socket, e.g. 'SXM5' or 'PCIe' (any when not given).",
-        json_schema_extra=REPLACES,
+        json_schema_extra=_OFFER,
     )
     cloud_id: str | None = Field(
         None,
@@ -91,32 +94,32 @@ class PodInputs(MachineInputs):
             "The offer's cloudId from get_availability(); pins the offer (checked at "
             "preview). Without it the cheapest matching offer is chosen."
         ),
-        json_schema_extra=REPLACES,
+        json_schema_extra=_OFFER,
     )
     provider: ProviderType | None = Field(
         None,
         description="Provider behind the offer, e.g. 'hyperstack', 'runpod'.",
-        json_schema_extra=REPLACES,
+        json_schema_extra=_OFFER,
     )
     data_center_id: str | None = Field(
         None,
         min_length=1,
         description="Data center of the offer, e.g. 'CANADA-1'.",
-        json_schema_extra=REPLACES,
+        json_schema_extra=_OFFER,
     )
     country: str | None = Field(
         None,
         min_length=2,
         description="Country code of the data center, e.g. 'US'.",
-        json_schema_extra=REPLACES,
+        json_schema_extra=_OFFER,
     )
     region: Region | None = Field(
-        None, description="Region of the offer, e.g. 'eu_north'.", json_schema_extra=REPLACES
+        None, description="Region of the offer, e.g. 'eu_north'.", json_schema_extra=_OFFER
     )
     security: Security | None = Field(
         None,
         description="'secure_cloud' (data centers) or 'community_cloud' (any when unset).",
-        json_schema_extra=REPLACES,
+        json_schema_extra=_OFFER,
     )
     is_spot: bool = Field(
         False,
@@ -124,7 +127,7 @@ class PodInputs(MachineInputs):
             "Rent a spot offer: cheaper, but Prime Intellect may take the machine back "
             "(the pod then ends). By default only offers that are not spot."
         ),
-        json_schema_extra=REPLACES,
+        json_schema_extra=_OFFER,
     )
     max_price_per_hour: float | None = Field(
         None,
@@ -134,7 +137,7 @@ class PodInputs(MachineInputs):
             "chosen, and it is sent as the pod's maxPrice (without it, the chosen "
             "offer's current price is sent, as some providers require one)."
         ),
-        json_schema_extra=REPLACES,
+        json_schema_extra=_OFFER,
     )
     image: Image | None = Field(
         None,

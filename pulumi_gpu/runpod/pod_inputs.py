@@ -19,6 +19,7 @@ from pulumi_gpu.core.inputs import (
     ResourceInputs,
     references,
     wait_timeout_field,
+    with_exception,
 )
 from pulumi_gpu.core.ssh import check_public_keys
 from pulumi_gpu.runpod.models import check_ports
@@ -53,6 +54,13 @@ def exposed_ports_renamed(state: dict[str, Any]) -> dict[str, Any]:
 
 MIGRATIONS = {0: exposed_ports_renamed}
 """The state history of RunPod pods, jobs and templates (see ``GpuProvider.migrations``)."""
+
+
+_UNSETTABLE = with_exception(
+    UPDATES, "unsetting it replaces the pod: only a new pod gets the template's or RunPod's value"
+)
+"""The policy of a container input that a pod updates, but cannot unset (see
+``PodProvider.change_kind``)."""
 
 
 class PodBase(ResourceInputs):
@@ -102,7 +110,7 @@ class PodBase(ResourceInputs):
             "Container image, e.g. 'runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04'; "
             "required unless template_id is given (then it overrides the template's)."
         ),
-        json_schema_extra=UPDATES,
+        json_schema_extra=_UNSETTABLE,
     )
     registry_id: str | None = Field(
         None,
@@ -134,7 +142,7 @@ class PodBase(ResourceInputs):
             "(a public port). Default: the template's, else ['22/tcp'] with start_ssh."
         ),
         examples=[["8888/http", "22/tcp"]],
-        json_schema_extra=UPDATES,
+        json_schema_extra=_UNSETTABLE,
     )
     ssh_public_keys: list[str] | None = Field(
         None,
@@ -143,14 +151,14 @@ class PodBase(ResourceInputs):
             "OpenSSH public keys allowed to log in (sent as PUBLIC_KEY). Default: the keys "
             "registered on the RunPod account, provisioned at create by start_ssh."
         ),
-        json_schema_extra=UPDATES,
+        json_schema_extra=_UNSETTABLE,
     )
     container_disk_gb: int | None = Field(
         None,
         ge=1,
         le=10000,
         description="Container disk in GB, wiped on every restart (default: template's, else 50).",
-        json_schema_extra=UPDATES,
+        json_schema_extra=_UNSETTABLE,
     )
     volume_gb: int | None = Field(
         None,
@@ -175,7 +183,7 @@ class PodBase(ResourceInputs):
         None,
         pattern=r"^/",
         description="Where the volume is mounted in the container (default /workspace).",
-        json_schema_extra=UPDATES,
+        json_schema_extra=_UNSETTABLE,
     )
     cloud_type: Cloud = Field(
         "SECURE",
@@ -184,12 +192,11 @@ class PodBase(ResourceInputs):
     )
     data_center_ids: list[str] = Field(
         default_factory=list,
-        description=(
-            "Data centers to place the pod in, in order of preference (empty: any). A new "
-            "list that still contains the pod's data center changes nothing."
-        ),
+        description="Data centers to place the pod in, in order of preference (empty: any).",
         examples=[["US-KS-2", "EU-RO-1"]],
-        json_schema_extra=REPLACES,
+        json_schema_extra=with_exception(
+            REPLACES, "a new list that still holds the pod's data center changes nothing"
+        ),
     )
     allowed_cuda_versions: list[str] | None = Field(
         None,
@@ -379,7 +386,7 @@ class PodInputs(PodBase, MachineInputs):
     args: str | None = Field(
         None,
         description="Arguments passed to the container entrypoint (default: none).",
-        json_schema_extra=UPDATES,
+        json_schema_extra=_UNSETTABLE,
     )
     start_jupyter: bool = Field(
         False,

@@ -11,7 +11,14 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from pulumi_gpu.core.errors import GpuCloudError, InvalidRequestError
 from pulumi_gpu.core.identity import Inventoried
-from pulumi_gpu.core.inputs import UPDATES, EnvVars, Renamed, ResourceInputs, references
+from pulumi_gpu.core.inputs import (
+    UPDATES,
+    EnvVars,
+    Renamed,
+    ResourceInputs,
+    references,
+    with_exception,
+)
 from pulumi_gpu.core.phases import Observed, Phase
 from pulumi_gpu.core.provider import Change, GpuProvider
 from pulumi_gpu.core.resource import GpuResource
@@ -83,9 +90,9 @@ class TemplateInputs(ResourceInputs):
         le=10000,
         description=(
             "Size in GB of the persistent volume pods from this template get on their machine "
-            "(none by default). Removing it replaces the template."
+            "(none by default)."
         ),
-        json_schema_extra=UPDATES,
+        json_schema_extra=with_exception(UPDATES, "removing it replaces the template"),
     )
     volume_mount_path: str | None = Field(
         None,

@@ -7,9 +7,11 @@ import re
 import pytest
 from pydantic import Field
 
-from pulumi_gpu.core.inputs import REPLACES, UPDATES, ResourceInputs
+from pulumi_gpu.core.inputs import EXCEPTION, REPLACES, UPDATES, ResourceInputs, policy_of
 from pulumi_gpu.core.resource import Machine
 from pulumi_gpu.fleet.kinds import KINDS, Kind
+from pulumi_gpu.market import pod as placed
+from pulumi_gpu.primeintellect import pod_inputs as prime
 
 SECRET_NAME = re.compile(r"(^|_)(env|env_vars|environment|password|token|secret|credentials?)$")
 PUBLIC = {"ssh_public_keys"}
@@ -49,3 +51,19 @@ def test_outputs_never_shadow_an_input(kind: Kind) -> None:
     overwrite it, and the next preview would see a change that nobody made."""
     shared = set(Machine.output_names()) | {"status", "cloud_status", "account"}
     assert shared.isdisjoint(kind.inputs.model_fields)
+
+
+def excepted(model: type[ResourceInputs], policy: str) -> set[str]:
+    """The fields of ``model`` whose ``policy`` has an exception."""
+    return {
+        name
+        for name, info in model.model_fields.items()
+        if policy_of(info.json_schema_extra) == policy and EXCEPTION in info.json_schema_extra  # type: ignore[operator]
+    }
+
+
+def test_exceptions_are_declared_on_the_fields_whose_changes_the_kinds_judge() -> None:
+    """What the diffs judge by their own lists, the fields say beside their policy."""
+    assert excepted(placed.PodInputs, "replaceOnChange") == set(placed.PLACEMENT_FIELDS)
+    assert excepted(placed.PodInputs, "updateInPlace") == set(placed.CONTAINER_FIELDS)
+    assert excepted(prime.PodInputs, "replaceOnChange") == set(prime.OFFER_FIELDS)
