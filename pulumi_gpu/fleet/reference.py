@@ -55,8 +55,42 @@ def reference_text() -> str:
             lines += ["| field | type and allowed values | default | on change | meaning |"]
             lines += ["|---|---|---|---|---|"]
             for name, field in entry["properties"].items():
-                lines.append(_row(name, field))
+                lines += _rows(name, field, change(name, field), defs)
     return "\n".join(lines) + "\n"
+
+
+SECRET_REF = "#/$defs/SecretRef"
+
+
+def _rows(name: str, field: dict[str, Any], changes: str, defs: dict[str, Any]) -> list[str]:
+    """The row of ``field``, then a row for each field of the object it takes, if any
+    (``gpu.model``): a change of one is a change of the object, so they change as it does."""
+    lines = [_row(name, field, changes, defs)]
+    found = _object(field, defs)
+    if found is not None:
+        path, nested = found
+        for sub, sub_field in nested["properties"].items():
+            sub_name = f"{name}{path}.{sub}"
+            said = change(sub_name, sub_field) if policy_of(sub_field) else changes
+            lines += _rows(sub_name, sub_field, said, defs)
+    return lines
+
+
+def _object(field: dict[str, Any], defs: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The object with named fields that ``field`` takes (not a secret reference), and the
+    path to it: "" for the object itself, "[]" for the items of a list."""
+    ref = field.get("$ref")
+    if isinstance(ref, str) and ref != SECRET_REF:
+        target = defs[ref.removeprefix("#/$defs/")]
+        return ("", target) if "properties" in target else None
+    for option in field.get("anyOf", []):
+        found = _object(option, defs)
+        if found is not None:
+            return found
+    if field.get("type") == "array":
+        found = _object(field.get("items", {}), defs)
+        return None if found is None else (f"[]{found[0]}", found[1])
+    return None
 
 
 def change(name: str, field: dict[str, Any]) -> str:
@@ -69,27 +103,30 @@ def change(name: str, field: dict[str, Any]) -> str:
     return f"{said}; {exception}" if exception else said
 
 
-def _row(name: str, field: dict[str, Any]) -> str:
+def _row(name: str, field: dict[str, Any], changes: str, defs: dict[str, Any]) -> str:
     default = json.dumps(field["default"]) if field.get("default") is not None else ""
     meaning = " ".join(field.get("description", "").split()).replace("|", "\\|")
-    cells = [f"`{name}`", _type(field).replace("|", "\\|"), default, change(name, field), meaning]
+    cells = [f"`{name}`", _type(field, defs).replace("|", "\\|"), default, changes, meaning]
     return "| " + " | ".join(cells) + " |"
 
 
-def _type(field: dict[str, Any]) -> str:
-    """'string, 1-191 chars', 'integer 1..16', 'one of a, b', 'secret (SecretRef)'..."""
+def _type(field: dict[str, Any], defs: dict[str, Any]) -> str:
+    """'string (at most 191 chars)', 'integer (>= 1, <= 16)', 'one of `a`, `b`', 'secret:
+    ...' (only for a reference to a SecretRef), 'object (fields below)'..."""
     if "const" in field:
         return f"`{field['const']}`"
     if "enum" in field:
         return "one of " + ", ".join(f"`{v}`" for v in field["enum"])
-    if "$ref" in field:
+    if field.get("$ref") == SECRET_REF:
         return "secret: `{config: KEY}` or `{env: NAME}`"
+    if "$ref" in field:
+        return "object (fields below)" if _object(field, defs) else "any"
     options = [o for o in field.get("anyOf", []) if o.get("type") != "null"]
     if options:
-        return " or ".join(_type(o) for o in options)
+        return " or ".join(_type(o, defs) for o in options)
     kind = field.get("type", "any")
     if kind == "array":
-        return f"list of {_type(field.get('items', {}))}"
+        return f"list of {_type(field.get('items', {}), defs)}"
     if kind == "object":
         values = field.get("additionalProperties")
         if isinstance(values, dict) and "oneOf" in values:

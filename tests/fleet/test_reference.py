@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
+from typing import Any, get_args
 
 import pytest
+from pydantic import BaseModel
 
-from pulumi_gpu.fleet.kinds import KINDS
+from pulumi_gpu.fleet.kinds import KINDS, Kind
 from pulumi_gpu.fleet.reference import CHANGES, DESTROYS_DATA, reference_text
 
 HEADER = "| field | type and allowed values | default | on change | meaning |"
@@ -23,7 +26,8 @@ class Row:
     meaning: str
 
 
-def rows() -> list[Row]:
+@cache
+def rows() -> tuple[Row, ...]:
     """Every field row of the reference, with the kind whose table holds it."""
     found: list[Row] = []
     kind = ""
@@ -34,7 +38,7 @@ def rows() -> list[Row]:
             cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
             name, type_, default, change, meaning = cells
             found.append(Row(kind, name.strip("`"), type_, default, change, meaning))
-    return found
+    return tuple(found)
 
 
 def row(kind: str, field: str) -> Row:
@@ -77,3 +81,39 @@ def test_an_entry_name_input_changes_as_its_id_input_does() -> None:
     for kind in KINDS:
         for ref in kind.references:
             assert row(kind.title, ref.alias).change == row(kind.title, ref.field).change
+
+
+def nested_model(annotation: Any) -> type[BaseModel] | None:
+    """The model a field takes (``ExecutorSelector | None`` -> ExecutorSelector)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return next((m for m in map(nested_model, get_args(annotation)) if m), None)
+
+
+def test_the_placed_pods_gpu_lists_its_fields_under_it() -> None:
+    names = [r.field for r in rows() if r.kind == "any Pod"]
+    at = names.index("gpu")
+    assert names[at + 1 : at + 4] == ["gpu.model", "gpu.count", "gpu.max_price_per_hour"]
+    assert row("any Pod", "gpu").type == "object (fields below)"
+    count = row("any Pod", "gpu.count")
+    assert (count.type, count.default) == ("integer (>= 1, <= 16)", "1")
+    assert count.change == row("any Pod", "gpu").change, "a change of it is one of gpu"
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.title)
+def test_every_field_of_a_nested_object_has_its_row(kind: Kind) -> None:
+    names = {r.field for r in rows() if r.kind == kind.title}
+    for name, info in kind.inputs.model_fields.items():
+        model = nested_model(info.annotation)
+        if model is not None:
+            assert {f"{name}.{sub}" for sub in model.model_fields} <= names, name
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.title)
+def test_only_secret_inputs_are_shown_as_secret_references(kind: Kind) -> None:
+    """The placed pod's gpu and Celium's selector read 'secret: {config: KEY} or {env:
+    NAME}': any object was taken for a secret reference."""
+    for found in rows():
+        if found.kind == kind.title and "." not in found.field:
+            says_secret = "secret" in found.type
+            assert says_secret == (found.field in kind.secrets), found
