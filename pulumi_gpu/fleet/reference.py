@@ -1,8 +1,11 @@
 """The fleet file's reference, in Markdown, generated from the same schema editors use.
 
-Every section, every kind of every cloud, every field: its type and allowed values, its
-default, and what a change does (replace the object, update it in place, or only tune
-pulumi-gpu). ``pulumi-gpu reference`` writes it to ``schema/fleet-reference.md``.
+Every section, every kind of every cloud, every field (and every field of an object it
+takes: ``gpu.model``): its type and allowed values, whether an entry must give it (there,
+or in ``defaults``), its default, and what a change does: the one policy its model
+declares (replace the object, update it in place, or only tune pulumi-gpu) and the
+changes its kind treats otherwise. ``pulumi-gpu reference`` writes it to
+``schema/fleet-reference.md``.
 """
 
 from __future__ import annotations
@@ -11,8 +14,8 @@ import json
 from typing import Any
 
 from pulumi_gpu.core.inputs import EXCEPTION, policy_of
-from pulumi_gpu.fleet.kinds import SECTIONS, kinds_of
-from pulumi_gpu.fleet.schema import fleet_schema
+from pulumi_gpu.fleet.kinds import PLACED, SECTIONS, Kind, kinds_of
+from pulumi_gpu.fleet.schema import fleet_schema, required_inputs
 
 CHANGES = {
     "replaceOnChange": "replaces it",
@@ -34,6 +37,12 @@ def reference_text() -> str:
         "Generated from the resource models by `pulumi-gpu reference`; do not edit.",
         "A fleet file is a mapping with these sections; `pulumi-gpu validate` checks one.",
         "",
+        "An entry gives every input marked required: in the entry itself, or, where it "
+        "says so, in `defaults` for the entry's cloud (editors using the schema flag one "
+        "given in neither). An entry's `name` input, where its kind has one, is the "
+        "entry's name unless given. A field of an object (`gpu.model`) is required where "
+        "the object is given.",
+        "",
         "## defaults",
         "",
         top["defaults"]["description"],
@@ -52,27 +61,51 @@ def reference_text() -> str:
             entry = defs[f"{cloud}.{kind.resource.__name__}"]
             about = " ".join(entry["description"].split())
             lines += ["", f"### {entry['title']}", "", about, ""]
-            lines += ["| field | type and allowed values | default | on change | meaning |"]
-            lines += ["|---|---|---|---|---|"]
+            lines += [HEADER, "|---|---|---|---|---|---|"]
             for name, field in entry["properties"].items():
-                lines += _rows(name, field, change(name, field), defs)
+                lines += _rows(name, field, _required(kind, name), change(name, field), defs)
     return "\n".join(lines) + "\n"
+
+
+HEADER = "| field | type and allowed values | required | default | on change | meaning |"
+HERE_OR_DEFAULTS = "yes, here or in defaults"
+"""A required input that ``defaults`` may give for every entry of the cloud."""
+
+
+def _required(kind: Kind, name: str) -> str:
+    """Whether an entry of ``kind`` must give ``name``, and where it may come from."""
+    needed = required_inputs(kind)
+    if name == "cloud":
+        return "yes, or give `clouds`" if kind.cloud == PLACED else "yes"
+    for ref in kind.references:
+        if ref.alias == name and ref.field in needed:
+            return f"yes, or give `{ref.field}`"
+        if ref.field == name and name in needed:
+            said = HERE_OR_DEFAULTS if needed[name] else "yes"
+            return f"{said}, or give `{ref.alias}`"
+    if name not in needed:
+        return ""
+    return HERE_OR_DEFAULTS if needed[name] else "yes"
 
 
 SECRET_REF = "#/$defs/SecretRef"
 
 
-def _rows(name: str, field: dict[str, Any], changes: str, defs: dict[str, Any]) -> list[str]:
+def _rows(
+    name: str, field: dict[str, Any], required: str, changes: str, defs: dict[str, Any]
+) -> list[str]:
     """The row of ``field``, then a row for each field of the object it takes, if any
-    (``gpu.model``): a change of one is a change of the object, so they change as it does."""
-    lines = [_row(name, field, changes, defs)]
+    (``gpu.model``, required where the object is given): a change of one is a change of
+    the object, so they change as it does."""
+    lines = [_row(name, field, required, changes, defs)]
     found = _object(field, defs)
     if found is not None:
         path, nested = found
+        needed = set(nested.get("required", ()))
         for sub, sub_field in nested["properties"].items():
             sub_name = f"{name}{path}.{sub}"
             said = change(sub_name, sub_field) if policy_of(sub_field) else changes
-            lines += _rows(sub_name, sub_field, said, defs)
+            lines += _rows(sub_name, sub_field, "yes" if sub in needed else "", said, defs)
     return lines
 
 
@@ -103,10 +136,13 @@ def change(name: str, field: dict[str, Any]) -> str:
     return f"{said}; {exception}" if exception else said
 
 
-def _row(name: str, field: dict[str, Any], changes: str, defs: dict[str, Any]) -> str:
+def _row(
+    name: str, field: dict[str, Any], required: str, changes: str, defs: dict[str, Any]
+) -> str:
     default = json.dumps(field["default"]) if field.get("default") is not None else ""
     meaning = " ".join(field.get("description", "").split()).replace("|", "\\|")
-    cells = [f"`{name}`", _type(field, defs).replace("|", "\\|"), default, changes, meaning]
+    kind = _type(field, defs).replace("|", "\\|")
+    cells = [f"`{name}`", kind, required, default, changes, meaning]
     return "| " + " | ".join(cells) + " |"
 
 

@@ -2,6 +2,12 @@
 
 Editors use it to validate and complete fleet files (``# yaml-language-server:
 $schema=...``); ``pulumi-gpu schema`` writes it to ``schema/fleet.schema.json``.
+
+An input the model requires is required of an entry, unless ``defaults`` gives it for the
+entry's cloud (a rule at the top: ``if`` defaults has it, ``else`` every entry of the
+kinds that need it does); a secret, which ``defaults`` cannot hold, is required of the
+entry itself. Each property carries the field's update policy (``replaceOnChange``,
+``updateInPlace`` or ``local``, see ``core.inputs``).
 """
 
 from __future__ import annotations
@@ -85,6 +91,7 @@ def fleet_schema() -> dict[str, Any]:
             "propertyNames": {"pattern": NAME.pattern},
             "additionalProperties": {"oneOf": entries},
         }
+    rules = [_defaulted_rule(cloud, field, kinds) for (cloud, field), kinds in _defaultable()]
     defaults = properties["defaults"]["properties"]
     for cloud in sorted({k.cloud for s in SECTIONS for k in kinds_of(s).values()}):
         merged: dict[str, Any] = {}
@@ -104,8 +111,57 @@ def fleet_schema() -> dict[str, Any]:
         "type": "object",
         "properties": properties,
         "additionalProperties": False,
+        "allOf": rules,
         "$defs": defs,
     }
+
+
+def required_inputs(kind: Kind) -> dict[str, bool]:
+    """The inputs an entry of ``kind`` must give -> whether ``defaults`` may give it
+    instead (a secret may not). The name is not among them: it is the entry's own."""
+    return {
+        name: name not in kind.secrets
+        for name, info in kind.inputs.model_fields.items()
+        if info.is_required() and name != "name"
+    }
+
+
+def _defaultable() -> list[tuple[tuple[str, str], list[Kind]]]:
+    """(cloud, input) -> the kinds of that cloud that require it, where defaults may give it."""
+    found: dict[tuple[str, str], list[Kind]] = {}
+    for section in SECTIONS:
+        for cloud, kind in sorted(kinds_of(section).items()):
+            for name, defaultable in required_inputs(kind).items():
+                if defaultable:
+                    found.setdefault((cloud, name), []).append(kind)
+    return sorted(found.items(), key=lambda item: item[0])
+
+
+def _defaulted_rule(cloud: str, field: str, kinds: list[Kind]) -> dict[str, Any]:
+    """Unless ``defaults`` gives ``field`` for ``cloud``, every entry of ``kinds`` does
+    (or names the entry it references instead, for an id input)."""
+    given = {
+        "required": ["defaults"],
+        "properties": {
+            "defaults": {"required": [cloud], "properties": {cloud: {"required": [field]}}}
+        },
+    }
+    each: dict[str, Any] = {}
+    for kind in kinds:
+        alias = next((r.alias for r in kind.references if r.field == field), None)
+        needs: dict[str, Any] = {"required": [field]}
+        if alias is not None:
+            needs = {"anyOf": [needs, {"required": [alias]}]}
+        each[kind.section] = {"additionalProperties": {"if": _is_entry_of(kind), "then": needs}}
+    return {"if": given, "else": {"properties": each}}
+
+
+def _is_entry_of(kind: Kind) -> dict[str, Any]:
+    """An entry (of ``kind``'s section) that is of ``kind``."""
+    of_cloud = {"required": ["cloud"], "properties": {"cloud": {"const": kind.cloud}}}
+    if kind.cloud == PLACED:  # `clouds:` alone says it too
+        return {"anyOf": [of_cloud, {"required": ["clouds"], "not": {"required": ["cloud"]}}]}
+    return of_cloud
 
 
 def _entry_schema(kind: Kind, defs: dict[str, Any]) -> dict[str, Any]:
@@ -159,11 +215,11 @@ def _entry_schema(kind: Kind, defs: dict[str, Any]) -> dict[str, Any]:
                 **policy,
             }
     schema["properties"] = props_in_order
-    # Any other input may come from `defaults`, so only the cloud is required here;
-    # `pulumi-gpu validate` checks completeness.
-    schema["required"] = ["cloud"]
+    # What defaults may give is required by the fleet's rules (`_defaulted_rule`).
+    here = [name for name, defaultable in required_inputs(kind).items() if not defaultable]
+    schema["required"] = ["cloud", *here]
     if kind.cloud == PLACED:  # `clouds:` alone says it too
-        schema["required"] = []
+        schema["required"] = here
         conditions.append({"anyOf": [{"required": ["cloud"]}, {"required": ["clouds"]}]})
     if conditions:
         schema["allOf"] = conditions

@@ -8,12 +8,14 @@ from functools import cache
 from typing import Any, get_args
 
 import pytest
+import yaml
+from jsonschema import Draft202012Validator
 from pydantic import BaseModel
 
+from pulumi_gpu.fleet import FleetError, load_fleet
 from pulumi_gpu.fleet.kinds import KINDS, Kind
-from pulumi_gpu.fleet.reference import CHANGES, DESTROYS_DATA, reference_text
-
-HEADER = "| field | type and allowed values | default | on change | meaning |"
+from pulumi_gpu.fleet.reference import CHANGES, DESTROYS_DATA, HERE_OR_DEFAULTS, reference_text
+from pulumi_gpu.fleet.schema import fleet_schema
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class Row:
     kind: str
     field: str
     type: str
+    required: str
     default: str
     change: str
     meaning: str
@@ -36,8 +39,8 @@ def rows() -> tuple[Row, ...]:
             kind = line[len("### ") :]
         elif line.startswith("| `"):
             cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
-            name, type_, default, change, meaning = cells
-            found.append(Row(kind, name.strip("`"), type_, default, change, meaning))
+            name, type_, required, default, change, meaning = cells
+            found.append(Row(kind, name.strip("`"), type_, required, default, change, meaning))
     return tuple(found)
 
 
@@ -117,3 +120,64 @@ def test_only_secret_inputs_are_shown_as_secret_references(kind: Kind) -> None:
         if found.kind == kind.title and "." not in found.field:
             says_secret = "secret" in found.type
             assert says_secret == (found.field in kind.secrets), found
+
+
+@pytest.mark.parametrize("kind", ["runpod Job", "celium Job"])
+def test_a_jobs_max_duration_is_marked_required(kind: str) -> None:
+    """It was learnt from an error at preview."""
+    assert row(kind, "max_duration").required == HERE_OR_DEFAULTS
+    assert row(kind, "command").required == HERE_OR_DEFAULTS
+    assert row(kind, "log_lines").required == ""
+
+
+def test_required_marks_follow_the_models() -> None:
+    assert row("any Pod", "gpu").required == HERE_OR_DEFAULTS
+    assert row("any Pod", "gpu.model").required == "yes"
+    assert row("any Pod", "gpu.count").required == ""
+    assert row("any Pod", "cloud").required == "yes, or give `clouds`"
+    assert row("runpod Pod", "cloud").required == "yes"
+    assert row("runpod RegistryAuth", "password").required == "yes", "defaults hold no secret"
+    assert row("runpod Pod", "name").required == "", "the entry's name is the default"
+    for kind in KINDS:
+        for name, info in kind.inputs.model_fields.items():
+            marked = row(kind.title, name).required
+            assert bool(marked) == (info.is_required() and name != "name"), (kind.title, name)
+
+
+JOB = "jobs:\n  train:\n    cloud: runpod\n    gpu_type: g\n    image: i\n    command: c\n"
+
+
+@pytest.mark.parametrize(
+    ("fleet", "missing"),
+    [
+        (JOB, ["max_duration"]),
+        (JOB + "    max_duration: 2h\n", []),
+        ("defaults:\n  runpod:\n    max_duration: 2h\n" + JOB, []),
+        ("defaults:\n  celium:\n    max_duration: 2h\n" + JOB, ["max_duration"]),
+        (JOB.replace("    command: c\n", ""), ["command", "max_duration"]),
+        ("pods:\n  p:\n    clouds: [runpod]\n", ["gpu"]),
+        ("pods:\n  p:\n    clouds: [runpod]\n    gpu: {count: 2}\n", ["model"]),
+        ("defaults:\n  any:\n    gpu: {model: H100}\npods:\n  p:\n    clouds: [runpod]\n", []),
+        ("registries:\n  r:\n    cloud: runpod\n    username: u\n", ["password"]),
+    ],
+)
+def test_the_schema_flags_a_required_input_given_nowhere(fleet: str, missing: list[str]) -> None:
+    """An editor flags what `pulumi-gpu validate` does: a job without max_duration."""
+    try:
+        load_fleet("fleet.yaml", fleet)
+        said: list[str] = []
+    except FleetError as exc:
+        said = [str(problem) for problem in exc.problems]
+    assert len(said) == len(missing), said
+    for name in missing:
+        assert any(f".{name}: required input is missing" in m for m in said), (name, said)
+    validator = Draft202012Validator(fleet_schema())
+    found = [
+        error.message
+        for error in validator.iter_errors(yaml.safe_load(fleet))
+        for error in [error, *(error.context or [])]
+    ]
+    for name in missing:
+        assert any(f"'{name}' is a required property" in m for m in found), (name, found)
+    if not missing:
+        assert found == []

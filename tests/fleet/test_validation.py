@@ -174,7 +174,7 @@ def test_checked_in_reference_is_current_and_covers_every_field() -> None:
             assert f"| `{field}` |" in checked_in, (kind.title, field)
     pod = checked_in[checked_in.index("### runpod Pod\n") :]
     gpu_count = next(line for line in pod.splitlines() if line.startswith("| `gpu_count` |"))
-    assert gpu_count.startswith("| `gpu_count` | integer (>= 1, <= 16) | 1 | replaces it |")
+    assert gpu_count.startswith("| `gpu_count` | integer (>= 1, <= 16) |  | 1 | replaces it |")
 
 
 def test_schema_accepts_the_example_and_rejects_the_broken_fleet() -> None:
