@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pulumi_gpu.core.inputs import EXCEPTION, policy_of
+from pulumi_gpu.core.inputs import EXCEPTION, POLICIES, policy_of
 from pulumi_gpu.fleet.kinds import PLACED, SECTIONS, Kind, kinds_of
 from pulumi_gpu.fleet.schema import fleet_schema, required_inputs
 
@@ -130,7 +130,8 @@ def change(name: str, field: dict[str, Any]) -> str:
     """What a change of ``field`` does, from the one policy its property declares."""
     policy = policy_of(field)
     if policy is None:
-        raise ValueError(f"'{name}' declares {'several' if field else 'no'} update policies")
+        declared = [key for key in POLICIES if field.get(key)]
+        raise ValueError(f"'{name}' declares {len(declared)} update policies, not one: {declared}")
     said = DESTROYS_DATA if field.get("destroysData") else CHANGES[policy]
     exception = field.get(EXCEPTION)
     return f"{said}; {exception}" if exception else said

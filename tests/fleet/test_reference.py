@@ -14,7 +14,13 @@ from pydantic import BaseModel
 
 from pulumi_gpu.fleet import FleetError, load_fleet
 from pulumi_gpu.fleet.kinds import KINDS, Kind
-from pulumi_gpu.fleet.reference import CHANGES, DESTROYS_DATA, HERE_OR_DEFAULTS, reference_text
+from pulumi_gpu.fleet.reference import (
+    CHANGES,
+    DESTROYS_DATA,
+    HERE_OR_DEFAULTS,
+    change,
+    reference_text,
+)
 from pulumi_gpu.fleet.schema import fleet_schema
 
 
@@ -53,6 +59,13 @@ def test_every_row_states_one_policy() -> None:
     said = (DESTROYS_DATA, *CHANGES.values())
     for found in rows():
         assert found.change.partition("; ")[0] in said, found
+
+
+def test_a_field_without_one_policy_stops_the_reference() -> None:
+    with pytest.raises(ValueError, match="'x' declares 2 update policies"):
+        change("x", {"type": "string", "replaceOnChange": True, "updateInPlace": True})
+    with pytest.raises(ValueError, match="'x' declares 0 update policies"):
+        change("x", {"type": "string"})
 
 
 @pytest.mark.parametrize(
