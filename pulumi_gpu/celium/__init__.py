@@ -17,9 +17,11 @@ from pulumi_gpu.celium.lookups import (
     get_templates,
 )
 from pulumi_gpu.celium.pod import ExecutorSelector, ExecutorSelectorArgs, Pod, PodInputs
+from pulumi_gpu.celium.pod_inputs import Tier
 from pulumi_gpu.celium.ssh_key import SshKey, SshKeyInputs
-from pulumi_gpu.celium.template import Template, TemplateInputs
+from pulumi_gpu.celium.template import Template, TemplateCategory, TemplateInputs
 from pulumi_gpu.celium.volume import Volume, VolumeInputs
+from pulumi_gpu.core.jobs import JobWait
 
 __all__ = [
     "AccountPod",
@@ -29,12 +31,15 @@ __all__ = [
     "ExecutorSelectorArgs",
     "Job",
     "JobInputs",
+    "JobWait",
     "Pod",
     "PodInputs",
     "SshKey",
     "SshKeyInputs",
     "Template",
+    "TemplateCategory",
     "TemplateInputs",
+    "Tier",
     "Volume",
     "VolumeInputs",
     "get_default_images",

@@ -38,6 +38,7 @@ from pulumi_gpu.core.inputs import REPLACES, EnvVars, wait_timeout_field
 from pulumi_gpu.core.jobs import (
     KILL_GRACE,
     JobSpec,
+    JobWait,
     Run,
     RunStatus,
     epoch,
@@ -270,7 +271,7 @@ class Job(JobRecord, module="celium", name="Job"):
         selector: pulumi.Input[ExecutorSelectorArgs] | None = None,
         env: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
         volume_id: pulumi.Input[str] | None = None,
-        wait: pulumi.Input[str] | None = None,
+        wait: pulumi.Input[JobWait] | None = None,
         run_id: pulumi.Input[str] | None = None,
         log_lines: pulumi.Input[int] | None = None,
         name: pulumi.Input[str] | None = None,

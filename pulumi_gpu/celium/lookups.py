@@ -6,6 +6,7 @@ from __future__ import annotations
 from pulumi_gpu.celium.client import celium_client
 from pulumi_gpu.celium.models import DockerImage, Executor, Template
 from pulumi_gpu.celium.pod import ExecutorSelector
+from pulumi_gpu.celium.pod_inputs import Tier
 from pulumi_gpu.core.lookup import AccountPod, gpu_label, lookup, oldest_first
 
 __all__ = [
@@ -27,7 +28,7 @@ def get_executors(
     gpu_count: int | None = None,
     max_price_per_hour: float | None = None,
     location: str | None = None,
-    tier: str | None = None,
+    tier: Tier | None = None,
 ) -> list[Executor]:
     """Executors for rent now, cheapest first, filtered like a ``celium.Pod`` selector.
 

@@ -25,7 +25,10 @@ from pulumi_gpu.core.inputs import (
 from pulumi_gpu.core.jobs import Duration, epoch, iso
 from pulumi_gpu.core.ssh import check_public_keys
 
-__all__ = ["ExecutorSelector", "ExecutorSelectorArgs", "PodInputs", "RentInputs"]
+__all__ = ["ExecutorSelector", "ExecutorSelectorArgs", "PodInputs", "RentInputs", "Tier"]
+
+Tier = Literal["secure", "spot"]
+"""An executor's tier: 'secure' machines are not reclaimed; 'spot' ones may be."""
 
 
 class ExecutorSelector(BaseModel):
@@ -48,7 +51,7 @@ class ExecutorSelector(BaseModel):
         min_length=1,
         description="Country code, country or city of the machine, case-insensitive: 'US'.",
     )
-    tier: Literal["secure", "spot"] | None = Field(
+    tier: Tier | None = Field(
         None,
         description=(
             "'secure': machines that are not reclaimed; 'spot': cheaper, but the machine's "
@@ -74,13 +77,13 @@ class ExecutorSelector(BaseModel):
 
 
 class ExecutorSelectorArgs(TypedDict, total=False):
-    """Keyword form of :class:`ExecutorSelector` for Python programs."""
+    """Keyword form of :class:`ExecutorSelector` for Python programs (None: any)."""
 
-    gpu_model: pulumi.Input[str]
-    gpu_count: pulumi.Input[int]
-    max_price_per_hour: pulumi.Input[float]
-    location: pulumi.Input[str]
-    tier: pulumi.Input[str]
+    gpu_model: pulumi.Input[str] | None
+    gpu_count: pulumi.Input[int] | None
+    max_price_per_hour: pulumi.Input[float] | None
+    location: pulumi.Input[str] | None
+    tier: pulumi.Input[Tier] | None
 
 
 class RentInputs(ResourceInputs):

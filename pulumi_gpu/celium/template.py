@@ -25,9 +25,10 @@ from pulumi_gpu.core.phases import Observed, Phase
 from pulumi_gpu.core.provider import GpuProvider
 from pulumi_gpu.core.resource import GpuResource
 
-__all__ = ["Template", "TemplateInputs"]
+__all__ = ["Template", "TemplateCategory", "TemplateInputs"]
 
-Category = Literal["DOCKER", "PYTORCH", "NVIDIA", "TENSOR_FLOW", "OPEN_AI", "UBUNTU"]
+TemplateCategory = Literal["DOCKER", "PYTORCH", "NVIDIA", "TENSOR_FLOW", "OPEN_AI", "UBUNTU"]
+"""What a Celium template is listed under."""
 _IMAGE = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
 
 
@@ -91,7 +92,7 @@ class TemplateInputs(ResourceInputs):
         description="Absolute container paths where volumes are mounted.",
         json_schema_extra=REPLACES,
     )
-    category: Category = Field(
+    category: TemplateCategory = Field(
         "UBUNTU", description="Template category; updates in place.", json_schema_extra=UPDATES
     )
     is_private: bool = Field(
@@ -253,7 +254,7 @@ class Template(GpuResource, module="celium", name="Template"):
         environment: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
         entrypoint: pulumi.Input[str] | None = None,
         volumes: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
-        category: pulumi.Input[str] | None = None,
+        category: pulumi.Input[TemplateCategory] | None = None,
         is_private: pulumi.Input[bool] | None = None,
         description: pulumi.Input[str] | None = None,
         readme: pulumi.Input[str] | None = None,

@@ -44,6 +44,9 @@ from pulumi_gpu.core.provider import Change, GpuProvider
 
 ObjT = TypeVar("ObjT")
 
+JobWait = Literal["started", "finished"]
+"""What ``pulumi up`` waits for on a job: its command running, or its command done."""
+
 
 class RunStatus(str, Enum):
     """Where a job's run stands, in the same words on every cloud."""
@@ -181,7 +184,7 @@ Duration = Annotated[
 class RunInputs(ResourceInputs):
     """How ``up`` waits for a job, and the trigger that runs it again: every job has them."""
 
-    wait: Literal["started", "finished"] = Field(
+    wait: JobWait = Field(
         "started",
         description=(
             "'started': `pulumi up` returns once the command runs; 'finished': it returns "

@@ -9,6 +9,7 @@ Configuration: the endpoint ``pulumi-gpu:gpudevEndpoint`` or ``GPU_DEV_API_URL``
 ``AWS_SESSION_TOKEN``).
 """
 
+from pulumi_gpu.core.jobs import JobWait
 from pulumi_gpu.gpudev.disk import Disk, DiskInputs
 from pulumi_gpu.gpudev.job import GpuTypeName, Job, JobInputs
 from pulumi_gpu.gpudev.lookups import (
@@ -29,6 +30,7 @@ __all__ = [
     "GpuTypeName",
     "Job",
     "JobInputs",
+    "JobWait",
     "get_availability",
     "get_cluster_status",
     "get_pods",

@@ -15,7 +15,7 @@ from pulumi_gpu.core import jobs
 from pulumi_gpu.core.errors import ApiError, GpuCloudError, NotFoundError, TransportError
 from pulumi_gpu.core.identity import Inventoried, NameRule
 from pulumi_gpu.core.inputs import contains_unknown
-from pulumi_gpu.core.jobs import Run, RunStatus
+from pulumi_gpu.core.jobs import JobWait, Run, RunStatus
 from pulumi_gpu.core.log import report
 from pulumi_gpu.core.phases import Observed
 from pulumi_gpu.core.provider import Change, Replacement
@@ -425,7 +425,7 @@ class Job(JobRecord, module="gpudev", name="Job"):
         self,
         resource_name: str,
         *,
-        gpu_type: pulumi.Input[str],
+        gpu_type: pulumi.Input[GpuTypeName],
         gpu_count: pulumi.Input[int] | None = None,
         duration_hours: pulumi.Input[int] | None = None,
         name: pulumi.Input[str] | None = None,
@@ -438,7 +438,7 @@ class Job(JobRecord, module="gpudev", name="Job"):
         github_user: pulumi.Input[str] | None = None,
         extra_users: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
         jupyter: pulumi.Input[bool] | None = None,
-        wait: pulumi.Input[str] | None = None,
+        wait: pulumi.Input[JobWait] | None = None,
         run_id: pulumi.Input[str] | None = None,
         wait_timeout: pulumi.Input[float] | None = None,
         adopt_id: pulumi.Input[str] | None = None,

@@ -21,6 +21,14 @@ from pulumi_gpu.primeintellect.lookups import (
     get_pod_logs,
     get_pods,
 )
+from pulumi_gpu.primeintellect.models import (
+    GpuType,
+    Image,
+    ProviderType,
+    Region,
+    Security,
+    Socket,
+)
 from pulumi_gpu.primeintellect.pod import Pod, PodInputs
 from pulumi_gpu.primeintellect.ssh_key import SshKey, SshKeyInputs
 
@@ -31,11 +39,17 @@ __all__ = [
     "DiskInputs",
     "DiskOffer",
     "GpuOffer",
+    "GpuType",
     "HistoryEntry",
+    "Image",
     "Job",
     "OfferQuery",
     "Pod",
     "PodInputs",
+    "ProviderType",
+    "Region",
+    "Security",
+    "Socket",
     "SshKey",
     "SshKeyInputs",
     "get_availability",

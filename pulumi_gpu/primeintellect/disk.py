@@ -236,7 +236,7 @@ class Disk(GpuResource, module="primeintellect", name="Disk"):
         resource_name: str,
         *,
         size: pulumi.Input[int],
-        provider: pulumi.Input[str],
+        provider: pulumi.Input[ProviderType],
         data_center_id: pulumi.Input[str],
         cloud_id: pulumi.Input[str] | None = None,
         allow_replacement: pulumi.Input[bool] | None = None,

@@ -161,16 +161,16 @@ class OfferQuery(BaseModel):
 @lookup
 def get_availability(
     *,
-    gpu_type: str | None = None,
+    gpu_type: GpuType | None = None,
     gpu_count: int | None = None,
-    socket: str | None = None,
-    provider: str | None = None,
+    socket: Socket | None = None,
+    provider: ProviderType | None = None,
     data_center_id: str | None = None,
     country: str | None = None,
-    region: str | None = None,
-    security: str | None = None,
+    region: Region | None = None,
+    security: Security | None = None,
     max_price_per_hour: float | None = None,
-    image: str | None = None,
+    image: Image | None = None,
     cloud_id: str | None = None,
     is_spot: bool | None = None,
     include_unavailable: bool = False,
@@ -212,10 +212,10 @@ def get_availability(
 @lookup
 def get_disk_availability(
     *,
-    provider: str | None = None,
+    provider: ProviderType | None = None,
     data_center_id: str | None = None,
     country: str | None = None,
-    region: str | None = None,
+    region: Region | None = None,
 ) -> list[DiskOffer]:
     """Where ``primeintellect.Disk``s can be created, cheapest per GB first.
 

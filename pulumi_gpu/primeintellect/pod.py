@@ -20,6 +20,14 @@ from pulumi_gpu.core.provider import Change, GpuProvider, Replacement
 from pulumi_gpu.core.resource import Machine, machine_outputs
 from pulumi_gpu.primeintellect import offers
 from pulumi_gpu.primeintellect.client import PrimeClient, prime_client
+from pulumi_gpu.primeintellect.models import (
+    GpuType,
+    Image,
+    ProviderType,
+    Region,
+    Security,
+    Socket,
+)
 from pulumi_gpu.primeintellect.models import Pod as ApiPod
 from pulumi_gpu.primeintellect.pod_inputs import OFFER_FIELDS, PodInputs
 
@@ -259,18 +267,18 @@ class Pod(Machine, module="primeintellect", name="Pod"):
         self,
         resource_name: str,
         *,
-        gpu_type: pulumi.Input[str],
+        gpu_type: pulumi.Input[GpuType],
         gpu_count: pulumi.Input[int] | None = None,
-        socket: pulumi.Input[str] | None = None,
+        socket: pulumi.Input[Socket] | None = None,
         cloud_id: pulumi.Input[str] | None = None,
-        provider: pulumi.Input[str] | None = None,
+        provider: pulumi.Input[ProviderType] | None = None,
         data_center_id: pulumi.Input[str] | None = None,
         country: pulumi.Input[str] | None = None,
-        region: pulumi.Input[str] | None = None,
-        security: pulumi.Input[str] | None = None,
+        region: pulumi.Input[Region] | None = None,
+        security: pulumi.Input[Security] | None = None,
         is_spot: pulumi.Input[bool] | None = None,
         max_price_per_hour: pulumi.Input[float] | None = None,
-        image: pulumi.Input[str] | None = None,
+        image: pulumi.Input[Image] | None = None,
         custom_template_id: pulumi.Input[str] | None = None,
         disk_size: pulumi.Input[int] | None = None,
         vcpus: pulumi.Input[int] | None = None,

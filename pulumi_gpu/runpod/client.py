@@ -18,6 +18,7 @@ from pulumi_gpu.core.http import ApiClient, HeaderAuth
 from pulumi_gpu.runpod.models import (
     DataCenter,
     GpuType,
+    LogSource,
     NetworkVolume,
     Pod,
     Registry,
@@ -68,7 +69,7 @@ class RunPodClient(ApiClient):
         self.request("DELETE", f"/pods/{pod_id}")
 
     def pod_logs(
-        self, pod_id: str, *, tail: int = 100, source: str = "container"
+        self, pod_id: str, *, tail: int = 100, source: LogSource = "container"
     ) -> list[tuple[str, str]]:
         """``GET /pods/{id}/logs``: the last ``tail`` lines of one source, as (time, line)
         (server-sent events, one ``data: {"source", "line", "ts"}`` per line)."""

@@ -22,6 +22,7 @@ from pulumi_gpu.core.identity import OWNER_ENV, Inventoried
 from pulumi_gpu.core.inputs import LOCAL, Renamed
 from pulumi_gpu.core.jobs import (
     JobSpec,
+    JobWait,
     Run,
     RunStatus,
     epoch,
@@ -33,7 +34,7 @@ from pulumi_gpu.core.jobs import (
 from pulumi_gpu.core.log import report
 from pulumi_gpu.core.resource import JobRecord
 from pulumi_gpu.runpod.client import RunPodClient, runpod_client
-from pulumi_gpu.runpod.models import EXITED
+from pulumi_gpu.runpod.models import EXITED, CloudType
 from pulumi_gpu.runpod.models import Pod as ApiPod
 from pulumi_gpu.runpod.pod import (
     PodProvider,
@@ -45,9 +46,12 @@ from pulumi_gpu.runpod.pod import (
 )
 from pulumi_gpu.runpod.pod_inputs import MIGRATIONS, PodBase
 
-__all__ = ["Job", "JobInputs"]
+__all__ = ["Job", "JobInputs", "OnFinish"]
 
 _STARTING = ("PROVISIONING", "STARTING")
+
+OnFinish = Literal["delete", "stop"]
+"""What happens to a job's pod once its command ended."""
 
 
 class JobInputs(PodBase, JobSpec):
@@ -55,7 +59,7 @@ class JobInputs(PodBase, JobSpec):
 
     renamed: ClassVar[Mapping[str, Renamed]] = {}  # jobs came after exposed_ports
 
-    on_finish: Literal["delete", "stop"] = Field(
+    on_finish: OnFinish = Field(
         "delete",
         description=(
             "What happens to the pod once the command ended: 'delete' it, or 'stop' it "
@@ -224,13 +228,13 @@ class Job(JobRecord, module="runpod", name="Job"):
         volume_gb: pulumi.Input[int] | None = None,
         network_volume_id: pulumi.Input[str] | None = None,
         volume_mount_path: pulumi.Input[str] | None = None,
-        cloud_type: pulumi.Input[str] | None = None,
+        cloud_type: pulumi.Input[CloudType] | None = None,
         data_center_ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
         allowed_cuda_versions: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
         min_cuda_version: pulumi.Input[str] | None = None,
         start_ssh: pulumi.Input[bool] | None = None,
-        wait: pulumi.Input[str] | None = None,
-        on_finish: pulumi.Input[str] | None = None,
+        wait: pulumi.Input[JobWait] | None = None,
+        on_finish: pulumi.Input[OnFinish] | None = None,
         run_id: pulumi.Input[str] | None = None,
         log_lines: pulumi.Input[int] | None = None,
         name: pulumi.Input[str] | None = None,

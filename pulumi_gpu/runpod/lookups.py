@@ -10,7 +10,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from pulumi_gpu.core.errors import GpuCloudError
 from pulumi_gpu.core.lookup import AccountPod, gpu_label, lookup, oldest_first
 from pulumi_gpu.runpod.client import runpod_client
-from pulumi_gpu.runpod.models import DataCenter, GpuType
+from pulumi_gpu.runpod.models import (
+    CLOUD_TYPES,
+    REGIONS,
+    CloudType,
+    DataCenter,
+    DataCenterRegion,
+    GpuType,
+    LogSource,
+)
 
 __all__ = [
     "AccountPod",
@@ -22,13 +30,6 @@ __all__ = [
     "get_pods",
 ]
 
-CLOUDS = ("SECURE", "COMMUNITY")
-REGIONS = (
-    *("NORTH_AMERICA", "SOUTH_AMERICA", "EUROPE", "ASIA", "MIDDLE_EAST", "AFRICA"),
-    *("OCEANIA", "ANTARCTICA", "UNKNOWN"),
-)
-"""The spec's ``DataCenterRegion``."""
-
 
 class GpuOffer(BaseModel):
     """One GPU type as a pod of ``gpu_count`` GPUs on ``cloud`` would get it now."""
@@ -39,7 +40,9 @@ class GpuOffer(BaseModel):
     name: str = Field(description="Short name, e.g. 'RTX 4090'.")
     manufacturer: str = Field(description="NVIDIA, AMD or UNKNOWN.")
     memory_gb: int = Field(description="VRAM per GPU in GB.")
-    cloud: str = Field(description="SECURE or COMMUNITY: the cloud the prices and stock are for.")
+    cloud: CloudType = Field(
+        description="SECURE or COMMUNITY: the cloud the prices and stock are for."
+    )
     gpu_count: int = Field(description="GPUs per pod the prices and stock are for.")
     price_per_gpu: float = Field(description="USD per GPU per hour (list price).")
     price_per_hour: float = Field(description="USD per hour for the pod's GPUs.")
@@ -57,7 +60,7 @@ class GpuOffer(BaseModel):
         return self.availability != "NONE"
 
 
-def _offer(gpu: GpuType, cloud: str, count: int) -> GpuOffer:
+def _offer(gpu: GpuType, cloud: CloudType, count: int) -> GpuOffer:
     price = gpu.price_per_gpu(cloud)
     return GpuOffer(
         id=gpu.id,
@@ -79,7 +82,7 @@ def _offer(gpu: GpuType, cloud: str, count: int) -> GpuOffer:
 def get_gpu_types(
     *,
     gpu_count: int = 1,
-    cloud: str = "SECURE",
+    cloud: CloudType = "SECURE",
     name: str | None = None,
     manufacturer: str | None = None,
     min_memory_gb: int | None = None,
@@ -103,7 +106,7 @@ def get_gpu_types(
         cheapest = runpod.get_gpu_types(min_memory_gb=80, in_stock=True)[0]
         pod = runpod.Pod("trainer", gpu_type=cheapest.id, image="runpod/pytorch:2.4.0")
     """
-    if cloud not in CLOUDS:
+    if cloud not in CLOUD_TYPES:
         raise GpuCloudError(f"cloud must be SECURE or COMMUNITY, got {cloud!r}")
     if gpu_count < 1:
         raise GpuCloudError(f"gpu_count must be at least 1, got {gpu_count}")
@@ -135,7 +138,7 @@ def get_gpu_types(
 
 
 @lookup
-def get_pod_logs(pod_id: str, *, tail: int = 100, source: str = "container") -> list[str]:
+def get_pod_logs(pod_id: str, *, tail: int = 100, source: LogSource = "container") -> list[str]:
     """The last ``tail`` lines (at most 5000) of a pod's log: ``source`` "container" (what
     it prints) or "system" (RunPod's own: image pull, start).
 
@@ -147,7 +150,9 @@ def get_pod_logs(pod_id: str, *, tail: int = 100, source: str = "container") -> 
 
 
 @lookup
-def get_data_centers(*, region: str | None = None, gpu_type: str | None = None) -> list[DataCenter]:
+def get_data_centers(
+    *, region: DataCenterRegion | None = None, gpu_type: str | None = None
+) -> list[DataCenter]:
     """RunPod's data centers, by id: each with its ``region`` (e.g. ``EUROPE``), the
     ``network_volume_types`` it hosts, ``compliance``, ``global_network`` and
     ``gpus_in_stock`` (GPU type id -> stock). ``gpu_type``: only where that type is in

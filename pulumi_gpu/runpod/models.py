@@ -7,7 +7,7 @@ Field names are snake_case here and camelCase on the wire (``dataCenterId``).
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal, get_args
 
 from pydantic import AliasGenerator, BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
@@ -22,6 +22,27 @@ class _Response(BaseModel):
         alias_generator=AliasGenerator(validation_alias=to_camel),
     )
 
+
+CloudType = Literal["SECURE", "COMMUNITY"]
+"""Where a pod runs: RunPod's data centers, or machines others host (cheaper)."""
+CLOUD_TYPES: tuple[CloudType, ...] = get_args(CloudType)
+
+DataCenterRegion = Literal[
+    "NORTH_AMERICA",
+    "SOUTH_AMERICA",
+    "EUROPE",
+    "ASIA",
+    "MIDDLE_EAST",
+    "AFRICA",
+    "OCEANIA",
+    "ANTARCTICA",
+    "UNKNOWN",
+]
+"""The spec's ``DataCenterRegion``."""
+REGIONS: tuple[DataCenterRegion, ...] = get_args(DataCenterRegion)
+
+LogSource = Literal["container", "system"]
+"""A pod log's source: what the container prints, or RunPod's own lines (image pull, start)."""
 
 # Pod statuses (PodStatus).
 PROVISIONING = "PROVISIONING"

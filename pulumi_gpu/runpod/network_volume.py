@@ -18,9 +18,10 @@ from pulumi_gpu.core.resource import GpuResource
 from pulumi_gpu.runpod.client import RunPodClient, runpod_client
 from pulumi_gpu.runpod.models import NetworkVolume as ApiVolume
 
-__all__ = ["NetworkVolume", "NetworkVolumeInputs"]
+__all__ = ["NetworkVolume", "NetworkVolumeInputs", "VolumeType"]
 
 VolumeType = Literal["STANDARD", "HIGH_PERFORMANCE"]
+"""A network volume's storage, fixed at create."""
 
 
 class NetworkVolumeInputs(ResourceInputs):
@@ -196,7 +197,7 @@ class NetworkVolume(GpuResource, module="runpod", name="NetworkVolume"):
         *,
         size_gb: pulumi.Input[int],
         data_center_id: pulumi.Input[str],
-        type: pulumi.Input[str] | None = None,
+        type: pulumi.Input[VolumeType] | None = None,
         allow_replacement: pulumi.Input[bool] | None = None,
         name: pulumi.Input[str] | None = None,
         adopt_id: pulumi.Input[str] | None = None,

@@ -23,9 +23,15 @@ from pulumi_gpu.core.phases import Observed, Phase
 from pulumi_gpu.core.provider import Change, GpuProvider
 from pulumi_gpu.core.resource import Machine, machine_outputs
 from pulumi_gpu.runpod.client import RunPodClient, runpod_client
-from pulumi_gpu.runpod.models import EXITED, proxy_url
+from pulumi_gpu.runpod.models import EXITED, CloudType, proxy_url
 from pulumi_gpu.runpod.models import Pod as ApiPod
-from pulumi_gpu.runpod.pod_inputs import DEFAULT_VCPUS, MIGRATIONS, PodInputs, managed_env
+from pulumi_gpu.runpod.pod_inputs import (
+    DEFAULT_VCPUS,
+    MIGRATIONS,
+    DesiredStatus,
+    PodInputs,
+    managed_env,
+)
 
 __all__ = ["Pod", "PodInputs"]
 
@@ -385,7 +391,7 @@ class Pod(Machine, module="runpod", name="Pod"):
     ERROR or TERMINATED). ``ssh_command`` is direct (``ssh root@IP -p PORT``) when 22/tcp
     is exposed, else through RunPod's SSH proxy; None while stopped. ``ports`` change at
     every start; ``cost_per_hour`` is 0 while stopped."""
-    desired_status: pulumi.Output[str]
+    desired_status: pulumi.Output[DesiredStatus]
     """'running' or 'stopped', as declared."""
     ssh_proxy_command: pulumi.Output[str | None]
     """SSH through ``ssh.runpod.io`` (a shell only: no scp, sftp or port forwarding)."""
@@ -421,13 +427,13 @@ class Pod(Machine, module="runpod", name="Pod"):
         volume_gb: pulumi.Input[int] | None = None,
         network_volume_id: pulumi.Input[str] | None = None,
         volume_mount_path: pulumi.Input[str] | None = None,
-        cloud_type: pulumi.Input[str] | None = None,
+        cloud_type: pulumi.Input[CloudType] | None = None,
         data_center_ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
         allowed_cuda_versions: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
         min_cuda_version: pulumi.Input[str] | None = None,
         start_ssh: pulumi.Input[bool] | None = None,
         start_jupyter: pulumi.Input[bool] | None = None,
-        desired_status: pulumi.Input[str] | None = None,
+        desired_status: pulumi.Input[DesiredStatus] | None = None,
         name: pulumi.Input[str] | None = None,
         wait_timeout: pulumi.Input[float] | None = None,
         wait_for_ssh: pulumi.Input[bool] | None = None,

@@ -22,9 +22,9 @@ from pulumi_gpu.core.inputs import (
     with_exception,
 )
 from pulumi_gpu.core.ssh import check_public_keys
-from pulumi_gpu.runpod.models import check_ports
+from pulumi_gpu.runpod.models import CloudType, check_ports
 
-__all__ = ["MIGRATIONS", "PORTS_RENAMED", "PodBase", "PodInputs", "managed_env"]
+__all__ = ["MIGRATIONS", "PORTS_RENAMED", "DesiredStatus", "PodBase", "PodInputs", "managed_env"]
 
 _CUDA = r"^\d+\.\d+$"
 DEFAULT_MOUNT_PATH = "/workspace"
@@ -32,7 +32,7 @@ DEFAULT_DISK_GB = 50
 DEFAULT_VCPUS = 2
 
 DesiredStatus = Literal["running", "stopped"]
-Cloud = Literal["SECURE", "COMMUNITY"]
+"""A pod's ``desired_status``: running, or stopped in place (GPUs released, volumes kept)."""
 
 
 PORTS_RENAMED = {"ports": Renamed("exposed_ports", since="0.1.1")}
@@ -185,7 +185,7 @@ class PodBase(ResourceInputs):
         description="Where the volume is mounted in the container (default /workspace).",
         json_schema_extra=_UNSETTABLE,
     )
-    cloud_type: Cloud = Field(
+    cloud_type: CloudType = Field(
         "SECURE",
         description="SECURE (RunPod data centers) or COMMUNITY (hosted by others, cheaper).",
         json_schema_extra=REPLACES,
@@ -278,7 +278,7 @@ class PodBase(ResourceInputs):
 
     @field_validator("cloud_type")
     @classmethod
-    def _cloud(cls, value: str, info: ValidationInfo) -> str:
+    def _cloud(cls, value: CloudType, info: ValidationInfo) -> CloudType:
         if value == "COMMUNITY" and info.data.get("network_volume_id"):
             raise ValueError("network volumes attach to SECURE cloud pods only")
         return value

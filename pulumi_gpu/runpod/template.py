@@ -28,12 +28,13 @@ from pulumi_gpu.runpod.models import check_ports
 from pulumi_gpu.runpod.pod import reference_exists
 from pulumi_gpu.runpod.pod_inputs import MIGRATIONS, PORTS_RENAMED
 
-__all__ = ["Template", "TemplateInputs"]
+__all__ = ["Template", "TemplateCategory", "TemplateInputs"]
 
 _CUDA = re.compile(r"^\d+\.\d+$")
 DEFAULT_MOUNT_PATH = "/workspace"
 
-Category = Literal["NVIDIA", "AMD", "CPU"]
+TemplateCategory = Literal["NVIDIA", "AMD", "CPU"]
+"""The hardware a RunPod template is for."""
 
 
 class TemplateInputs(ResourceInputs):
@@ -100,7 +101,7 @@ class TemplateInputs(ResourceInputs):
         description="Where that volume is mounted (default /workspace); needs volume_gb.",
         json_schema_extra=UPDATES,
     )
-    category: Category = Field(
+    category: TemplateCategory = Field(
         "NVIDIA",
         description="NVIDIA, AMD or CPU: how the console groups the template.",
         json_schema_extra=UPDATES,
@@ -315,7 +316,7 @@ class Template(GpuResource, module="runpod", name="Template"):
         container_disk_gb: pulumi.Input[int] | None = None,
         volume_gb: pulumi.Input[int] | None = None,
         volume_mount_path: pulumi.Input[str] | None = None,
-        category: pulumi.Input[str] | None = None,
+        category: pulumi.Input[TemplateCategory] | None = None,
         start_ssh: pulumi.Input[bool] | None = None,
         start_jupyter: pulumi.Input[bool] | None = None,
         allowed_cuda_versions: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
