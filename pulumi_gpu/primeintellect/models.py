@@ -6,10 +6,11 @@ Response models ignore fields they do not know and accept the API's camelCase na
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 
 from pulumi_gpu.core.errors import ApiError
 from pulumi_gpu.core.phases import Observed, Phase, StatusMap
@@ -198,6 +199,19 @@ class _Response(BaseModel):
     model_config = ConfigDict(extra="ignore", alias_generator=to_camel, populate_by_name=True)
 
 
+def _as_sent(value: Any) -> str:
+    if not isinstance(value, str):
+        raise PydanticCustomError("string_type", "Input should be a valid string")
+    return value
+
+
+AsSent = PlainValidator(_as_sent)
+"""An answer's value of one of the enums above, read as sent: typed as the enum, so an
+offer's ``gpu_type`` or ``provider`` goes straight into a Pod's or Disk's input, yet a
+value newer than this release's enum does not break the whole answer (an input given it
+is refused at preview, naming the values it takes)."""
+
+
 # -- availability --------------------------------------------------------------------
 
 
@@ -248,10 +262,10 @@ class GpuOffer(_Response):
     """One row of ``/availability/gpus``: a GPU configuration a pod can be created from."""
 
     cloud_id: str
-    gpu_type: str
-    socket: str
-    provider: str
-    region: str | None = None
+    gpu_type: Annotated[GpuType, AsSent]
+    socket: Annotated[Socket, AsSent]
+    provider: Annotated[ProviderType, AsSent]
+    region: Annotated[Region, AsSent] | None = None
     data_center: str | None = None
     country: str | None = None
     gpu_count: int
@@ -264,9 +278,9 @@ class GpuOffer(_Response):
     interconnect_type: str | None = None
     provisioning_time: int | None = None
     stock_status: str = "Available"
-    security: str
+    security: Annotated[Security, AsSent]
     prices: Prices = Field(default_factory=Prices)
-    images: list[str] = Field(default_factory=list)
+    images: list[Annotated[Image, AsSent]] = Field(default_factory=list)
     is_spot: bool | None = None
     prepaid_time: float | None = None
 
@@ -303,13 +317,13 @@ class DiskOffer(_Response):
     """One row of ``/availability/disks``: where a disk can be created, and its sizes."""
 
     cloud_id: str | None = None
-    provider: str
+    provider: Annotated[ProviderType, AsSent]
     data_center: str | None = None
     country: str | None = None
-    region: str | None = None
+    region: Annotated[Region, AsSent] | None = None
     spec: SpecRange = Field(default_factory=SpecRange)
     stock_status: str = "Available"
-    security: str
+    security: Annotated[Security, AsSent]
     is_multinode: bool | None = True
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from pulumi.output import Unknown
+from pydantic import ValidationError
 
 from pulumi_gpu.core.config import use_stack_config
 from pulumi_gpu.core.errors import ApiError
@@ -15,7 +16,13 @@ from pulumi_gpu.core.phases import Phase
 from pulumi_gpu.primeintellect.client import api_base, query
 from pulumi_gpu.primeintellect.disk import DiskProvider
 from pulumi_gpu.primeintellect.lookups import OfferQuery
-from pulumi_gpu.primeintellect.models import POD_PHASES, GpuOffer, PodStatus, is_capacity_error
+from pulumi_gpu.primeintellect.models import (
+    POD_PHASES,
+    DiskOffer,
+    GpuOffer,
+    PodStatus,
+    is_capacity_error,
+)
 from pulumi_gpu.primeintellect.offers import create_body as _create_body
 from pulumi_gpu.primeintellect.pod import PodInputs, PodProvider
 from tests.support.checks import by_field
@@ -262,6 +269,26 @@ def test_offer_query_matches_identity_sizes_images_and_price() -> None:
     assert "costs $2.69/h, above 1" in problems["max_price_per_hour"], "disk above the default"
     assert "costs $2.20/h" in OfferQuery(max_price_per_hour=2).problems(row)["max_price_per_hour"]
     assert OfferQuery(vcpus=20, memory=100, disk_size=2000).problems(row) == {}
+
+
+def test_an_offer_reads_values_newer_than_the_enums_as_sent() -> None:
+    """Offer fields are typed as the spec's enums (so they go into a Pod's inputs under
+    mypy), but a value a newer API added does not break the availability answer."""
+    row = offer(gpuType="Z900_1TB", socket="SXM9", provider="newco", images=["new_image"])
+    assert (row.gpu_type, row.socket, row.provider, row.images) == (
+        "Z900_1TB",
+        "SXM9",
+        "newco",
+        ["new_image"],
+    )
+    assert (
+        DiskOffer.model_validate(
+            {"provider": "newco", "region": "moon", "security": "secure_cloud"}
+        ).provider
+        == "newco"
+    )
+    with pytest.raises(ValidationError, match="gpuType\n  Input should be a valid string"):
+        offer(gpuType=5)
 
 
 def test_offer_prices_include_resources_above_the_default() -> None:
