@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from pulumi_gpu.core.errors import (
     ApiError,
@@ -25,8 +25,9 @@ from pulumi_gpu.market.offers import CloudName, Offer, market_of
 if TYPE_CHECKING:
     from pulumi_gpu.market.pod import PodInputs
 
-PLACEABLE = ("celium", "runpod", "primeintellect")
+PlaceableCloud = Literal["celium", "runpod", "primeintellect"]
 """Clouds placed pods can land on (GPU Dev reserves dev servers: its kind is a job)."""
+PLACEABLE: tuple[PlaceableCloud, ...] = get_args(PlaceableCloud)
 
 
 @dataclass(frozen=True)

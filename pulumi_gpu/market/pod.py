@@ -38,10 +38,16 @@ from pulumi_gpu.core.phases import Phase
 from pulumi_gpu.core.provider import GpuProvider
 from pulumi_gpu.core.resource import Machine
 from pulumi_gpu.market.offers import Offer, load_markets, search
-from pulumi_gpu.market.placement import PLACEABLE, Host, host, worth_another_offer
-from pulumi_gpu.market.pod_inputs import GpuRequirement, PodInputs
+from pulumi_gpu.market.placement import (
+    PLACEABLE,
+    Host,
+    PlaceableCloud,
+    host,
+    worth_another_offer,
+)
+from pulumi_gpu.market.pod_inputs import GpuRequirement, GpuRequirementArgs, PodInputs
 
-__all__ = ["GpuRequirement", "Pod", "PodInputs"]
+__all__ = ["GpuRequirement", "GpuRequirementArgs", "PlaceableCloud", "Pod", "PodInputs"]
 
 load_markets()  # the provider's calls, in threads, then import none (see load_markets)
 
@@ -372,8 +378,8 @@ class Pod(Machine, module="market", name="Pod"):
         self,
         resource_name: str,
         *,
-        gpu: pulumi.Input[Mapping[str, Any]],
-        clouds: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
+        gpu: pulumi.Input[GpuRequirementArgs],
+        clouds: pulumi.Input[Sequence[pulumi.Input[PlaceableCloud]]] | None = None,
         region: pulumi.Input[str] | None = None,
         country: pulumi.Input[str] | None = None,
         image: pulumi.Input[str] | None = None,

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any, TypedDict
 
+import pulumi
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pulumi_gpu.core.budget import Price
@@ -19,9 +21,9 @@ from pulumi_gpu.core.inputs import (
     with_exception,
 )
 from pulumi_gpu.market.offers import OfferRequest, search
-from pulumi_gpu.market.placement import PLACEABLE, Host, host
+from pulumi_gpu.market.placement import PLACEABLE, Host, PlaceableCloud, host
 
-__all__ = ["GpuRequirement", "PodInputs"]
+__all__ = ["GpuRequirement", "GpuRequirementArgs", "PodInputs"]
 
 _PLACEMENT = with_exception(REPLACES, "a change the running pod still satisfies is only recorded")
 """The policy of the requirements (``PodProvider.diff``: they choose the offer)."""
@@ -60,6 +62,19 @@ class GpuRequirement(BaseModel):
     )
 
 
+class _GpuModelArgs(TypedDict):
+    model: pulumi.Input[str]
+
+
+class GpuRequirementArgs(_GpuModelArgs, total=False):
+    """Keyword form of :class:`GpuRequirement` for Python programs: ``model`` is required."""
+
+    count: pulumi.Input[int]
+    max_price_per_hour: pulumi.Input[float] | None
+    min_memory_gb: pulumi.Input[int] | None
+    allow_spot: pulumi.Input[bool]
+
+
 class PodInputs(MachineInputs):
     """Inputs of a placed pod: requirements, the container, and how hard to try."""
 
@@ -77,7 +92,7 @@ class PodInputs(MachineInputs):
         description="What the machine must have.",
         json_schema_extra=_PLACEMENT,
     )
-    clouds: list[str] = Field(
+    clouds: list[PlaceableCloud] = Field(
         default_factory=lambda: list(PLACEABLE),
         min_length=1,
         description=f"Clouds it may land on, any of: {', '.join(PLACEABLE)}.",
@@ -171,9 +186,13 @@ class PodInputs(MachineInputs):
         cloud, _, inner = self.adopt_id.partition("/")
         return host(cloud), inner
 
-    @field_validator("clouds")
+    @field_validator("clouds", mode="before")
     @classmethod
-    def _clouds(cls, value: list[str]) -> list[str]:
+    def _clouds(cls, value: Any) -> Any:
+        """An unknown cloud is named with the clouds allowed (before the type check,
+        which would only say what a valid value is); each cloud is kept once."""
+        if not isinstance(value, list):
+            return value
         unknown = [c for c in value if c not in PLACEABLE]
         if unknown:
             raise ValueError(
