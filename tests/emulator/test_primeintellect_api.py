@@ -315,6 +315,37 @@ def test_pod_create_rules(api: httpx.Client, emu: Emulator) -> None:
     assert emu.primeintellect.leftovers()["pods"] == []
 
 
+def test_a_zero_max_price_is_no_cap(api: httpx.Client, emu: Emulator) -> None:
+    """Clients send ``maxPrice: 0`` for "no cap"; it still names a price where one is
+    required (massedcompute), and a real cap below the price is still refused."""
+    massed = offer_of(emu, provider="massedcompute", gpu_count=1)
+    emu.primeintellect.set_capacity(5, cloud_id=massed.cloud_id)
+    created = api.post("/pods/", json=pod_body(massed, maxPrice=0))
+    assert created.status_code == 200, created.text
+    assert created.json()["priceHr"] > 0
+    capped = api.post("/pods/", json=pod_body(massed, name="p2", maxPrice=0.01))
+    assert capped.status_code == 400 and "above maxPrice" in capped.json()["detail"]
+
+
+def test_a_create_without_socket_matches_the_offer_of_any_socket(
+    served: EmulatorServer, emu: Emulator
+) -> None:
+    """The spec requires ``socket``; a client that cannot name it (its catalog has none)
+    gets the offer its other fields name. Sent outside the spec-checked client."""
+    plain = httpx.Client(base_url=served.url("primeintellect") + "/api/v1", headers=KEY)
+    sxm = offer_of(emu, socket="SXM5", gpu_count=8)
+    emu.primeintellect.set_capacity(5, cloud_id=sxm.cloud_id)
+    body = pod_body(sxm)
+    del body["pod"]["socket"]
+    created = plain.post("/pods/", json=body)
+    assert created.status_code == 200, created.text
+    assert (created.json()["socket"], created.json()["gpuName"]) == ("SXM5", sxm.gpu_type)
+    body["pod"]["socket"] = None
+    assert plain.post("/pods/", json={**body, "pod": {**body["pod"], "name": "p2"}}).status_code == 200
+    wrong = plain.post("/pods/", json=pod_body(sxm, name="p3", socket="PCIe"))
+    assert wrong.status_code == 400 and "No offer" in wrong.json()["detail"]
+
+
 def test_disks_create_rename_attach_delete(api: httpx.Client, emu: Emulator) -> None:
     offers = api.get("/availability/disks", params={"data_center_id": "CANADA-1"}).json()
     (where,) = offers["items"]

@@ -85,7 +85,7 @@ class Pods(PodView):
                     f"No capacity: {offer.gpu_count}x {offer.gpu_type} ({offer.cloud_id}) "
                     f"in {offer.center.id} is out of stock",
                 )
-            max_price = spec.get("maxPrice")
+            max_price = _price_cap(spec.get("maxPrice"))
             if max_price is not None and price > max_price + 1e-9:  # guess
                 raise CloudError(
                     400, f"Current price {price:.2f} USD/hr is above maxPrice {max_price:.2f}"
@@ -128,17 +128,17 @@ class Pods(PodView):
             return self._pod_json(pod)
 
     def _find_offer(self, provider: str, spec: dict[str, Any]) -> Offer:
-        wanted = {
-            "cloud_id": spec["cloudId"],
-            "gpu_type": spec["gpuType"],
-            "socket": spec["socket"],
-            "gpu_count": spec["gpuCount"],
-        }
+        """The offer the create names. guess: a request without ``socket`` (the spec
+        requires one, but a client whose own catalog has no socket column cannot name it)
+        matches the offer of any socket; a socket that is named must be the offer's."""
+        socket = spec.get("socket")
         candidates = [
             o
             for o in self.offers
             if o.provider == provider
-            and (o.cloud_id, o.gpu_type, o.socket, o.gpu_count) == tuple(wanted.values())
+            and (o.cloud_id, o.gpu_type, o.gpu_count)
+            == (spec["cloudId"], spec["gpuType"], spec["gpuCount"])
+            and socket in (None, o.socket)
             and spec.get("dataCenterId") in (None, o.center.id)
         ]
         if not candidates:  # guess
@@ -146,7 +146,7 @@ class Pods(PodView):
             raise CloudError(
                 400,
                 f"No offer {spec['cloudId']} with {spec['gpuCount']}x {spec['gpuType']} "
-                f"({spec['socket']}) from {provider}{where}",
+                f"({socket or 'any socket'}) from {provider}{where}",
             )
         candidates.sort(key=lambda o: -self.free_capacity(o))
         offer = candidates[0]
@@ -290,3 +290,11 @@ class Pods(PodView):
                     ],
                 )
             return {"status": "DELETING"}
+
+
+def _price_cap(max_price: float | None) -> float | None:
+    """The hourly price a create may not exceed, or None for no cap. guess: the spec only
+    types ``maxPrice`` (number or null); 0 reads as "no cap", as clients send it (no offer
+    is free), and still counts as a price named where a provider requires one
+    (PrimeIntellect-ai/prime#141: any non-null value was accepted there)."""
+    return None if max_price == 0 else max_price

@@ -49,7 +49,7 @@ class PodRequestConfig(BaseModel):
     name: str | None = None
     cloudId: str
     gpuType: GpuType
-    socket: Socket
+    socket: Socket | None = None  # guess: required in the spec; omitted matches any
     gpuCount: int = Field(gt=0)
     diskSize: int | None = Field(None, gt=0)
     vcpus: int | None = Field(None, gt=0)
