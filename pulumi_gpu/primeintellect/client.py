@@ -170,7 +170,8 @@ class PrimeClient(ApiClient):
         return entries, int(body.get("total_count") or 0)
 
     def pod_logs(self, pod_id: str, tail: int | None = None) -> list[str]:
-        """The pod's latest log lines (the spec leaves the shape open: a list, or text)."""
+        """The pod's latest log lines. The spec leaves the shape open: ``{"logs": "<text>"}``
+        (how the official SDK reads the API's logs), or a list of lines, or bare text."""
         body = self.request("GET", f"/pods/{pod_id}/log", params=query(tail=tail))
         if isinstance(body, dict):
             body = body.get("logs") or body.get("data") or []

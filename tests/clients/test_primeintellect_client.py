@@ -138,6 +138,8 @@ def test_round_trip_of_every_endpoint(
     assert ready.resources.vcpus == offer.vcpu.default_count
     assert [p.id for p in client.list_pods()] == [pod.id]
     assert client.pod_logs(pod.id, tail=1)[0].endswith("Installation finished; SSH is available")
+    lines = client.pod_logs(pod.id)
+    assert len(lines) > 2 and "Provisioning 1x L40S_48GB" in lines[0], "one line each"
 
     assert client.delete_pod(pod.id) == "DELETING"
     emu.clock.advance(30)

@@ -573,7 +573,7 @@ def test_primeintellect_stopped_pod_shows_how_far_it_got(
     body = api.read("pods", pod).json()
     assert (body["status"], body["installationStatus"]) == ("STOPPED", "FINISHED")
     assert body["sshConnection"] is None and body["ip"] is None
-    assert api.http.get(f"/pods/{pod}/log").json()[-1].endswith("Pod stopped")
+    assert api.http.get(f"/pods/{pod}/log").json()["logs"].endswith("Pod stopped")
     assert api.http.delete(f"/pods/{pod}").json() == {"status": "DELETING"}
 
 

@@ -228,9 +228,15 @@ def test_pod_lifecycle(api: httpx.Client, emu: Emulator) -> None:
     assert ready["priceHr"] > 0 and ready["resources"]["vcpus"] > 0
     assert emu.primeintellect.waits.records()[0].ready_seen is not None
 
-    logs = api.get(f"/pods/{pod_id}/log").json()
+    def log(**params: int) -> list[str]:
+        body = api.get(f"/pods/{pod_id}/log", params=params).json()
+        assert set(body) == {"logs"} and isinstance(body["logs"], str), "as the SDK reads logs"
+        return str(body["logs"]).splitlines()
+
+    logs = log()
     assert "Installation finished" in logs[-1] and "Provisioning 1x L40S_48GB" in logs[0]
-    assert api.get(f"/pods/{pod_id}/log", params={"tail": 2}).json() == logs[-2:]
+    assert log(tail=2) == logs[-2:]
+    assert api.get(f"/pods/{pod_id}/log", params={"tail": 0}).json() == {"logs": ""}
 
     assert api.delete(f"/pods/{pod_id}").json() == {"status": "DELETING"}
     assert api.delete(f"/pods/{pod_id}").json() == {"status": "DELETING"}, "idempotent"
@@ -282,7 +288,8 @@ def test_failed_pods_are_error_with_a_reason(api: httpx.Client, emu: Emulator, s
     status = api.get("/pods/status", params={"pod_ids": pod_id}).json()["data"][0]
     assert (status["status"], status["installationStatus"]) == ("ERROR", "ERROR")
     assert status["installationFailure"] == "image pull failed"
-    assert "Installation failed: image pull failed" in api.get(f"/pods/{pod_id}/log").json()[-1]
+    last = api.get(f"/pods/{pod_id}/log").json()["logs"].splitlines()[-1]
+    assert "Installation failed: image pull failed" in last
 
 
 def test_pod_create_rules(api: httpx.Client, emu: Emulator) -> None:

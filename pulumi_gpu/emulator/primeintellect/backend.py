@@ -7,10 +7,11 @@ ACTIVE with ``installationProgress`` rising) until FINISHED, when ``sshConnectio
 ``installationFailure``. DELETE makes it DELETING, then TERMINATED (in the history),
 then it is gone. Disks go PROVISIONING -> ACTIVE and are attached to pods at create.
 
-Where the contract is silent the choices are marked "guess": the wording of the
-400 answers (only "Missing field: max_price not specified" is real), 402 for an empty
-wallet, a TERMINATED pod or disk still answering GET for a while, and the pod log
-as a list of lines.
+Where the contract is silent the choices are marked "guess", with the lenient reading:
+the wording of the 400 answers (only "Missing field: max_price not specified" is real),
+402 for an empty wallet, a TERMINATED pod or disk still answering GET for a while,
+``maxPrice: 0`` as no cap, a create without ``socket`` matching an offer of any socket,
+and the pod log as ``{"logs": "<lines>"}`` (the shape of the official SDK's other logs).
 
 One module per resource, each a part of :class:`PrimeIntellectBackend`: ``pods.py``
 (with ``pod_view.py``), ``disks.py``, ``ssh_keys.py``, ``availability.py`` (over the

@@ -26,8 +26,18 @@ from pulumi_gpu.emulator.primeintellect.tables import PrimeIntellectTables
 class PodView(PrimeIntellectTables):
     """A pod's JSON, log and history."""
 
-    def pod_logs(self, owner: str, pod_id: str, tail: int | None) -> list[str]:
-        """The pod's log lines so far (a JSON list of strings, guess), newest last."""
+    def pod_logs(self, owner: str, pod_id: str, tail: int | None) -> dict[str, str]:
+        """``/pods/{id}/log``: the pod's last ``tail`` log lines (default 100), newest last,
+        as ``{"logs": "<lines joined by newlines>"}``.
+
+        guess: the spec leaves the answer's schema open and the official CLI has no pod
+        log command; it reads every other log route of the API as an object whose
+        ``logs`` is one string (``prime_sandboxes`` ``SandboxLogsResponse``, ``prime_cli``
+        ``api/rl.py`` ``get_logs``; PrimeIntellect-ai/prime @ 66fb4b7), a reading that
+        rejects a bare list."""
+        return {"logs": "\n".join(self._log_lines(owner, pod_id, tail))}
+
+    def _log_lines(self, owner: str, pod_id: str, tail: int | None) -> list[str]:
         with self.lock:
             pod = self._pod(pod_id, owner)
             now = self.clock.now()

@@ -287,7 +287,7 @@ def build_router(backend: "PrimeIntellectBackend") -> APIRouter:
         return backend.delete_pod(owner, pod_id)
 
     @route("GET", "/pods/{pod_id}/log")
-    async def pod_logs(owner: Owner, pod_id: str, tail: int | None = None) -> list[str]:
+    async def pod_logs(owner: Owner, pod_id: str, tail: int | None = None) -> dict[str, str]:
         return backend.pod_logs(owner, pod_id, tail)
 
     # -- disks ----------------------------------------------------------------------------
