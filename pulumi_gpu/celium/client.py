@@ -55,9 +55,15 @@ class CeliumClient(ApiClient):
         return self.decode_list(Template, self.request("GET", "/templates"))
 
     def own_templates(self) -> list[Template]:
-        """The caller's templates only (one without a ``user_id`` counts as the caller's)."""
+        """The caller's templates only. Without a ``user_id``, a public template is one of
+        Celium's own (its catalog: ``user_id`` is null for public ones), never the
+        caller's; a private one can only be the caller's, as no other key sees it."""
         me = self.user_id()
-        return [t for t in self.list_templates() if t.user_id in (None, me)]
+        return [
+            t
+            for t in self.list_templates()
+            if t.user_id == me or (t.user_id is None and t.is_private is not False)
+        ]
 
     def get_template(self, template_id: str) -> Template:
         return self.decode(Template, self.request("GET", f"/templates/{template_id}"))
