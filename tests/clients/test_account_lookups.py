@@ -141,6 +141,10 @@ def test_celium_images_templates_and_pods(by_hand: ByHand, served: EmulatorServe
     (default, *others) = celium.get_default_images(driver_version="550.54.15")
     assert default.reference.startswith("daturaai/pytorch:") and "cuda12" in default.reference
     assert others, "more than one image is offered"
+    catalog = celium.get_templates(public=True, verified=True)
+    assert catalog and all(t.user_id is None for t in catalog), "Celium's own, in a fresh one"
+    images = {f"{t.docker_image}:{t.docker_image_tag}" for t in catalog}
+    assert default.reference in images, "the Lium SDK rents a default image by its template"
 
     def template(name: str, *, private: bool) -> str:
         body = {"name": name, "docker_image": "daturaai/pytorch", "is_private": private}
@@ -159,12 +163,16 @@ def test_celium_images_templates_and_pods(by_hand: ByHand, served: EmulatorServe
     template("pytorch-theirs", private=True)
     by_hand.headers["celium"] = own_headers
 
-    assert [t.id for t in celium.get_templates(name="PYTORCH")] == [mine, shared]
-    assert [t.id for t in celium.get_templates(public=True)] == [shared]
+    seeded = {t.id for t in catalog}
+    pytorch = {t.id for t in catalog if "pytorch" in t.name.lower()}
+    assert {t.id for t in celium.get_templates(name="PYTORCH")} == pytorch | {mine, shared}
+    assert {t.id for t in celium.get_templates(public=True)} == seeded | {shared}
     assert [t.id for t in celium.get_templates(public=False)] == [mine]
     assert [t.id for t in celium_client().own_templates()] == [mine]
-    named_like_theirs = TemplateInputs(name="pytorch-shared", docker_image="daturaai/pytorch")
-    assert TemplateProvider().find(named_like_theirs) == [], "never adopted by a Template"
+    assert [t.id for t in TemplateProvider().inventory()] == [mine], "all sweep may remove"
+    for theirs in ("pytorch-shared", catalog[0].name):
+        named_like_theirs = TemplateInputs(name=theirs, docker_image="daturaai/pytorch")
+        assert TemplateProvider().find(named_like_theirs) == [], "never adopted by a Template"
     assert celium.get_templates(name="nothing like it") == []
 
     executor = by_hand.call("celium", "GET", "/executors")[0]

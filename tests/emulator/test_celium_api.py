@@ -95,6 +95,40 @@ def test_non_debian_images_fail_verification_with_logs(api: httpx.Client, emu: E
     assert verified_template(api, emu, docker_image="acme/custom")["status"] == "VERIFY_FAILED"
 
 
+def test_a_fresh_emulator_lists_celiums_public_templates(
+    served: EmulatorServer, api: httpx.Client, emu: Emulator
+) -> None:
+    """Verified, public, no ``user_id``; one for each default image (the Lium SDK rents a
+    machine's default image through the template of that image and tag)."""
+    catalog = api.get("/templates").json()
+    assert catalog, "the public catalog is not empty"
+    assert {(t["is_private"], t["user_id"], t["status"]) for t in catalog} == {
+        (False, None, "VERIFY_SUCCESS")
+    }
+    images = {(t["docker_image"], t["docker_image_tag"]) for t in catalog}
+    for driver in ("570.124.06", "550.54.15", "535.183.01", "470.1"):
+        params = {"driver_version": driver}
+        for image in api.get("/executors/default-docker-image", params=params).json():
+            assert (image["docker_image"], image["docker_image_tag"]) in images, image
+    other = {"X-API-KEY": "celium-second-account-key"}
+    assert api.get("/templates", headers=other).json() == catalog, "everyone's to use"
+    public = catalog[0]
+    assert api.get(f"/templates/{public['id']}").json() == public
+    assert api.delete(f"/templates/{public['id']}").status_code == 404, "nobody's to delete"
+    replaced = api.put(f"/templates/{public['id']}", json={"name": "x", "docker_image": "y"})
+    assert replaced.status_code == 404
+    assert emu.celium.leftovers()["templates"] == [], "not an object a test left behind"
+
+    executor = api.get("/executors").json()[0]["id"]
+    body = {"pod_name": "p", "template_id": public["id"], "user_public_key": SSH}
+    rented = api.post(f"/executors/{executor}/rent", json=body)
+    assert rented.status_code == 200, rented.text
+    assert rented.json()["template"]["docker_image"] == public["docker_image"]
+    emu.celium.vanish("templates", public["id"])
+    emu.reset()
+    assert api.get("/templates").json() == catalog, "a reset seeds them again"
+
+
 def test_pod_lifecycle_and_executor_leaving_the_listing(api: httpx.Client, emu: Emulator) -> None:
     template = verified_template(api, emu, internal_ports=[22, 8000])
     executor = api.get("/executors", params={"gpu_count_gte": 8}).json()[0]

@@ -3,7 +3,8 @@
 Follows ``shared/reference/apis/celium.md``. Where the contract is silent, the
 choices are marked "guess" and kept plausible: a rent of an unverified template or a
 rented executor answers 400, deleting a template or volume still used by a pod
-answers 400.
+answers 400, and Celium's own public templates (one per default image, no ``user_id``)
+are there from the start, with made-up names.
 
 One module per resource, each a part of :class:`CeliumBackend`: ``executors.py``,
 ``templates.py``, ``pods.py``, ``volumes.py``, ``ssh_keys.py``, over the tables of
@@ -18,6 +19,7 @@ from typing import Any
 from pulumi_gpu.emulator.celium.executors import Executors
 from pulumi_gpu.emulator.celium.model import (
     ACCOUNTS,
+    CELIUM,
     FAILED,
     RUNNING,
     SECOND_ACCOUNT_KEY,
@@ -61,7 +63,7 @@ class CeliumBackend(Pods, Templates, Volumes, SshKeys, Executors):
         with self.lock:
             self._purge()
             return {
-                "templates": sorted(self.templates),
+                "templates": sorted(i for i, t in self.templates.items() if t.owner != CELIUM),
                 "pods": sorted(self.pods),
                 "volumes": sorted(self.volumes),
                 "ssh_keys": sorted(self.ssh_keys),

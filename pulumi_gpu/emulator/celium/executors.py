@@ -14,6 +14,7 @@ from pulumi_gpu.emulator.celium.model import (
     GPU_MODELS,
     LOCATIONS,
     Executor,
+    default_images_of,
 )
 from pulumi_gpu.emulator.celium.tables import CeliumTables
 
@@ -88,13 +89,7 @@ def default_images(driver_version: str | None) -> list[dict[str, str]]:
     major = (driver_version or "").split(".")[0]
     driver = int(major) if major.isdigit() else 0
     cuda = next(version for lowest, version in DEFAULT_IMAGE_CUDA if driver >= lowest)
-    return [
-        {
-            "docker_image": "daturaai/pytorch",
-            "docker_image_tag": f"2.6.0-py3.11-cuda{cuda}-devel-ubuntu22.04",
-        },
-        {"docker_image": "daturaai/ubuntu", "docker_image_tag": f"22.04-cuda{cuda}"},
-    ]
+    return default_images_of(cuda)
 
 
 CPU_MODEL = "AMD EPYC 7742 64-Core Processor"

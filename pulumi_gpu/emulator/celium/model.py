@@ -82,6 +82,22 @@ DEFAULT_IMAGE_CUDA = ((570, "12.8.1"), (550, "12.4.1"), (535, "12.2.2"), (0, "12
 """(lowest driver major version, CUDA version) of the default images, newest first (guess)."""
 
 
+def default_images_of(cuda: str) -> list[dict[str, str]]:
+    """The images Celium makes for machines of one CUDA version, PyTorch first (guess:
+    Datura's ``daturaai/pytorch`` and ``daturaai/ubuntu`` repositories, tags after theirs)."""
+    return [
+        {
+            "docker_image": "daturaai/pytorch",
+            "docker_image_tag": f"2.6.0-py3.11-cuda{cuda}-devel-ubuntu22.04",
+        },
+        {"docker_image": "daturaai/ubuntu", "docker_image_tag": f"22.04-cuda{cuda}"},
+    ]
+
+
+CELIUM = "celium"
+"""The owner of Celium's own public templates: no API key, so no caller owns them."""
+
+
 @dataclass
 class Timings:
     """Simulated seconds each transition takes (tests shorten them)."""

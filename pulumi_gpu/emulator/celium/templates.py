@@ -3,25 +3,56 @@ VERIFY_SUCCESS | VERIFY_FAILED); only a verified template can be rented."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime, timezone
 from typing import Any
 
 from pulumi_gpu.emulator.celium.model import (
+    CELIUM,
     CREATED,
+    DEFAULT_IMAGE_CUDA,
     NOT_DEBIAN,
     UPDATED,
     VERIFY_FAILED,
     VERIFY_PENDING,
     VERIFY_SUCCESS,
     Template,
+    default_images_of,
     user_id,
 )
 from pulumi_gpu.emulator.celium.tables import CeliumTables
 from pulumi_gpu.emulator.state import CloudError, Timeline
 
+CATALOG_SINCE = datetime(2025, 3, 1, tzinfo=timezone.utc).timestamp()
+"""When Celium's public templates were made (guess: after PyTorch 2.6.0's release)."""
+
 
 class Templates(CeliumTables):
     """``/templates``: the caller's templates, and everyone's public ones to read and rent
-    with (``is_private: false``); only the owner replaces or deletes one."""
+    with (``is_private: false``); only the owner replaces or deletes one.
+
+    A fresh emulator holds Celium's own public templates, verified: one for each image
+    ``/executors/default-docker-image`` names (the Lium SDK rents a machine's default
+    image through the public template of that image and tag). They have no ``user_id``
+    and no key owns them; they are not :meth:`leftovers`."""
+
+    def _clear(self) -> None:
+        """The tables, then Celium's public templates seeded again."""
+        super()._clear()
+        for _, cuda in DEFAULT_IMAGE_CUDA:
+            for image in default_images_of(cuda):
+                fields = _public_template(image, cuda)
+                ref = f"{fields['docker_image']}:{fields['docker_image_tag']}"
+                template_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"celium-template:{ref}"))
+                self.templates[template_id] = Template(
+                    id=template_id,
+                    owner=CELIUM,
+                    fields=fields,
+                    timeline=Timeline(CATALOG_SINCE, VERIFY_SUCCESS),
+                    passes=True,
+                    created_at=CATALOG_SINCE,
+                    updated_at=CATALOG_SINCE,
+                )
 
     def list_templates(self, owner: str) -> list[dict[str, Any]]:
         with self.lock:
@@ -107,10 +138,36 @@ class Templates(CeliumTables):
             )
         return {
             "id": t.id,
-            "user_id": user_id(t.owner),
+            "user_id": None if t.owner == CELIUM else user_id(t.owner),
             **t.fields,
             "status": status,
             "verification_logs": logs,
             "created_at": self.clock.iso(t.created_at, naive=True),
             "updated_at": self.clock.iso(t.updated_at, naive=True),
         }
+
+
+def _public_template(image: dict[str, str], cuda: str) -> dict[str, Any]:
+    """The fields of Celium's public template of a default image. guess: the real catalog's
+    names, descriptions and ports are not published; these follow the image, with the
+    create defaults (``TemplateCreate``) for the rest."""
+    pytorch = image["docker_image"].endswith("/pytorch")
+    name = f"PyTorch 2.6.0 (CUDA {cuda})" if pytorch else f"Ubuntu 22.04 (CUDA {cuda})"
+    return {
+        "name": name,
+        **image,
+        "docker_image_digest": "",
+        "docker_image_size": None,
+        "description": f"{name}, with SSH; Celium's image for machines of that CUDA version",
+        "category": "PYTORCH" if pytorch else "UBUNTU",
+        "volumes": ["/workspace"],
+        "environment": {},
+        "entrypoint": "",
+        "internal_ports": [22, 8000],
+        "is_private": False,
+        "readme": "",
+        "startup_commands": "",
+        "container_start_immediately": True,
+        "docker_credential_id": None,
+        "one_time_template": False,
+    }
