@@ -36,6 +36,10 @@ def _emulator(args: argparse.Namespace) -> int:
         print(f"  pulumi config set {key} {value}")
     for key, value in secrets.items():
         print(f"  pulumi config set --secret {key} {value}")
+    for name, refused in emulator.refused_credentials().items():
+        print(f"Or, to see a refusal ({name}: {refused['refusal']}):")
+        for key, value in refused["secrets"].items():
+            print(f"  pulumi config set --secret {key} {value}")
     print(f"Controls: {base}/_emulator/docs", flush=True)
     quiet_injected_drops()
     uvicorn.run(

@@ -101,6 +101,15 @@ class Emulator:
             secrets.update(cloud.other_account())
         return secrets
 
+    def refused_credentials(self) -> dict[str, dict[str, Any]]:
+        """Credentials a cloud refuses on purpose, by name (e.g. ``gpudev-wrong-role``):
+        their ``secrets``, to set instead of the cloud's in :meth:`stack_config`, and the
+        ``refusal`` they get."""
+        refused: dict[str, dict[str, Any]] = {}
+        for cloud in self.clouds.values():
+            refused.update(cloud.refused_credentials())
+        return refused
+
     def is_empty(self) -> bool:
         return not any(ids for kinds in self.leftovers().values() for ids in kinds.values())
 

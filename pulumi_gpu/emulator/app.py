@@ -193,9 +193,13 @@ def _admin_router(emulator: Emulator) -> APIRouter:
 
     @router.get("/stack-config")
     async def stack_config(request: Request) -> dict[str, Any]:
+        """``config`` and ``secrets`` point a stack at every cloud here; each entry of
+        ``refused_credentials`` (e.g. ``gpudev-wrong-role``) holds ``secrets`` to set
+        instead, which the cloud refuses as its ``refusal`` says."""
         base = str(request.base_url).rstrip("/")
         settings, secrets = emulator.stack_config(base)
-        return {"config": settings, "secrets": secrets}
+        refused = emulator.refused_credentials()
+        return {"config": settings, "secrets": secrets, "refused_credentials": refused}
 
     @router.get("/other-account")
     async def other_account() -> dict[str, Any]:

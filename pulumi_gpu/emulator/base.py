@@ -107,6 +107,12 @@ class EmulatedCloud(ABC):
         """Secret settings (the shape of :meth:`stack_config`'s second element) of a second,
         valid account that sees none of the first account's objects."""
 
+    def refused_credentials(self) -> dict[str, dict[str, Any]]:
+        """Credentials the cloud refuses on purpose, by name: ``secrets`` (the shape of
+        :meth:`stack_config`'s second element, to set instead of those) and the
+        ``refusal`` a login with them gets. None unless the cloud has some."""
+        return {}
+
     @abstractmethod
     def leftovers(self) -> dict[str, list[str]]:
         """Ids of the objects that exist now, by kind (what a test expects to be empty)."""

@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
+from pulumi_gpu.core import config
+from pulumi_gpu.core.errors import AuthenticationError
 from pulumi_gpu.emulator import Emulator, EmulatorServer
 from pulumi_gpu.emulator.gpudev.model import (
     EMULATOR_AWS,
@@ -21,6 +23,7 @@ from pulumi_gpu.emulator.gpudev.model import (
     WRONG_ROLE_AWS,
     AwsIdentity,
 )
+from pulumi_gpu.gpudev.client import gpudev_client
 
 PICKUP = 5  # processor poll
 SCHEDULE = 2  # pending -> queued/preparing
@@ -654,3 +657,27 @@ def test_leftovers_and_reset(api: Api, emu: Emulator) -> None:
     assert emu.leftovers()["gpudev"] == {"jobs": [job_id], "disks": ["emulator-user/d"]}
     emu.reset()
     assert emu.leftovers()["gpudev"] == {"jobs": [], "disks": []}
+
+
+def test_the_wrong_role_login_is_published_and_refused(
+    served: EmulatorServer, emu: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``/_emulator/stack-config`` publishes the README's wrong-role credentials (secret
+    and session token included) in a section of their own, leaving the default config as
+    it was; a client's login with them gets the documented 403."""
+    answer = httpx.get(f"{served.url()}/_emulator/stack-config").json()
+    settings, secrets = emu.stack_config(served.url())
+    assert (answer["config"], answer["secrets"]) == (settings, secrets), "the default is kept"
+    wrong = answer["refused_credentials"]["gpudev-wrong-role"]
+    assert wrong["secrets"]["pulumi-gpu:gpudevAwsAccessKeyId"] == "ASIAGPUDEVWRONGROLE1"
+    assert set(wrong["secrets"]) == {k for k in secrets if k.startswith("pulumi-gpu:gpudev")}
+    documented = "Access denied. Required role: SSOCloudDevGpuReservation, got: SSOReadOnly"
+    assert wrong["refusal"] == f"403 {documented}"
+
+    monkeypatch.setattr(config, "_stack_config", None)  # put back after
+    config.use_stack_config({**answer["config"], **answer["secrets"], **wrong["secrets"]})
+    with pytest.raises(AuthenticationError) as refused:
+        gpudev_client().list_jobs()
+    assert documented in str(refused.value)
+    logins = emu.requests.find("gpudev", "POST", "/v1/auth/aws-login")
+    assert [r.status for r in logins] == [403]

@@ -7,7 +7,13 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from pulumi_gpu.emulator.gpudev.model import ALLOWED_ROLE, AWS_IDENTITIES, ApiKey, ApiUser
+from pulumi_gpu.emulator.gpudev.model import (
+    ALLOWED_ROLE,
+    AWS_IDENTITIES,
+    ApiKey,
+    ApiUser,
+    AwsIdentity,
+)
 from pulumi_gpu.emulator.gpudev.tables import GpuDevTables, key_hash
 from pulumi_gpu.emulator.state import CloudError
 
@@ -44,9 +50,7 @@ class Auth(GpuDevTables):
                 raise CloudError(401, "AWS signature verification failed")
             role = _role(identity.arn)
             if role != ALLOWED_ROLE:
-                raise CloudError(
-                    403, f"Access denied. Required role: {ALLOWED_ROLE}, got: {role or 'none'}"
-                )
+                raise CloudError(403, role_refusal(identity))
             username = _sanitize(identity.arn.rsplit("/", 1)[-1])
             user = self.users.get(username)
             if user is None:
@@ -102,6 +106,11 @@ class Auth(GpuDevTables):
     def _ttl_hours(self) -> int:
         """``ttl_hours`` is an int in the real answer; a test TTL of seconds rounds up."""
         return max(1, -(-int(self.settings.key_ttl_seconds) // 3600))
+
+
+def role_refusal(identity: AwsIdentity) -> str:
+    """The ``detail`` of the 403 a login of credentials without the allowed role gets."""
+    return f"Access denied. Required role: {ALLOWED_ROLE}, got: {_role(identity.arn) or 'none'}"
 
 
 def _role(arn: str) -> str | None:

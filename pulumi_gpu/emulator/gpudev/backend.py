@@ -32,9 +32,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection
+from typing import Any
 
 from pulumi_gpu.emulator.commands import Script
-from pulumi_gpu.emulator.gpudev.auth import Auth
+from pulumi_gpu.emulator.gpudev.auth import Auth, role_refusal
 from pulumi_gpu.emulator.gpudev.disks import Disks
 from pulumi_gpu.emulator.gpudev.jobs import Jobs
 from pulumi_gpu.emulator.gpudev.model import (
@@ -46,6 +47,7 @@ from pulumi_gpu.emulator.gpudev.model import (
     GPU_TYPES,
     OTHER_AWS,
     TERMINAL,
+    WRONG_ROLE_AWS,
     AwsIdentity,
     Job,
 )
@@ -83,6 +85,12 @@ class GpuDevBackend(Jobs, Disks, Auth):
     def other_account(self) -> dict[str, str]:
         """AWS test credentials that log in as ``other-user``."""
         return _secrets(OTHER_AWS)
+
+    def refused_credentials(self) -> dict[str, dict[str, Any]]:
+        """AWS test credentials of another role than the allowed one: the login is refused
+        with 403 (the README's wrong-role refusal)."""
+        refusal = f"403 {role_refusal(WRONG_ROLE_AWS)}"
+        return {"gpudev-wrong-role": {"secrets": _secrets(WRONG_ROLE_AWS), "refusal": refusal}}
 
     def kinds(self) -> tuple[str, ...]:
         return ("jobs", "disks")
