@@ -53,11 +53,9 @@ def test_the_same_emulator_keeps_its_state(server: EmulatorServer) -> None:
 
 def test_the_port_is_bound_again_at_once(server: EmulatorServer) -> None:
     api = httpx.Client(base_url=server.url("celium"), headers=KEY)
-    started = time.monotonic()
     for _ in range(3):  # each time right after serving requests (sockets in TIME_WAIT)
         assert api.get("/volumes").status_code == 200
-        server.restart(Emulator())
-    assert time.monotonic() - started < 5
+        server.restart(Emulator())  # binding the port again does not raise EADDRINUSE
     assert api.get("/volumes").status_code == 200
     server.stop()
     server.stop()  # stopping twice is harmless
