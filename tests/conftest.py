@@ -14,6 +14,7 @@ import pytest
 
 from pulumi_gpu.testing import ProgramStack
 from tests.conformance.harness import TALLY
+from tests.docs.blocks import TALLY as DOCS
 from tests.identity.harness import TALLY as IDENTITY
 from tests.support.paths import build_engine, program_source
 
@@ -46,7 +47,7 @@ def program_stack(gpu_stack: StackFactory) -> Callable[..., ProgramStack]:
     return make
 
 
-# -- the conformance and identity tallies, summed over pytest-xdist workers ----------
+# -- the conformance, identity and docs tallies, summed over pytest-xdist workers -----
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -54,15 +55,17 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if worker_output is not None:
         worker_output["conformance"] = TALLY.rows()
         worker_output["identity"] = IDENTITY.rows()
+        worker_output["docs"] = DOCS.rows()
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
     TALLY.add_rows(getattr(node, "workeroutput", {}).get("conformance", []))
     IDENTITY.add_rows(getattr(node, "workeroutput", {}).get("identity", []))
+    DOCS.add_rows(getattr(node, "workeroutput", {}).get("docs", []))
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    for tally in (TALLY, IDENTITY):
+    for tally in (TALLY, IDENTITY, DOCS):
         if tally.runs:
             terminalreporter.write_line(tally.line())
