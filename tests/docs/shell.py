@@ -6,8 +6,10 @@ block's project directory: ``pulumi config set`` sets its configuration as writt
 block's endpoints and keys, the emulator's URL put for ``http://127.0.0.1:8765``),
 ``pulumi up``, ``preview``, ``refresh`` and ``destroy`` run through the real CLI.
 ``pulumi-gpu`` commands run as they are. The emulator the block starts is the test's own,
-and the installs are those of the test's virtualenv (``tests/dist/test_wheel.py`` installs
-each example's ``requirements.txt`` outside the clone). Any other command fails the test.
+the installs are those of the test's virtualenv (``tests/dist/test_wheel.py`` installs
+each example's ``requirements.txt`` outside the clone), and ``pulumi login`` and
+``export`` are the stack's own (a ``file://`` backend, a passphrase). Any other command
+fails the test.
 """
 
 from __future__ import annotations
@@ -25,14 +27,14 @@ README_EMULATOR = "http://127.0.0.1:8765"
 """The emulator's address as the READMEs write it; the test's own is put in its place."""
 _STOOD_IN = (
     ("pulumi-gpu", "emulator"),  # the test's emulator serves instead
-    ("python", "-m", "venv"),
+    ("python", "-m", "venv"),  # the test's virtualenv, and its installs
     ("python3", "-m", "venv"),
     ("pip", "install"),
-    ("venv/bin/pip", "install"),
-    ("source",),
-    (".",),
+    ("export",),  # PIP_FIND_LINKS, PULUMI_CONFIG_PASSPHRASE: the test sets its own
+    ("pulumi", "login"),  # the stack has a file:// backend of its own
     ("cd",),
 )
+_VENV_BIN = "venv/bin/"
 
 
 def commands(text: str) -> list[list[str]]:
@@ -83,6 +85,7 @@ class Shell:
             self.one(words)
 
     def one(self, words: list[str]) -> None:
+        words = [words[0].removeprefix(_VENV_BIN), *words[1:]]
         if any(tuple(words[: len(prefix)]) == prefix for prefix in _STOOD_IN):
             return
         if words[0] == "pulumi-gpu":
