@@ -1,5 +1,6 @@
 """The package as users get it: the wheel, installed into a fresh virtualenv outside the
-checkout, runs the demo and tests an example with ``pulumi_gpu.testing``."""
+checkout from the examples' ``requirements.txt``, runs every example copied out of the
+clone (with ``pulumi_gpu.testing``, against the emulator) and the demo."""
 
 from __future__ import annotations
 
@@ -26,17 +27,28 @@ USER_TEST = textwrap.dedent(
     import pulumi_gpu
     from pulumi_gpu.testing import Emulator, EmulatorServer, ProgramStack
 
+    KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB/6vi7VtlHAbDYurbV/k70dQql4m7GcdCuBtYMCu/t8 me"
+    EXAMPLES = {  # example -> (its settings, what its preview creates)
+        "runpod-pod": ({}, {"data": "create", "trainer": "create"}),
+        "celium-quickstart": ({"sshPublicKey": KEY}, {"vllm": "create", "pod": "create"}),
+        "primeintellect-h100": ({}, {"data": "create", "h100": "create"}),
+        "gpudev-job": ({}, {"workspace": "create", "dev": "create"}),
+    }
+
     assert "site-packages" in pulumi_gpu.__file__, pulumi_gpu.__file__
+    assert sorted(EXAMPLES) == sorted(sys.argv[1:]), sys.argv[1:]
     with EmulatorServer(Emulator(speed=60)) as server:
         settings, secrets = server.emulator.stack_config(server.url())
-        stack = ProgramStack(Path(sys.argv[1]), Path(tempfile.mkdtemp()), config=settings,
-                             secrets=secrets, env={"PULUMI_GPU_POLL_SECONDS": "0.2"})
-        assert stack.preview().ops() == {"data": "create", "trainer": "create"}
-        stack.up()
-        assert len(server.emulator.leftovers()["runpod"]["pods"]) == 1
-        stack.destroy()
-        assert server.emulator.is_empty()
-    print("the example went up and down")
+        for name, (config, creates) in EXAMPLES.items():
+            stack = ProgramStack(Path(name), Path(tempfile.mkdtemp()),
+                                 config={**settings, **config}, secrets=secrets,
+                                 env={"PULUMI_GPU_POLL_SECONDS": "0.2"})
+            assert stack.preview().ops() == creates, name
+            stack.up()
+            assert not server.emulator.is_empty(), name
+            stack.destroy()
+            assert server.emulator.is_empty(), (name, server.emulator.leftovers())
+            print(name, "went up and down")
     """
 )
 
@@ -65,20 +77,28 @@ def test_the_wheel_installs_and_works_outside_the_checkout(
         assert f"pulumi_gpu/{packaged}" in names
     assert not [n for n in names if n.startswith("tests/")]
 
+    # Each example copied out of the clone, its requirements.txt installed from the wheel
+    # as its README says (PIP_FIND_LINKS, the package not being on PyPI yet): one
+    # virtualenv for all of them, with the emulator and the testing helpers beside.
+    work = tmp_path / "elsewhere"
+    examples = sorted(p.parent.name for p in EXAMPLES.glob("*/Pulumi.yaml"))
+    for name in examples:
+        shutil.copytree(EXAMPLES / name, work / name)
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", str(venv)], tmp_path, env)
     constraints = str(REPO_ROOT / "constraints.txt")
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "-c", constraints]
-    _run([*pip, f"{wheel}[emulator]"], tmp_path, env)
+    requirements = [arg for name in examples for arg in ("-r", f"{name}/requirements.txt")]
+    links = " ".join(filter(None, [str(tmp_path), env.get("PIP_FIND_LINKS")]))
+    _run([*pip, *requirements, "pulumi-gpu[emulator]"], work, {**env, "PIP_FIND_LINKS": links})
 
-    work = tmp_path / "elsewhere"
-    shutil.copytree(EXAMPLES / "runpod-pod", work / "runpod-pod")
     (work / "user_test.py").write_text(USER_TEST)
-    said = _run([str(venv / "bin" / "python"), "user_test.py", "runpod-pod"], work, env)
-    assert "the example went up and down" in said
+    said = _run([str(venv / "bin" / "python"), "user_test.py", *examples], work, env)
+    for name in examples:
+        assert f"{name} went up and down" in said
 
     demo = [str(venv / "bin" / "pulumi-gpu"), "demo", "--port", str(_free_port())]
     up = _run(demo, work, env)
-    assert "+ 13 created" in up and "nothing was billed" in up
+    assert "+ 14 created" in up and "nothing was billed" in up
     down = _run([*demo, "--destroy"], work, env)
-    assert "- 13 deleted" in down and "emulator stopped" in down
+    assert "- 14 deleted" in down and "emulator stopped" in down
