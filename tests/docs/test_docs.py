@@ -21,6 +21,7 @@ from pulumi_gpu.emulator import Emulator, EmulatorServer
 from pulumi_gpu.testing.fixtures import StackFactory
 from tests.docs.blocks import KINDS, TALLY, Block, all_blocks, mismatches, previous
 from tests.docs.shell import README_EMULATOR, Shell
+from tests.support.paths import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -33,6 +34,16 @@ def test_every_block_is_marked() -> None:
     assert not unmarked, "blocks with no <!-- docs: ... --> marker: " + ", ".join(unmarked)
     unknown = [f"{b.where}: {b.kind}" for b in BLOCKS if b.kind not in KINDS]
     assert not unknown, f"unknown docs kinds (known: {', '.join(KINDS)}): {unknown}"
+
+
+def test_the_readme_counts_the_blocks() -> None:
+    illustrative = sum(b.kind == "illustrative" for b in BLOCKS)
+    files = len({b.path for b in BLOCKS})
+    line = (
+        f"docs: {len(BLOCKS)} code blocks in {files} files, {len(BLOCKS) - illustrative} run, "
+        f"{illustrative} illustrative"
+    )
+    assert f"`{line}`" in (REPO_ROOT / "README.md").read_text(), f"the README says: {line}"
 
 
 @pytest.mark.parametrize("block", BLOCKS, ids=[f"{b.where}-{b.kind}" for b in BLOCKS])
