@@ -37,11 +37,14 @@ venv: $(INSTALLED)
 engine:
 	@engine/build.sh
 
-## make lint: ruff (lint + format check) and mypy
+## make lint: ruff (lint + format check) and mypy (the package; each example as its user
+## would check it, strict)
 lint: $(INSTALLED)
 	$(PY) -m ruff check $(CODE)
 	$(PY) -m ruff format --check $(CODE)
 	$(PY) -m mypy
+	for example in examples/*/__main__.py; do \
+		$(PY) -m mypy --strict --no-error-summary "$$example" || exit 1; done
 
 ## make check: the inner loop, in about a minute: lint, then every test that needs no
 ## engine (unit, fleet files, the emulator, the clients, provider processes)

@@ -5,6 +5,8 @@ Raise `durationHours` and run `pulumi up` again: the job is extended in place, n
 replaced (up to 48 hours in total). Lowering it, or changing the GPU type or count,
 queues a new job."""
 
+from typing import cast
+
 import pulumi
 
 import pulumi_gpu.gpudev as gpudev
@@ -19,7 +21,7 @@ disk = gpudev.Disk(
 
 job = gpudev.Job(
     "dev",
-    gpu_type=config.get("gpuType") or "a100",
+    gpu_type=cast(gpudev.GpuTypeName, config.get("gpuType") or "a100"),
     gpu_count=config.get_int("gpuCount", 1),
     duration_hours=config.get_int("durationHours") or 2,
     disk_name=disk.name,
@@ -29,7 +31,7 @@ job = gpudev.Job(
 
 pulumi.export("job_id", job.id)
 pulumi.export("ssh", job.ssh_command)
-pulumi.export("node", pulumi.Output.concat(job.ssh_host, ":", job.ssh_port.apply(str)))
+pulumi.export("node", pulumi.Output.format("{0}:{1}", job.ssh_host, job.ssh_port))
 pulumi.export("expires_at", job.expires_at)
 pulumi.export("jupyter_url", job.jupyter_url)
 pulumi.export("jupyter_token", job.jupyter_token)

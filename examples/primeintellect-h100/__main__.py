@@ -2,12 +2,14 @@
 socket and data center into a create request, poll the status until SSH works) as
 one declarative program, plus a disk that outlives the pod."""
 
+from typing import cast
+
 import pulumi
 
 import pulumi_gpu.primeintellect as primeintellect
 
 config = pulumi.Config()
-provider = config.get("provider") or "hyperstack"
+provider = cast(primeintellect.ProviderType, config.get("provider") or "hyperstack")
 data_center = config.get("dataCenter") or "CANADA-1"
 
 # Datasets and checkpoints: survives pod replacements; resizing needs allowDiskReplacement.
@@ -23,12 +25,12 @@ disk = primeintellect.Disk(
 # The cheapest matching offer in stock is chosen at create time and kept in `offer`.
 pod = primeintellect.Pod(
     "h100",
-    gpu_type=config.get("gpuType") or "H100_80GB",
+    gpu_type=cast(primeintellect.GpuType, config.get("gpuType") or "H100_80GB"),
     gpu_count=config.get_int("gpuCount") or 1,
     provider=provider,
     data_center_id=data_center,
     max_price_per_hour=config.get_float("maxPricePerHour") or 5.0,
-    image=config.get("image") or "cuda_12_4_pytorch_2_5",
+    image=cast(primeintellect.Image, config.get("image") or "cuda_12_4_pytorch_2_5"),
     disk_ids=[disk.id],
     jupyter_password=config.get_secret("jupyterPassword"),
 )

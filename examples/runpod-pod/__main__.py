@@ -7,6 +7,8 @@ stop, resume, get, terminate), declared once.
     pulumi config set desiredStatus running && pulumi up   # started again, waits again
 """
 
+from typing import cast
+
 import pulumi
 
 import pulumi_gpu.runpod as runpod
@@ -18,7 +20,7 @@ volume = runpod.NetworkVolume(
     "data",
     size_gb=config.get_int("volumeSize") or 50,
     data_center_id=config.get("dataCenter") or "US-KS-2",
-    type=config.get("volumeType") or "STANDARD",
+    type=cast(runpod.VolumeType, config.get("volumeType") or "STANDARD"),
     allow_replacement=config.get_bool("allowVolumeReplacement") or False,
 )
 
@@ -33,7 +35,7 @@ pod = runpod.Pod(
     ssh_public_keys=[ssh_key] if ssh_key else None,
     network_volume_id=volume.id,
     volume_mount_path="/workspace",
-    desired_status=config.get("desiredStatus") or "running",
+    desired_status=cast(runpod.DesiredStatus, config.get("desiredStatus") or "running"),
 )
 
 pulumi.export("pod_id", pod.id)
