@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import ParamSpec, TypeVar
 
 import pulumi
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, validate_call
 
 from pulumi_gpu.core.errors import GpuCloudError
 from pulumi_gpu.core.inputs import property_path
@@ -48,19 +48,29 @@ def gpu_label(count: int | None, name: str | None) -> str:
     return f"{count or 1}x {name}" if name else ""
 
 
+def upper_case(value: object) -> object:
+    """For ``Annotated[SomeLiteral, BeforeValidator(upper_case)]``: a lookup's closed set
+    of upper-case words that also takes them in lower case (``region="europe"``)."""
+    return value.upper() if isinstance(value, str) else value
+
+
 class LookupFailed(GpuCloudError, pulumi.RunError):
     """A lookup could not answer; the message names the lookup and what to do."""
 
 
 def lookup(function: Callable[P, R]) -> Callable[P, R]:
-    """Mark a function as a lookup: its failures become :class:`LookupFailed`."""
+    """Mark a function as a lookup: its arguments are checked against its annotations
+    (``gpu_count="two"`` or ``clouds="runpod"`` is a mistake named by its parameter, not a
+    ``TypeError`` from inside, nor a string taken for a list of letters), and its failures
+    become :class:`LookupFailed`."""
     package = function.__module__.split(".")[1]  # pulumi_gpu.<cloud>.lookups
     name = f"{'pulumi_gpu' if package == 'market' else package}.{function.__name__}"
+    checked = validate_call(function)
 
     @functools.wraps(function)
     def call(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return function(*args, **kwargs)
+            return checked(*args, **kwargs)
         except LookupFailed:
             raise
         except GpuCloudError as exc:

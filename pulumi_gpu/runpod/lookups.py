@@ -4,15 +4,14 @@ the data centers, the account's pods, a pod's log."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from pulumi_gpu.core.errors import GpuCloudError
-from pulumi_gpu.core.lookup import AccountPod, gpu_label, lookup, oldest_first
+from pulumi_gpu.core.lookup import AccountPod, gpu_label, lookup, oldest_first, upper_case
 from pulumi_gpu.runpod.client import runpod_client
 from pulumi_gpu.runpod.models import (
-    CLOUD_TYPES,
-    REGIONS,
     CloudType,
     DataCenter,
     DataCenterRegion,
@@ -106,8 +105,6 @@ def get_gpu_types(
         cheapest = runpod.get_gpu_types(min_memory_gb=80, in_stock=True)[0]
         pod = runpod.Pod("trainer", gpu_type=cheapest.id, image="runpod/pytorch:2.4.0")
     """
-    if cloud not in CLOUD_TYPES:
-        raise GpuCloudError(f"cloud must be SECURE or COMMUNITY, got {cloud!r}")
     if gpu_count < 1:
         raise GpuCloudError(f"gpu_count must be at least 1, got {gpu_count}")
     codes = [c.upper() for c in country_codes or []]
@@ -151,7 +148,9 @@ def get_pod_logs(pod_id: str, *, tail: int = 100, source: LogSource = "container
 
 @lookup
 def get_data_centers(
-    *, region: DataCenterRegion | None = None, gpu_type: str | None = None
+    *,
+    region: Annotated[DataCenterRegion, BeforeValidator(upper_case)] | None = None,
+    gpu_type: str | None = None,
 ) -> list[DataCenter]:
     """RunPod's data centers, by id: each with its ``region`` (e.g. ``EUROPE``), the
     ``network_volume_types`` it hosts, ``compliance``, ``global_network`` and
@@ -163,9 +162,7 @@ def get_data_centers(
         dc = runpod.get_data_centers(region="EUROPE", gpu_type="NVIDIA H100 80GB HBM3")[0]
         volume = runpod.NetworkVolume("data", size_gb=100, data_center_id=dc.id)
     """
-    if region is not None and region.upper() not in REGIONS:
-        raise GpuCloudError(f"region must be one of {', '.join(REGIONS)}; got {region!r}")
-    found = runpod_client().list_data_centers(regions=[region.upper()] if region else None)
+    found = runpod_client().list_data_centers(regions=[region] if region else None)
     if gpu_type is not None:
         found = [dc for dc in found if gpu_type in dc.gpus_in_stock]
     return sorted(found, key=lambda dc: dc.id)

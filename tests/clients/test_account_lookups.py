@@ -92,7 +92,9 @@ def test_runpod_pods_and_data_centers(by_hand: ByHand) -> None:
     with_4090 = runpod.get_data_centers(gpu_type=RTX_4090)
     assert with_4090 and all(RTX_4090 in dc.gpus_in_stock for dc in with_4090)
     assert {dc.id for dc in with_4090} < set(ids), "only where it is in stock"
-    with pytest.raises(LookupFailed, match=r"^runpod\.get_data_centers: region must be one of"):
+    with pytest.raises(
+        LookupFailed, match=r"^runpod\.get_data_centers: region: Input should be 'NORTH_AMERICA', "
+    ):
         runpod.get_data_centers(region="mars")
     assert RUNPOD_SPEC.problems(recorder.exchanges) == []
 

@@ -278,7 +278,10 @@ def test_get_gpu_types_filters_and_sorts(served: EmulatorServer, emu: Emulator) 
         assert "NVIDIA A100 80GB PCIe" not in {
             o.id for o in get_gpu_types(min_cuda_version="12.8", in_stock=True)
         }
-        with pytest.raises(pulumi.RunError, match=r"^runpod\.get_gpu_types: cloud must be SECURE"):
+        with pytest.raises(
+            pulumi.RunError,
+            match=r"^runpod\.get_gpu_types: cloud: Input should be 'SECURE' or 'COMMUNITY'$",
+        ):
             get_gpu_types(cloud="ALL")
     finally:
         use_stack_config({})
