@@ -11,8 +11,15 @@ from pulumi_gpu.celium.models import DockerImage, Executor, Pod, SshKey, Templat
 from pulumi_gpu.core.config import Setting, fingerprint, key_identity, shared_client
 from pulumi_gpu.core.http import ApiClient, HeaderAuth
 
-API_KEY = Setting("celiumApiKey", ("CELIUM_API_KEY", "LIUM_API_KEY"))
-ENDPOINT = Setting("celiumEndpoint", ("CELIUM_API_URL", "LIUM_BASE_URL"), "https://lium.io/api")
+API_KEY = Setting(
+    "celiumApiKey", ("CELIUM_API_KEY", "LIUM_API_KEY"), secret=True, description="Celium API key."
+)
+ENDPOINT = Setting(
+    "celiumEndpoint",
+    ("CELIUM_API_URL", "LIUM_BASE_URL"),
+    "https://lium.io/api",
+    description="Celium API endpoint.",
+)
 
 
 class CeliumClient(ApiClient):

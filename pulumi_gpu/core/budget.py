@@ -20,7 +20,11 @@ import pulumi.runtime
 
 from pulumi_gpu.core.config import Setting
 
-MAX_COST_PER_HOUR = Setting("maxCostPerHour", ("PULUMI_GPU_MAX_COST_PER_HOUR",))
+MAX_COST_PER_HOUR = Setting(
+    "maxCostPerHour",
+    ("PULUMI_GPU_MAX_COST_PER_HOUR",),
+    description="Budget of a Python program's machines, USD per hour: preview refuses more.",
+)
 """The budget of a Python program's machines, USD per hour."""
 
 

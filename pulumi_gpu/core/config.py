@@ -16,7 +16,7 @@ import hashlib
 import importlib
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -50,6 +50,7 @@ def _from_program(key: str) -> str | None:
 
 
 _SETTINGS: set[str] = set()
+_DECLARED: dict[str, Setting] = {}
 _MODULES_WITH_SETTINGS = (
     "pulumi_gpu.core.budget",
     "pulumi_gpu.celium.client",
@@ -63,9 +64,15 @@ _MODULES_WITH_SETTINGS = (
 
 def setting_keys() -> set[str]:
     """The keys of every setting (``celiumApiKey``, ...), whichever clouds are imported."""
+    return {setting.key for setting in settings()}
+
+
+def settings() -> list[Setting]:
+    """Every setting, by key, whichever clouds are imported (the provider plugin's
+    configuration and its schema's ``config`` are these)."""
     for module in _MODULES_WITH_SETTINGS:
         importlib.import_module(module)
-    return set(_SETTINGS)
+    return [_DECLARED[key] for key in sorted(_DECLARED)]
 
 
 _checked_config: object = None
@@ -86,16 +93,27 @@ def warn_unknown_keys() -> None:
     prefix = f"{NAMESPACE}:"
     keys = {*config, *(get_config_env() or {})}
     ours = {k.removeprefix(prefix).removeprefix("config:") for k in keys if k.startswith(prefix)}
-    if not ours:  # no program config (as in the provider process): nothing to check
-        return
+    for warning in unknown_key_warnings(ours):
+        pulumi.log.warn(warning)
+
+
+def unknown_key_warnings(keys: Iterable[str]) -> list[str]:
+    """A warning for each of ``keys`` (without the ``pulumi-gpu:`` prefix) that no setting
+    reads, naming the closest setting."""
+    given = set(keys)
+    if not given:  # no program config (as in the provider process): nothing to check
+        return []
+    prefix = f"{NAMESPACE}:"
     known = sorted(setting_keys())
-    for key in sorted(ours - set(known)):
+    warnings = []
+    for key in sorted(given - set(known)):
         close = difflib.get_close_matches(key, known, n=1)
         hint = f"did you mean {prefix}{close[0]}? " if close else ""
-        pulumi.log.warn(
+        warnings.append(
             f"{prefix}{key} is not a pulumi-gpu setting and is ignored; {hint}"
             f"settings: {', '.join(known)}"
         )
+    return warnings
 
 
 @dataclass(frozen=True)
@@ -105,9 +123,13 @@ class Setting:
     key: str
     env: tuple[str, ...]
     default: str | None = None
+    secret: bool = False
+    """A credential: kept encrypted (``pulumi config set --secret``), never shown."""
+    description: str = ""
 
     def __post_init__(self) -> None:
         _SETTINGS.add(self.key)
+        _DECLARED[self.key] = self
 
     def value(self) -> str | None:
         if _stack_config is not None:
@@ -144,7 +166,11 @@ class Setting:
             ) from None
 
 
-POLL_SECONDS = Setting("pollSeconds", ("PULUMI_GPU_POLL_SECONDS",))
+POLL_SECONDS = Setting(
+    "pollSeconds",
+    ("PULUMI_GPU_POLL_SECONDS",),
+    description="Longest interval between two status polls of a wait, in seconds (default 10).",
+)
 """Longest interval between two status polls of a wait (default 10 s)."""
 
 

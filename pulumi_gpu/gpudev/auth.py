@@ -26,9 +26,18 @@ from pulumi_gpu.core.errors import ConfigurationError
 from pulumi_gpu.core.log import report
 from pulumi_gpu.gpudev.models import IssuedKey
 
-AWS_ACCESS_KEY_ID = Setting("gpudevAwsAccessKeyId", ())
-AWS_SECRET_ACCESS_KEY = Setting("gpudevAwsSecretAccessKey", ())
-AWS_SESSION_TOKEN = Setting("gpudevAwsSessionToken", ())
+AWS_ACCESS_KEY_ID = Setting(
+    "gpudevAwsAccessKeyId", (), secret=True, description="AWS access key id to log in to GPU Dev."
+)
+AWS_SECRET_ACCESS_KEY = Setting(
+    "gpudevAwsSecretAccessKey",
+    (),
+    secret=True,
+    description="AWS secret access key to log in to GPU Dev.",
+)
+AWS_SESSION_TOKEN = Setting(
+    "gpudevAwsSessionToken", (), secret=True, description="AWS session token to log in to GPU Dev."
+)
 AWS_ENV = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
 RENEW_AT = 0.9

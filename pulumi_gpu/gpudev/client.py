@@ -46,8 +46,17 @@ from pulumi_gpu.gpudev.models import (
     JobSubmission,
 )
 
-ENDPOINT = Setting("gpudevEndpoint", ("GPU_DEV_API_URL",))
-API_KEY = Setting("gpudevApiKey", ("GPU_DEV_API_KEY",))
+ENDPOINT = Setting(
+    "gpudevEndpoint",
+    ("GPU_DEV_API_URL",),
+    description="GPU Dev API endpoint (deployment-specific).",
+)
+API_KEY = Setting(
+    "gpudevApiKey",
+    ("GPU_DEV_API_KEY",),
+    secret=True,
+    description="GPU Dev API key (or log in with AWS credentials).",
+)
 
 
 def _seg(value: str) -> str:

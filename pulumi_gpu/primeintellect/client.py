@@ -25,9 +25,18 @@ from pulumi_gpu.primeintellect.models import (
 )
 
 DEFAULT_ENDPOINT = "https://api.primeintellect.ai/api/v1"
-API_KEY = Setting("primeApiKey", ("PRIME_API_KEY",))
-ENDPOINT = Setting("primeEndpoint", ("PRIME_API_URL",), DEFAULT_ENDPOINT)
-TEAM_ID = Setting("primeTeamId", ("PRIME_TEAM_ID",))
+API_KEY = Setting(
+    "primeApiKey", ("PRIME_API_KEY",), secret=True, description="Prime Intellect API key."
+)
+ENDPOINT = Setting(
+    "primeEndpoint",
+    ("PRIME_API_URL",),
+    DEFAULT_ENDPOINT,
+    description="Prime Intellect API endpoint.",
+)
+TEAM_ID = Setting(
+    "primeTeamId", ("PRIME_TEAM_ID",), description="Prime Intellect team the pods are billed to."
+)
 """Create pods and disks for this team (the official CLI's ``PRIME_TEAM_ID``)."""
 
 T = TypeVar("T")

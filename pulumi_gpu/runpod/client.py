@@ -26,8 +26,10 @@ from pulumi_gpu.runpod.models import (
 )
 
 DEFAULT_ENDPOINT = "https://api.runpod.io/v2"
-API_KEY = Setting("runpodApiKey", ("RUNPOD_API_KEY",))
-ENDPOINT = Setting("runpodEndpoint", ("RUNPOD_API_URL",), DEFAULT_ENDPOINT)
+API_KEY = Setting("runpodApiKey", ("RUNPOD_API_KEY",), secret=True, description="RunPod API key.")
+ENDPOINT = Setting(
+    "runpodEndpoint", ("RUNPOD_API_URL",), DEFAULT_ENDPOINT, description="RunPod API endpoint."
+)
 
 POD_ACTIONS = ("start", "stop", "restart", "terminate")
 LOG_TAIL_LIMIT = 5000
