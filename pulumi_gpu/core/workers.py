@@ -88,6 +88,15 @@ def prepare_provider_process(limit: int = WORKER_LIMIT) -> None:
                 report(f"warning: {_changed(goal, str(exc), consequence)}")
 
 
+def follow_engine() -> None:
+    """In a process of pulumi-gpu's own provider plugin (``pulumi_gpu.plugin``), which has
+    no server to patch: know the engine that started it, so :func:`engine_gone` tells
+    there too when it was killed."""
+    global _engine_pid
+    with _lock:
+        _engine_pid = _engine()
+
+
 def engine_gone() -> bool:
     """True once the Pulumi engine that started this provider process has exited (killed
     mid-update): whatever an operation makes now can no longer be recorded in the state."""
