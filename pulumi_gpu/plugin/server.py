@@ -1,0 +1,230 @@
+"""``pulumi-resource-pulumi-gpu``: the provider plugin's gRPC server.
+
+The engine starts the executable (found on ``PATH``) with its own address, reads the
+port it prints, and calls the ``ResourceProvider`` service of ``provider.proto``.
+:class:`ProviderServicer` implements it on the SDK's generated stubs
+(``pulumi.runtime.proto.provider_pb2_grpc``), not on ``pulumi.provider.experimental``,
+which falls short here in three ways (SDK 3.259-3.272):
+
+- its ``Create`` can only answer an id and properties: a create that fails after the
+  cloud made the object cannot answer the partial state (``ErrorResourceInitFailed`` in
+  the status details), which only a servicer of its own can send (a later increment:
+  :meth:`ProviderServicer.Create` is where);
+- it is ``async`` over ``grpc.aio``, while the kinds' providers block for as long as a
+  wait takes: every call would go through ``asyncio.to_thread``, whose default executor
+  runs ``min(32, cores + 4)`` threads, the same limit the dynamic-provider process has
+  to patch (``core.workers``). Here the server's own executor has
+  :data:`~pulumi_gpu.core.workers.WORKER_LIMIT` threads: nothing is patched;
+- an exception escaping a call is answered with the SDK's wording (and a traceback);
+  here a :class:`~pulumi_gpu.core.errors.GpuCloudError` is answered with its message
+  alone, every known secret hidden, as the dynamic path says it (``core.workers``).
+
+Invokes (the lookups), ``Construct``/``Call`` and ``Parameterize`` answer UNIMPLEMENTED.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import grpc
+from google.protobuf import empty_pb2
+from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
+
+from pulumi_gpu import __version__
+from pulumi_gpu.core.errors import GpuCloudError
+from pulumi_gpu.core.log import redacted
+from pulumi_gpu.core.workers import WORKER_LIMIT, follow_engine
+from pulumi_gpu.plugin import settings
+from pulumi_gpu.plugin.kinds import package_kinds
+from pulumi_gpu.plugin.resources import Props, Resources
+from pulumi_gpu.plugin.schema import package_schema
+from pulumi_gpu.plugin.values import marshal, unmarshal
+
+MAX_MESSAGE = 400 * 1024 * 1024
+"""The largest gRPC message either side may send (the SDK's own limit)."""
+
+R = TypeVar("R")
+
+
+def _answered(method: Callable[..., R]) -> Callable[..., R]:
+    """A call whose failure reaches the engine as one plain message: a GpuCloudError's
+    own; any other exception (a bug) with its traceback. Known secrets are hidden."""
+
+    @functools.wraps(method)
+    def call(self: Any, request: Any, context: grpc.ServicerContext) -> R:
+        try:
+            return method(self, request, context)
+        except GpuCloudError as exc:
+            context.abort(grpc.StatusCode.UNKNOWN, redacted(str(exc)))
+        except Exception as exc:
+            details = f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"
+            context.abort(grpc.StatusCode.UNKNOWN, redacted(details))
+        raise AssertionError("unreachable: abort raises")  # pragma: no cover
+
+    return call
+
+
+def _props(struct: Any) -> Props:
+    values, secret = unmarshal(struct)
+    return Props(values, secret)
+
+
+class ProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
+    """The ``ResourceProvider`` service of pulumi-gpu (see the module's doc)."""
+
+    def __init__(self) -> None:
+        self._resources = Resources()
+
+    # -- the plugin and its schema ------------------------------------------------------
+
+    def GetPluginInfo(self, request: Any, context: Any) -> Any:
+        return plugin_pb2.PluginInfo(version=__version__)
+
+    @_answered
+    def GetSchema(self, request: Any, context: Any) -> Any:
+        return provider_pb2.GetSchemaResponse(schema=served_schema())
+
+    def Cancel(self, request: Any, context: Any) -> Any:
+        return empty_pb2.Empty()
+
+    # -- configuration ------------------------------------------------------------------
+
+    @_answered
+    def CheckConfig(self, request: Any, context: Any) -> Any:
+        olds, news = _props(request.olds), _props(request.news)
+        inputs, warnings = settings.check_config(olds.values, news.values)
+        for warning in warnings:
+            print(f"warning: {warning}", file=sys.stderr, flush=True)
+        secret = news.secret | settings.secret_settings()
+        return provider_pb2.CheckResponse(inputs=marshal(inputs, secret))
+
+    @_answered
+    def DiffConfig(self, request: Any, context: Any) -> Any:
+        olds, news = _props(request.olds), _props(request.news)
+        changed = sorted(
+            k for k in {*olds.values, *news.values} if olds.values.get(k) != news.values.get(k)
+        )
+        return provider_pb2.DiffResponse(
+            changes=provider_pb2.DiffResponse.DIFF_SOME
+            if changed
+            else provider_pb2.DiffResponse.DIFF_NONE,
+            diffs=changed,
+        )
+
+    @_answered
+    def Configure(self, request: Any, context: Any) -> Any:
+        args = _props(request.args).values
+        settings.configure(args, dict(request.variables))
+        return provider_pb2.ConfigureResponse(
+            acceptSecrets=True, supportsPreview=False, acceptResources=False
+        )
+
+    # -- resources ----------------------------------------------------------------------
+
+    @_answered
+    def Check(self, request: Any, context: Any) -> Any:
+        inputs, failures = self._resources.check(
+            request.urn, _props(request.olds), _props(request.news)
+        )
+        return provider_pb2.CheckResponse(
+            inputs=marshal(inputs.values, inputs.secret),
+            failures=[
+                provider_pb2.CheckFailure(property=f.property, reason=f.reason) for f in failures
+            ],
+        )
+
+    @_answered
+    def Diff(self, request: Any, context: Any) -> Any:
+        found = self._resources.diff(
+            request.urn, request.id, _props(request.olds), _props(request.news)
+        )
+        changes = {
+            True: provider_pb2.DiffResponse.DIFF_SOME,
+            False: provider_pb2.DiffResponse.DIFF_NONE,
+            None: provider_pb2.DiffResponse.DIFF_UNKNOWN,
+        }[found.changes]
+        return provider_pb2.DiffResponse(
+            changes=changes,
+            replaces=list(found.replaces or []),
+            deleteBeforeReplace=bool(found.delete_before_replace),
+        )
+
+    @_answered
+    def Create(self, request: Any, context: Any) -> Any:
+        """Create (the engine never asks at preview: ``supportsPreview`` is false). The
+        seam for partial state: a create that fails after the cloud made its object
+        (the lifecycle's clean-up failed too) can be answered here with
+        ``ErrorResourceInitFailed`` details, which keep the object in the state."""
+        object_id, outputs = self._resources.create(request.urn, _props(request.properties))
+        return provider_pb2.CreateResponse(
+            id=object_id, properties=marshal(outputs.values, outputs.secret)
+        )
+
+    @_answered
+    def Read(self, request: Any, context: Any) -> Any:
+        object_id, state = self._resources.read(request.urn, request.id, _props(request.properties))
+        if object_id is None:  # gone: the engine drops the resource
+            return provider_pb2.ReadResponse(id="")
+        return provider_pb2.ReadResponse(
+            id=object_id, properties=marshal(state.values, state.secret)
+        )
+
+    @_answered
+    def Update(self, request: Any, context: Any) -> Any:
+        outputs = self._resources.update(
+            request.urn, request.id, _props(request.olds), _props(request.news)
+        )
+        return provider_pb2.UpdateResponse(properties=marshal(outputs.values, outputs.secret))
+
+    @_answered
+    def Delete(self, request: Any, context: Any) -> Any:
+        self._resources.delete(request.urn, request.id, _props(request.properties))
+        return empty_pb2.Empty()
+
+
+@functools.cache
+def served_schema() -> str:
+    """The package schema with this release's version, as ``GetSchema`` answers it."""
+    return json.dumps({**package_schema(), "version": __version__})
+
+
+def serve(executor_threads: int = WORKER_LIMIT) -> tuple[grpc.Server, int]:
+    """Start the server on a free port of 127.0.0.1: (the server, its port)."""
+    for kind in package_kinds().values():
+        kind.provider  # noqa: B018 - every kind's modules load now, not in a call's thread
+    server = grpc.server(
+        ThreadPoolExecutor(max_workers=executor_threads, thread_name_prefix="pulumi-gpu"),
+        options=[
+            ("grpc.max_receive_message_length", MAX_MESSAGE),
+            ("grpc.max_send_message_length", MAX_MESSAGE),
+        ],
+    )
+    provider_pb2_grpc.add_ResourceProviderServicer_to_server(ProviderServicer(), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    return server, port
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """The executable: serve, print the port for the engine, run until stopped."""
+    parser = argparse.ArgumentParser(
+        prog="pulumi-resource-pulumi-gpu",
+        description="The Pulumi provider plugin of pulumi-gpu (started by the Pulumi engine).",
+    )
+    parser.add_argument("engine", nargs="?", help="the Pulumi engine's address")
+    parser.parse_known_args(argv)
+    follow_engine()
+    server, port = serve()
+    sys.stdout.write(f"{port}\n")
+    sys.stdout.flush()
+    try:
+        server.wait_for_termination()
+    except KeyboardInterrupt:
+        server.stop(0)

@@ -1,0 +1,87 @@
+"""The provider plugin's gRPC server in this process (``pulumi_gpu.plugin.server``), called
+as the engine calls it: its schema and version, its configuration, a check, and errors
+said plainly."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import grpc
+import pytest
+from google.protobuf import empty_pb2, struct_pb2
+from pulumi.runtime import rpc
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+from pulumi_gpu import __version__
+from pulumi_gpu.plugin.schema import package_schema
+from pulumi_gpu.plugin.server import serve
+from pulumi_gpu.plugin.values import marshal, unmarshal
+
+URN = "urn:pulumi:dev::yaml-fleet::pulumi-gpu:runpod:Pod::notebook"
+
+
+@pytest.fixture(scope="module")
+def plugin() -> Iterator[Any]:
+    server, port = serve(executor_threads=4)
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    try:
+        yield provider_pb2_grpc.ResourceProviderStub(channel)
+    finally:
+        channel.close()
+        server.stop(0)
+
+
+def test_it_serves_its_version_and_schema(plugin: Any) -> None:
+    assert plugin.GetPluginInfo(empty_pb2.Empty()).version == __version__
+    served = json.loads(plugin.GetSchema(provider_pb2.GetSchemaRequest()).schema)
+    assert served == {**package_schema(), "version": __version__}
+
+
+def test_its_configuration_keeps_credentials_secret_and_the_stack_identity(
+    plugin: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("pulumi_gpu.core.config._stack_config", None)  # restored after
+    monkeypatch.setattr("pulumi_gpu.plugin.settings._stack_id", None)
+    news = marshal({"runpodApiKey": "plain-key-123", "runpodEndpoint": "http://x/runpod/v2"})
+    checked = plugin.CheckConfig(provider_pb2.CheckRequest(urn=URN, news=news))
+    inputs, secret = unmarshal(checked.inputs)
+    assert secret == {"runpodApiKey"}, "a credential set without --secret is kept secret"
+    assert inputs["stackId"] and inputs["runpodEndpoint"] == "http://x/runpod/v2"
+    again = plugin.CheckConfig(provider_pb2.CheckRequest(urn=URN, olds=checked.inputs, news=news))
+    assert unmarshal(again.inputs)[0]["stackId"] == inputs["stackId"]
+    diff = plugin.DiffConfig(provider_pb2.DiffRequest(olds=checked.inputs, news=again.inputs))
+    assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE
+    configured = plugin.Configure(provider_pb2.ConfigureRequest(args=checked.inputs))
+    assert configured.acceptSecrets and not configured.supportsPreview
+
+
+def test_a_check_names_mistakes_in_camelcase_and_marks_the_resource(plugin: Any) -> None:
+    news = struct_pb2.Struct()
+    news.update(
+        {
+            "gpuType": "NVIDIA GeForce RTX 4090",
+            "gpuCount": 99,
+            "image": "runpod/pytorch",
+            "env": rpc.wrap_rpc_secret({"HF_TOKEN": "hf_secret_value"}),
+            "desiredStatus": rpc.UNKNOWN,
+        }
+    )
+    checked = plugin.Check(provider_pb2.CheckRequest(urn=URN, news=news))
+    (failure,) = checked.failures
+    assert failure.property == "gpuCount" and "16" in failure.reason
+    inputs, secret = unmarshal(checked.inputs)
+    assert secret == {"env"} and inputs["env"] == {"HF_TOKEN": "hf_secret_value"}
+    assert inputs["owner"].endswith("." + inputs["name"].rsplit("-", 1)[1])
+    assert inputs["name"].startswith("yaml-fleet-dev-notebook-")
+    assert "gpuType" in inputs and "gpu_type" not in inputs
+
+
+def test_a_failure_reaches_the_engine_as_its_message(plugin: Any) -> None:
+    request = provider_pb2.CreateRequest(
+        urn="urn:pulumi:dev::p::pulumi-gpu:nowhere:Pod::x", properties=struct_pb2.Struct()
+    )
+    with pytest.raises(grpc.RpcError) as raised:
+        plugin.Create(request)
+    assert raised.value.details() == "pulumi-gpu has no resource type pulumi-gpu:nowhere:Pod"
