@@ -108,14 +108,22 @@ def _resource(kind: PackageKind, types: _Types) -> dict[str, Any]:
         properties[key] = spec
     for prop in properties.values():
         prop.pop("willReplaceOnChanges", None)  # only inputs are replaced
-    return {
-        "description": types.markdown(_resource_doc(kind)),
-        "properties": properties,
-        "required": sorted(camel(f) for f in STATUS_FIELDS),
-        "inputProperties": inputs,
-        # A name the program does not give is proposed (as the Python resources do).
-        "requiredInputs": sorted(camel(f) for f in schema.get("required", []) if f != "name"),
-    }
+    # A name the program does not give is proposed (as the Python resources do).
+    required_inputs = sorted(camel(f) for f in schema.get("required", []) if f != "name")
+    return _without_empty(
+        {
+            "description": types.markdown(_resource_doc(kind)),
+            "properties": properties,
+            "required": sorted(camel(f) for f in STATUS_FIELDS),
+            "inputProperties": inputs,
+            "requiredInputs": required_inputs,
+        }
+    )
+
+
+def _without_empty(spec: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` without empty lists, as Pulumi writes a schema back."""
+    return {k: v for k, v in spec.items() if v != []}
 
 
 def _input_property(
@@ -205,15 +213,17 @@ class _Types:
     def _object(self, name: str) -> dict[str, Any]:
         token = f"{PACKAGE}:{self._kind.module}:{name}"
         node = self._defs[name]
-        spec = {
-            "type": "object",
-            "description": self.markdown(node.get("description", "")),
-            "properties": {
-                camel(field): self.property(sub, name + pascal(field))
-                for field, sub in node.get("properties", {}).items()
-            },
-            "required": sorted(camel(f) for f in node.get("required", [])),
-        }
+        spec = _without_empty(
+            {
+                "type": "object",
+                "description": self.markdown(node.get("description", "")),
+                "properties": {
+                    camel(field): self.property(sub, name + pascal(field))
+                    for field, sub in node.get("properties", {}).items()
+                },
+                "required": sorted(camel(f) for f in node.get("required", [])),
+            }
+        )
         self._define(token, spec)
         return {"$ref": f"#/types/{token}"}
 
