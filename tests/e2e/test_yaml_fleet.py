@@ -1,0 +1,151 @@
+"""Pulumi YAML through the provider plugin: the real CLI in a plain copy of
+``examples/yaml-fleet`` (no Automation API, no Python program), the plugin found on
+``PATH`` as ``pip install`` puts it there, the clouds emulated."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pulumi_gpu import __version__
+from pulumi_gpu.emulator import Emulator, EmulatorServer
+
+pytestmark = pytest.mark.e2e
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "yaml-fleet"
+PLUGIN = "pulumi-resource-pulumi-gpu"
+RUNPOD_OWNER = "user_1"
+"""The account of the emulator's RunPod key."""
+
+
+class Cli:
+    """The ``pulumi`` CLI in one project directory, on a backend of its own."""
+
+    def __init__(self, project: Path, path: str, home: Path) -> None:
+        self.project = project
+        self.env = {
+            "PATH": path,
+            "HOME": str(home),
+            "PULUMI_HOME": str(home / ".pulumi"),
+            "PULUMI_BACKEND_URL": f"file://{home / 'state'}",
+            "PULUMI_CONFIG_PASSPHRASE": "yaml-fleet",
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+        }
+        (home / "state").mkdir(parents=True)
+
+    def __call__(self, *args: str) -> str:
+        done = subprocess.run(
+            ["pulumi", *args],
+            cwd=self.project,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+        said = f"pulumi {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
+        assert done.returncode == 0, said
+        assert "error" not in done.stderr.lower(), said
+        return done.stdout
+
+    def ops(self, *args: str) -> dict[str, str]:
+        """Resource name -> the step ``pulumi preview`` plans for it (changes only)."""
+        steps = json.loads(self("preview", "--json", *args))["steps"]
+        return {s["urn"].rsplit("::", 1)[1]: s["op"] for s in steps if s["op"] != "same"}
+
+    def state(self) -> dict[str, dict[str, Any]]:
+        """Resource name -> its state (``pulumi stack export``, secrets encrypted)."""
+        deployment = json.loads(self("stack", "export"))["deployment"]
+        return {r["urn"].rsplit("::", 1)[1]: r for r in deployment["resources"]}
+
+
+def _plugin_dir() -> str:
+    """Where the wheel's console scripts are: beside this Python, or found on PATH."""
+    beside = Path(sys.executable).parent
+    if (beside / PLUGIN).exists():
+        return str(beside)
+    found = shutil.which(PLUGIN)
+    assert found, f"{PLUGIN} is not installed (pip install -e .)"
+    return str(Path(found).parent)
+
+
+def test_a_yaml_fleet_on_four_clouds_through_the_plugin(
+    pulumi_engine: Path, emulator: Emulator, emulator_server: EmulatorServer, tmp_path: Path
+) -> None:
+    project = tmp_path / "yaml-fleet"
+    shutil.copytree(EXAMPLE, project)
+    path = os.pathsep.join([_plugin_dir(), str(pulumi_engine), "/usr/bin", "/bin"])
+    pulumi = Cli(project, path, tmp_path / "home")
+    settings, secrets = emulator.stack_config(emulator_server.url())
+
+    pulumi("stack", "init", "dev")
+    pulumi(
+        "config",
+        "set-all",
+        *(f"--plaintext={k}={v}" for k, v in {**settings, "pulumi-gpu:pollSeconds": "0.2"}.items()),
+        *(f"--secret={k}={v}" for k, v in secrets.items()),
+    )
+
+    planned = pulumi.ops()
+    assert planned == {
+        name: "create" for name in ("vllm", "trainer", "notebook", "h100", "dev")
+    } | {"yaml-fleet-dev": "create"}
+    assert emulator.is_empty(), "a preview creates nothing"
+
+    pulumi("up", "--yes", "--skip-preview")
+    made = emulator.leftovers()
+    assert len(made["celium"]["templates"]) == len(made["celium"]["pods"]) == 1
+    (runpod_pod,) = made["runpod"]["pods"]
+    assert len(made["primeintellect"]["pods"]) == len(made["gpudev"]["jobs"]) == 1
+    pod = emulator.runpod.get_pod(RUNPOD_OWNER, runpod_pod)
+    assert pod["env"]["HF_HOME"] == "/workspace/hf", "a user map's keys are never renamed"
+    outputs = json.loads(pulumi("stack", "output", "--json"))
+    assert set(outputs) == {"celiumSsh", "runpodSsh", "primeintellectSsh", "gpudevSsh"}
+    for cloud in ("celium", "runpod", "primeintellect"):
+        assert outputs[f"{cloud}Ssh"].startswith("ssh root@127.0.0.1 -p "), outputs
+    assert outputs["gpudevSsh"], outputs
+
+    state = pulumi.state()
+    notebook = state["notebook"]
+    assert notebook["id"] == runpod_pod and notebook["type"] == "pulumi-gpu:runpod:Pod"
+    assert notebook["outputs"]["cloudStatus"] == "RUNNING"
+    assert "ciphertext" in notebook["inputs"]["env"] and "ciphertext" in notebook["outputs"]["env"]
+    (provider,) = [r for r in state.values() if r["type"] == "pulumi:providers:pulumi-gpu"]
+    assert "ciphertext" in provider["inputs"]["runpodApiKey"]
+    exported = json.dumps(state)
+    for secret in secrets.values():
+        assert secret not in exported, "a credential in plain text in the state"
+    assert "/workspace/hf" not in exported, "env is a secret"
+
+    assert pulumi.ops() == {}, "no change, no step"
+    pulumi("config", "set", "desiredStatus", "stopped")
+    assert pulumi.ops() == {"notebook": "update"}, "a stop is an update in place"
+    pulumi("up", "--yes", "--skip-preview")
+    assert emulator.runpod.get_pod(RUNPOD_OWNER, runpod_pod)["status"] == "EXITED"
+    assert emulator.leftovers()["runpod"]["pods"] == [runpod_pod], "the same pod, stopped"
+    assert pulumi.state()["notebook"]["outputs"]["status"] == "stopped"
+
+    pulumi("destroy", "--yes", "--skip-preview")
+    assert emulator.is_empty(), emulator.leftovers()
+
+
+def test_pulumi_package_get_schema_reads_the_plugins_schema(
+    pulumi_engine: Path, tmp_path: Path
+) -> None:
+    """What every language's tooling reads (SDK generation, YAML's type checks) is the
+    checked-in schema, with the plugin's version."""
+    path = os.pathsep.join([_plugin_dir(), str(pulumi_engine), "/usr/bin", "/bin"])
+    project = tmp_path / "empty"
+    project.mkdir()
+    pulumi = Cli(project, path, tmp_path / "home")
+    served = json.loads(pulumi("package", "get-schema", str(Path(_plugin_dir()) / PLUGIN)))
+    checked_in = json.loads((EXAMPLE.parents[1] / "schema" / "pulumi-gpu.schema.json").read_text())
+    assert served == {**checked_in, "version": __version__}
