@@ -26,9 +26,14 @@ from pulumi_gpu.core.identity import Inventoried
 from pulumi_gpu.core.jobs import epoch
 from pulumi_gpu.core.provider import GpuProvider
 from pulumi_gpu.core.stack_identity import IDENTITY_TYPE
+from pulumi_gpu.plugin.settings import STACK_ID
 from pulumi_gpu.pulumi_cli import pulumi_json
 
-_MARKET_MODULE = "market"
+_MARKET_MODULES = ("market", "index")
+"""The modules of a placed pod: its dynamic type's, and the provider plugin's."""
+_PLUGIN_TYPES = "pulumi-gpu:"
+"""The types of the provider plugin's resources (``pulumi-gpu:<cloud>:<Kind>``)."""
+_PLUGIN_PROVIDER_TYPE = "pulumi:providers:pulumi-gpu"
 
 
 @dataclass
@@ -51,14 +56,21 @@ class Holdings:
             kind = str(resource.get("type") or "")
             if kind == IDENTITY_TYPE:
                 self.stacks[str(resource.get("id"))] = name
+            elif kind == _PLUGIN_PROVIDER_TYPE:  # its stack identity (``plugin.settings``)
+                stack_id = (resource.get("inputs") or {}).get(STACK_ID)
+                if isinstance(stack_id, str):
+                    self.stacks[stack_id] = name
             elif kind.startswith("pulumi-python:dynamic/"):
-                self._hold(kind, resource)
+                self._hold(kind.removeprefix("pulumi-python:dynamic/"), resource)
+            elif kind.startswith(_PLUGIN_TYPES):  # pulumi-gpu:<cloud>:<Kind>, of the plugin
+                self._hold(kind.removeprefix(_PLUGIN_TYPES), resource)
 
     def _hold(self, kind: str, resource: Mapping[str, Any]) -> None:
-        cloud = kind.removeprefix("pulumi-python:dynamic/").split(":", 1)[0]
+        """Hold the object of a resource of type ``<module>:<Kind>``."""
+        cloud = kind.split(":", 1)[0]
         object_id = str(resource.get("id") or "")
         values = {**(resource.get("inputs") or {}), **(resource.get("outputs") or {})}
-        if cloud == _MARKET_MODULE:  # a placed pod: "<cloud>/<the cloud's id>"
+        if cloud in _MARKET_MODULES:  # a placed pod: "<cloud>/<the cloud's id>"
             cloud, _, object_id = object_id.partition("/")
             cloud = cloud or str(values.get("cloud") or "")
         for key in (object_id, values.get("name")):

@@ -54,6 +54,25 @@ def test_a_stack_holds_its_ids_names_placed_pods_and_pending_creates() -> None:
     assert holdings.whose(GONE.stack[:6]) is None
 
 
+def test_a_stack_of_the_provider_plugin_holds_its_objects_and_identity() -> None:
+    holdings = Holdings()
+    exported = _export(
+        {"type": "pulumi:providers:pulumi-gpu", "id": "p1", "inputs": {"stackId": OURS.stack}},
+        {"type": "pulumi-gpu:runpod:Pod", "id": "pod-1", "outputs": {"name": "a"}},
+        {"type": "pulumi-gpu:index:Pod", "id": "primeintellect/pod-2", "outputs": {"name": "b"}},
+        pending=({"type": "pulumi-gpu:celium:Job", "inputs": {"name": "c"}},),
+    )
+    holdings.add_stack("organization/yaml-fleet/dev", exported)
+    assert holdings.held == {
+        ("runpod", "pod-1"),
+        ("runpod", "a"),
+        ("primeintellect", "pod-2"),
+        ("primeintellect", "b"),
+        ("celium", "c"),
+    }
+    assert holdings.whose(OURS.stack[:6]) == "organization/yaml-fleet/dev"
+
+
 def test_only_marked_objects_no_stack_holds_are_listed() -> None:
     holdings = Holdings()
     holdings.add_stack("dev", _export({"type": IDENTITY_TYPE, "id": OURS.stack}))
