@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 REDACTED = "[secret]"
@@ -53,6 +53,17 @@ def _redacted(value: Any, hidden: list[str]) -> Any:
     return value
 
 
+_sink: Callable[[str], None] | None = None
+
+
+def report_to(sink: Callable[[str], None] | None) -> None:
+    """Send every progress line to ``sink`` instead of stderr (the provider plugin sends
+    them to the engine's log: the engine hides a plugin's stderr, but not a dynamic
+    provider's)."""
+    global _sink
+    _sink = sink
+
+
 def report(message: str) -> None:
     """Print one progress line, prefixed so it stands out among the engine's output.
 
@@ -60,6 +71,10 @@ def report(message: str) -> None:
     engine is gone (killed mid-update) there is no one to tell: the line is dropped, so
     the clean-up that follows still happens.
     """
+    sink = _sink
+    if sink is not None:
+        sink(redacted(message))
+        return
     try:
         sys.stderr.write(f"pulumi-gpu: {redacted(message)}\n")
         sys.stderr.flush()

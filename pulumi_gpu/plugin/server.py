@@ -39,9 +39,10 @@ from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
 from pulumi_gpu import __version__
 from pulumi_gpu.core.errors import GpuCloudError
-from pulumi_gpu.core.log import redacted
+from pulumi_gpu.core.log import redacted, report_to
 from pulumi_gpu.core.workers import WORKER_LIMIT, follow_engine
 from pulumi_gpu.plugin import settings
+from pulumi_gpu.plugin.engine_log import EngineLog, current_urn
 from pulumi_gpu.plugin.kinds import package_kinds
 from pulumi_gpu.plugin.resources import Props, Resources
 from pulumi_gpu.plugin.schema import package_schema
@@ -59,6 +60,7 @@ def _answered(method: Callable[..., R]) -> Callable[..., R]:
 
     @functools.wraps(method)
     def call(self: Any, request: Any, context: grpc.ServicerContext) -> R:
+        serving = current_urn.set(getattr(request, "urn", ""))  # what its lines are about
         try:
             return method(self, request, context)
         except GpuCloudError as exc:
@@ -66,6 +68,8 @@ def _answered(method: Callable[..., R]) -> Callable[..., R]:
         except Exception as exc:
             details = f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"
             context.abort(grpc.StatusCode.UNKNOWN, redacted(details))
+        finally:
+            current_urn.reset(serving)
         raise AssertionError("unreachable: abort raises")  # pragma: no cover
 
     return call
@@ -79,8 +83,9 @@ def _props(struct: Any) -> Props:
 class ProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
     """The ``ResourceProvider`` service of pulumi-gpu (see the module's doc)."""
 
-    def __init__(self) -> None:
+    def __init__(self, log: EngineLog | None = None) -> None:
         self._resources = Resources()
+        self._log = log
 
     # -- the plugin and its schema ------------------------------------------------------
 
@@ -101,7 +106,8 @@ class ProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
         olds, news = _props(request.olds), _props(request.news)
         inputs, warnings = settings.check_config(olds.values, news.values)
         for warning in warnings:
-            print(f"warning: {warning}", file=sys.stderr, flush=True)
+            if self._log is not None:
+                self._log.warning(warning)
         secret = news.secret | settings.secret_settings()
         return provider_pb2.CheckResponse(inputs=marshal(inputs, secret))
 
@@ -195,8 +201,11 @@ def served_schema() -> str:
     return json.dumps({**package_schema(), "version": __version__})
 
 
-def serve(executor_threads: int = WORKER_LIMIT) -> tuple[grpc.Server, int]:
-    """Start the server on a free port of 127.0.0.1: (the server, its port)."""
+def serve(
+    executor_threads: int = WORKER_LIMIT, log: EngineLog | None = None
+) -> tuple[grpc.Server, int]:
+    """Start the server on a free port of 127.0.0.1: (the server, its port); ``log``:
+    where its warnings go (the engine's log)."""
     for kind in package_kinds().values():
         kind.provider  # noqa: B018 - every kind's modules load now, not in a call's thread
     server = grpc.server(
@@ -206,7 +215,7 @@ def serve(executor_threads: int = WORKER_LIMIT) -> tuple[grpc.Server, int]:
             ("grpc.max_send_message_length", MAX_MESSAGE),
         ],
     )
-    provider_pb2_grpc.add_ResourceProviderServicer_to_server(ProviderServicer(), server)
+    provider_pb2_grpc.add_ResourceProviderServicer_to_server(ProviderServicer(log), server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     return server, port
@@ -219,9 +228,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         description="The Pulumi provider plugin of pulumi-gpu (started by the Pulumi engine).",
     )
     parser.add_argument("engine", nargs="?", help="the Pulumi engine's address")
-    parser.parse_known_args(argv)
+    args, _ = parser.parse_known_args(argv)
     follow_engine()
-    server, port = serve()
+    log = EngineLog(args.engine) if args.engine else None
+    if log is not None:
+        report_to(log.info)  # the engine hides a plugin's stderr
+    server, port = serve(log=log)
     sys.stdout.write(f"{port}\n")
     sys.stdout.flush()
     try:

@@ -128,10 +128,13 @@ def test_a_yaml_fleet_on_four_clouds_through_the_plugin(
     assert pulumi.ops() == {}, "no change, no step"
     pulumi("config", "set", "desiredStatus", "stopped")
     assert pulumi.ops() == {"notebook": "update"}, "a stop is an update in place"
-    pulumi("up", "--yes", "--skip-preview")
+    said = pulumi("up", "--yes", "--skip-preview")
+    assert "runpod Pod yaml-fleet-dev-notebook-" in said, "the wait's lines, in the engine's log"
     assert emulator.runpod.get_pod(RUNPOD_OWNER, runpod_pod)["status"] == "EXITED"
     assert emulator.leftovers()["runpod"]["pods"] == [runpod_pod], "the same pod, stopped"
     assert pulumi.state()["notebook"]["outputs"]["status"] == "stopped"
+    pulumi("refresh", "--yes", "--skip-preview")
+    assert pulumi.ops() == {}, "a refresh reads every object as it is: no drift"
 
     pulumi("destroy", "--yes", "--skip-preview")
     assert emulator.is_empty(), emulator.leftovers()

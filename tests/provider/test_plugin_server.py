@@ -1,20 +1,23 @@
 """The provider plugin's gRPC server in this process (``pulumi_gpu.plugin.server``), called
-as the engine calls it: its schema and version, its configuration, a check, and errors
-said plainly."""
+as the engine calls it: its schema and version, its configuration, a check, errors said
+plainly, and its progress lines in the engine's log."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import grpc
 import pytest
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime import rpc
-from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, provider_pb2_grpc
 
 from pulumi_gpu import __version__
+from pulumi_gpu.core.log import hide, report, report_to
+from pulumi_gpu.plugin.engine_log import EngineLog, current_urn
 from pulumi_gpu.plugin.schema import package_schema
 from pulumi_gpu.plugin.server import serve
 from pulumi_gpu.plugin.values import marshal, unmarshal
@@ -85,3 +88,36 @@ def test_a_failure_reaches_the_engine_as_its_message(plugin: Any) -> None:
     with pytest.raises(grpc.RpcError) as raised:
         plugin.Create(request)
     assert raised.value.details() == "pulumi-gpu has no resource type pulumi-gpu:nowhere:Pod"
+
+
+class _Engine(engine_pb2_grpc.EngineServicer):
+    def __init__(self) -> None:
+        self.said: list[tuple[int, str, str]] = []
+
+    def Log(self, request: Any, context: Any) -> Any:
+        self.said.append((request.severity, request.urn, request.message))
+        return empty_pb2.Empty()
+
+
+def test_progress_lines_go_to_the_engines_log_under_their_resource() -> None:
+    engine = _Engine()
+    server = grpc.server(ThreadPoolExecutor(max_workers=2))
+    engine_pb2_grpc.add_EngineServicer_to_server(engine, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    log = EngineLog(f"127.0.0.1:{port}")
+    report_to(log.info)
+    try:
+        hide(["hf_very_secret"])
+        serving = current_urn.set(URN)
+        report("runpod Pod notebook: RUNNING with hf_very_secret")
+        current_urn.reset(serving)
+        log.warning("pulumi-gpu:runpodKey is not a pulumi-gpu setting")
+    finally:
+        report_to(None)
+        server.stop(0)
+    assert engine.said == [
+        (engine_pb2.INFO, URN, "runpod Pod notebook: RUNNING with [secret]"),
+        (engine_pb2.WARNING, "", "pulumi-gpu:runpodKey is not a pulumi-gpu setting"),
+    ]
+    EngineLog(f"127.0.0.1:{port}").info("the engine is gone: the line is dropped")
