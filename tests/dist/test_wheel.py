@@ -81,7 +81,9 @@ def test_the_wheel_installs_and_works_outside_the_checkout(
     # as its README says (PIP_FIND_LINKS, the package not being on PyPI yet): one
     # virtualenv for all of them, with the emulator and the testing helpers beside.
     work = tmp_path / "elsewhere"
-    examples = sorted(p.parent.name for p in EXAMPLES.glob("*/Pulumi.yaml"))
+    # The Python programs (a YAML project, such as yaml-fleet, has no requirements.txt:
+    # the plugin checked below is all it needs).
+    examples = sorted(p.parent.name for p in EXAMPLES.glob("*/requirements.txt"))
     for name in examples:
         shutil.copytree(EXAMPLES / name, work / name)
     venv = tmp_path / "venv"
@@ -91,6 +93,11 @@ def test_the_wheel_installs_and_works_outside_the_checkout(
     requirements = [arg for name in examples for arg in ("-r", f"{name}/requirements.txt")]
     links = " ".join(filter(None, [str(tmp_path), env.get("PIP_FIND_LINKS")]))
     _run([*pip, *requirements, "pulumi-gpu[emulator]"], work, {**env, "PIP_FIND_LINKS": links})
+
+    plugin = venv / "bin" / "pulumi-resource-pulumi-gpu"  # on PATH wherever pulumi-gpu is
+    cli = {**env, "PULUMI_HOME": str(tmp_path / "pulumi-home"), "PULUMI_SKIP_UPDATE_CHECK": "1"}
+    schema = _run([str(pulumi_engine / "pulumi"), "package", "get-schema", str(plugin)], work, cli)
+    assert '"pulumi-gpu:runpod:Pod"' in schema, "the installed plugin serves its schema"
 
     (work / "user_test.py").write_text(USER_TEST)
     said = _run([str(venv / "bin" / "python"), "user_test.py", *examples], work, env)
