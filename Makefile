@@ -65,10 +65,12 @@ test: lint
 ## make test-newest-sdk: with the newest Pulumi SDK the declared range allows (NEWEST_SDK),
 ## the tests of what the SDK does for us: the unit tests, the provider process (its
 ## server, workers and errors), programs through the engine (secrets in state, a fleet,
-## errors as printed) and a provider process whose engine is killed
+## errors as printed), a provider process whose engine is killed, and the provider plugin
+## (the SDK's property serialization and generated gRPC stubs) under a YAML program
 NEWEST_SDK_TESTS := tests/unit tests/provider tests/e2e/test_engine_smoke.py \
 	tests/e2e/test_fleet.py tests/e2e/test_program_errors.py \
-	tests/conformance/test_faults.py::test_engine_killed_then_destroy
+	tests/conformance/test_faults.py::test_engine_killed_then_destroy \
+	tests/e2e/test_yaml_fleet.py
 test-newest-sdk: $(NEWEST_INSTALLED)
 	PULUMI_GPU_ENGINE_DIR="$$(engine/build.sh)" $(NEWEST)/bin/python -m pytest \
 		--numprocesses=$(TEST_WORKERS) --dist=worksteal $(NEWEST_SDK_TESTS)

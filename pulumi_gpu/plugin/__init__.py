@@ -12,5 +12,11 @@ same provider classes as the dynamic providers: one lifecycle, two front doors.
 - :mod:`.values`: the engine's property structs (secrets, unknowns) to Python values;
 - :mod:`.settings`: the provider's own configuration (the ``pulumi-gpu:`` settings) and
   the stack identity it keeps;
-- :mod:`.server`: the gRPC server and the executable's ``main``.
+- :mod:`.resources`: the engine's resource calls, served by the kinds' providers;
+- :mod:`.engine_log`: progress lines and warnings, in the engine's log;
+- :mod:`.server`: the gRPC server (on the SDK's generated stubs: see there why not
+  ``pulumi.provider.experimental``) and the executable's ``main``.
+
+Not yet: invokes (the lookups), partial state of a failed create, ``pulumi import``,
+creates at preview, the program-side budget (``pulumi-gpu:maxCostPerHour``).
 """
