@@ -28,6 +28,7 @@ from typing import Any
 from pulumi_gpu.core.config import settings
 from pulumi_gpu.core.inputs import ResourceInputs
 from pulumi_gpu.core.provider import STATUS_FIELDS
+from pulumi_gpu.fleet.reference import change
 from pulumi_gpu.plugin.kinds import PACKAGE, PackageKind, package_kinds
 from pulumi_gpu.plugin.names import camel, pascal
 
@@ -138,11 +139,14 @@ def _input_property(
     machine still satisfies, or a RunPod pod's new ``dataCenterIds`` that still holds its
     data center, changes nothing."""
     spec = types.property(node, kind.name + pascal(name))
+    said = [spec.get("description", "")]
     if name == "name":
-        spec["description"] = (
-            f"{spec.get('description', '')} Default: <project>-<stack>-<resource name>-<owner "
-            "tag>, cut to what the cloud takes; an object keeps the name it has."
-        ).strip()
+        said.append(
+            "Default: <project>-<stack>-<resource name>-<owner tag>, cut to what the cloud "
+            "takes; an object keeps the name it has."
+        )
+    said.append(f"On change: {types.markdown(change(name, node))}.")  # as the reference says
+    spec["description"] = " ".join(s for s in said if s)
     if name in kind.secrets:
         spec["secret"] = True
     if name in model.replace_fields():
