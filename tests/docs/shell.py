@@ -4,7 +4,9 @@ The Pulumi CLI built for these tests has no Python language host (see the README
 the engine is provided here"), so ``pulumi`` commands go to a :class:`ProgramStack` of the
 block's project directory: ``pulumi config set`` sets its configuration as written (the
 block's endpoints and keys, the emulator's URL put for ``http://127.0.0.1:8765``),
-``pulumi up``, ``preview``, ``refresh`` and ``destroy`` run through the real CLI.
+``pulumi up``, ``preview``, ``refresh`` and ``destroy`` run through the real CLI, hosting a
+Python program through the Automation API; a Pulumi YAML project (``runtime: yaml``) is
+run by the CLI itself, as a user runs it.
 ``pulumi-gpu`` commands run as they are. The emulator the block starts is the test's own,
 the installs are those of the test's virtualenv (``tests/dist/test_wheel.py`` installs
 each example's ``requirements.txt`` outside the clone), and ``pulumi login`` and
@@ -102,6 +104,11 @@ class Shell:
             secret = "--secret" in rest
             key, value = [word for word in rest if word != "--secret"]
             self.stack.set_config(key, value, secret=secret)
+        elif args in (["up"], ["preview"], ["refresh"], ["destroy"]) and self._yaml():
+            yes = () if args[0] == "preview" else ("--yes",)
+            done = self.stack.cli(args[0], *yes, check=False)
+            self.transcript.append(done.stdout)
+            assert done.returncode == 0, f"pulumi {args[0]}:\n{done.stdout}\n{done.stderr}"
         elif args in (["up"], ["preview"], ["refresh"], ["destroy"]):
             done = getattr(self.stack, args[0])()
             self.transcript.append(done.stdout)
@@ -109,6 +116,10 @@ class Shell:
             self.transcript.append(self.stack.cli(*args, "--show-secrets").stdout)
         else:
             raise AssertionError(f"a docs `run` block runs no {shlex.join(words)!r}")
+
+    def _yaml(self) -> bool:
+        """The project is a Pulumi YAML program (the CLI hosts it itself)."""
+        return "runtime: yaml" in (self.program_dir / "Pulumi.yaml").read_text()
 
     def pulumi_gpu(self, args: list[str]) -> None:
         env = {**os.environ, **(self._stack.env if self._stack else {})}
