@@ -35,6 +35,7 @@ from pulumi.automation._stack import StackInitMode
 
 from pulumi_gpu.core.stack_identity import IDENTITY_TYPE
 from pulumi_gpu.pulumi_cli import revealed
+from pulumi_gpu.testing import host
 
 PASSPHRASE = "pulumi-gpu-tests"
 """The stack's identity resource (``IDENTITY_TYPE``) is bookkeeping that touches no cloud:
@@ -223,6 +224,7 @@ class ProgramStack:
         ``file://`` backend of its own in ``work``. Stacks on one backend share its state
         and its locks."""
         _own_subchannels()
+        host.install()
         self.work = work
         self.project_dir = work / "project"
         self._own_env = dict(env or {})
