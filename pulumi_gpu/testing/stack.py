@@ -153,19 +153,34 @@ class OpResult:
         return [message for severity, message in self.diagnostics if severity == "error"]
 
     def text(self) -> str:
-        """Everything the engine said, for assertions on messages."""
+        """Everything the engine said, for assertions on messages: its diagnostics, then
+        what the CLI printed (its own errors, such as a held lock, are on stderr)."""
         lines = [message for _, message in self.diagnostics]
-        return "\n".join([*lines, self.stdout, self.stderr, self.error or ""])
+        printed = [self.stdout, self.stderr] if self.stdout or self.stderr else [self.error or ""]
+        return "\n".join([*lines, *printed])
+
+    def said(self) -> str:
+        """The diagnostics as the CLI shows them, each once (``error: ...``, ``warning: ...``;
+        other messages as they are)."""
+        shown = []
+        for severity, message in self.diagnostics:
+            prefix = f"{severity}: " if severity in ("error", "warning") else ""
+            shown.append(f"{prefix}{message.rstrip()}")
+        return "\n".join(shown)
 
 
 class StackError(AssertionError):
-    """An operation failed that the test expected to succeed."""
+    """An operation failed that the test expected to succeed.
+
+    The message says each thing once: the run's diagnostics, then what the CLI printed on
+    stderr (or, if the run said nothing at all, the end of its output).
+    """
 
     def __init__(self, result: OpResult) -> None:
-        super().__init__(
-            f"pulumi {result.command} failed: {result.error}\n"
-            f"diagnostics: {result.diagnostics}\nstderr:\n{result.stderr[-4000:]}"
-        )
+        said = result.said()
+        printed = result.stderr.strip() or ("" if said else result.text().strip())
+        body = "\n".join(part for part in (said, printed[-4000:]) if part)
+        super().__init__(f"pulumi {result.command} failed:\n{body}")
         self.result = result
 
 
@@ -375,14 +390,28 @@ class ProgramStack:
                     for k, v in event.summary_event.resource_changes.items()
                 }
 
+        # What the CLI prints, kept apart from the run's diagnostics (the Automation API's
+        # error on a failure holds both streams in one text) and passed on to the caller's
+        # own ``on_output``/``on_error``, if given.
+        printed: dict[str, list[str]] = {"on_output": [], "on_error": []}
+
+        def keeper(stream: str) -> Callable[[str], None]:
+            forward = kwargs.pop(stream, None)
+
+            def keep(line: str) -> None:
+                printed[stream].append(line)
+                if forward is not None:
+                    forward(line)
+
+            return keep
+
+        streams = {stream: keeper(stream) for stream in printed}
         try:
-            outcome = op(on_event=on_event, color="never", **kwargs)
-            result.stdout = getattr(outcome, "stdout", "") or ""
-            result.stderr = getattr(outcome, "stderr", "") or ""
+            op(on_event=on_event, color="never", **streams, **kwargs)
         except auto.CommandError as exc:
             result.error = str(exc)
-            result.stdout = getattr(exc, "stdout", "") or ""
-            result.stderr = getattr(exc, "stderr", "") or ""
+        result.stdout = "\n".join(printed["on_output"])
+        result.stderr = "\n".join(printed["on_error"])
         if result.ok == expect_failure:
             if expect_failure:
                 raise AssertionError(f"pulumi {command} succeeded but was expected to fail")
