@@ -160,6 +160,21 @@ def test_cli_validate_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     assert "cannot read the fleet file" in capsys.readouterr().err
 
 
+def test_cli_validate_prints_a_key_written_twice_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pod = "    cloud: runpod\n    gpu_type: NVIDIA A40\n    image: ubuntu\n"
+    fleet = tmp_path / "fleet.yaml"
+    fleet.write_text(f"pods:\n  trainer:\n{pod}  trainer:\n{pod}")
+    assert main(["validate", str(fleet)]) == 1
+    shown = capsys.readouterr()
+    assert shown.out == ""
+    assert shown.err.splitlines() == [
+        f"{fleet}:6:3: pods.trainer: written twice (first at line 2, column 3); keep one of them",
+        f"{fleet}: 1 problem",
+    ]
+
+
 def test_checked_in_schema_is_current() -> None:
     checked_in = (ROOT / "schema" / "fleet.schema.json").read_text()
     assert checked_in == schema_text(), "run `pulumi-gpu schema` to regenerate schema/"
