@@ -17,12 +17,13 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
 
 import httpx
 
-from pulumi_gpu.testing.stack import ProgramStack, write_fleet_program
+from pulumi_gpu.testing.stack import ProgramStack, StackError, write_fleet_program
 
 DEFAULT_PORT = 8765
 DEMO_SECRETS = {
@@ -52,7 +53,8 @@ class Demo:
         self._start_emulator()
         stack = self._stack()
         print("\n$ pulumi up   (fleet: examples/fleet.yaml, stack 'demo', emulated clouds)\n")
-        stack.up(on_output=_echo)
+        if not _streamed(stack.up):
+            return 1
         outputs = stack.outputs()
         print("\nStack outputs (pulumi stack output --json):")
         print(json.dumps({k: v for k, v in outputs.items() if k != "ssh_config"}, indent=2))
@@ -67,7 +69,8 @@ class Demo:
             print("no demo stack to destroy")
         else:
             self._start_emulator()
-            self._stack().destroy(on_output=_echo)
+            if not _streamed(self._stack().destroy):
+                return 1
         self._stop_emulator()
         return 0
 
@@ -120,3 +123,24 @@ class Demo:
 
 def _echo(line: str) -> None:
     print(line, end="" if line.endswith("\n") else "\n")
+
+
+def _echo_error(line: str) -> None:
+    print(line, end="" if line.endswith("\n") else "\n", file=sys.stderr)
+
+
+def _streamed(operation: Callable[..., object]) -> bool:
+    """Run a stack operation, printing what the CLI prints as it goes; False if it failed.
+
+    The CLI's output already ends with the run's diagnostics (its own errors go to
+    stderr), so a failure adds one line rather than saying them again in a traceback.
+    """
+    try:
+        operation(on_output=_echo, on_error=_echo_error)
+    except StackError as exc:
+        print(
+            f"pulumi-gpu demo: pulumi {exc.result.command} failed, as it says above",
+            file=sys.stderr,
+        )
+        return False
+    return True

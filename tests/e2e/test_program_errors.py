@@ -3,10 +3,12 @@ said once (the engine's "an unhandled error occurred:" repeat of it is gone)."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
 
+from pulumi_gpu import demo
 from pulumi_gpu.testing import StackError
 from pulumi_gpu.testing.fixtures import StackFactory
 
@@ -112,3 +114,28 @@ def test_a_crash_is_still_reported_with_its_traceback(
     text = stack.preview(expect_failure=True).text()
     assert "ValueError: a bug in the program" in text and "Traceback" in text
     assert "an unhandled error occurred" in text
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_the_demo_prints_a_failed_up_once_and_no_traceback(
+    pulumi_engine: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(demo, "example_fleet", lambda: DUPLICATE)
+    monkeypatch.setenv("PULUMI_GPU_ENGINE_DIR", str(pulumi_engine))
+    run = demo.Demo(tmp_path / "state", _free_port())
+    try:
+        assert run.up() == 1
+    finally:
+        run._stop_emulator()
+    shown = capsys.readouterr()
+    said_once(shown.out + shown.err, FLEET_PROBLEMS["duplicate key"][2])
+    assert "unhandled" not in shown.out + shown.err and "Traceback" not in shown.out + shown.err
+    assert shown.err.strip().endswith("pulumi-gpu demo: pulumi up failed, as it says above")
