@@ -2,7 +2,8 @@
 
 Load them in a ``conftest.py`` with ``pytest_plugins = ["pulumi_gpu.testing.fixtures"]``.
 
-- ``emulator_server``: the emulator on 127.0.0.1, one per session (or xdist worker);
+- ``emulator_server``: the emulator on 127.0.0.1, one per session (or xdist worker), on
+  a free port unless one is chosen (:func:`emulator_port`);
 - ``emulator``: that emulator, reset to its seeded state before and after each test;
 - ``gpu_stack``: a :class:`StackFactory`: ``gpu_stack(program_dir)`` or
   ``gpu_stack.fleet(text)`` give a :class:`ProgramStack` whose credentials and endpoints
@@ -11,6 +12,7 @@ Load them in a ``conftest.py`` with ``pytest_plugins = ["pulumi_gpu.testing.fixt
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -74,10 +76,66 @@ class StackFactory:
                 stack.destroy()
 
 
+PORT_OPTION = "--emulator-port"
+PORT_INI = "emulator_port"
+PORT_ENV = "PULUMI_GPU_EMULATOR_PORT"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    described = (
+        "the port of the emulator the gpu_stack fixtures serve on 127.0.0.1 (default: a "
+        f"free one; ${PORT_ENV} also sets it); pytest-xdist worker gwN takes port + N"
+    )
+    parser.addoption(PORT_OPTION, type=int, default=None, metavar="PORT", help=described)
+    parser.addini(PORT_INI, help=described, default="")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    emulator_port(config)  # a port that is not one stops the run before any test
+
+
+def emulator_port(config: pytest.Config) -> int:
+    """The port ``emulator_server`` serves on: ``--emulator-port``, else
+    ``$PULUMI_GPU_EMULATOR_PORT``, else the ``emulator_port`` ini option, else 0 (a free
+    port). Under pytest-xdist, worker ``gwN`` serves on the chosen port + N, since each
+    worker runs an emulator of its own."""
+    chosen: object = config.getoption(PORT_OPTION, default=None)
+    where = PORT_OPTION
+    if chosen is None and os.environ.get(PORT_ENV):
+        chosen, where = os.environ[PORT_ENV], f"${PORT_ENV}"
+    if chosen is None:
+        try:
+            chosen, where = config.getini(PORT_INI) or None, f"the ini option {PORT_INI}"
+        except ValueError:  # the plugin was loaded too late to declare its options
+            chosen = None
+    if chosen is None:
+        return 0
+    text = str(chosen).strip()
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise pytest.UsageError(f"{where}: {chosen!r} is not a port (1 to 65535)")
+    port = int(text)
+    worker = str(getattr(config, "workerinput", {}).get("workerid", ""))
+    if worker.startswith("gw") and worker[2:].isdigit():
+        port += int(worker[2:])
+    return port
+
+
 @pytest.fixture(scope="session")
-def emulator_server() -> Iterator[EmulatorServer]:
-    with EmulatorServer(Emulator(speed=EMULATOR_SPEED)) as server:
+def emulator_server(pytestconfig: pytest.Config) -> Iterator[EmulatorServer]:
+    """The emulator on 127.0.0.1, on the port :func:`emulator_port` says."""
+    port = emulator_port(pytestconfig)
+    try:
+        server = EmulatorServer(Emulator(speed=EMULATOR_SPEED), port=port).start()
+    except OSError as exc:
+        pytest.fail(
+            f"the emulator cannot listen on 127.0.0.1:{port} ({exc.strerror or exc}); "
+            f"choose another port with {PORT_OPTION} or ${PORT_ENV}",
+            pytrace=False,
+        )
+    try:
         yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture
