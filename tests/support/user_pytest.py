@@ -10,6 +10,25 @@ from collections.abc import Mapping
 from pathlib import Path
 
 CONFTEST = 'pytest_plugins = ["pulumi_gpu.testing.fixtures"]\n'
+USER_FLEET_TEST = '''
+FLEET = """
+pods:
+  trainer:
+    cloud: runpod
+    gpu_type: NVIDIA GeForce RTX 4090
+    image: ubuntu
+"""
+
+
+def test_my_fleet_comes_up(gpu_stack, emulator):
+    stack = gpu_stack.fleet(FLEET)
+    assert stack.preview().ops() == {"trainer": "create"}
+    stack.up()
+    assert emulator.leftovers()["runpod"]["pods"]
+'''
+"""The README's example of a user's test, with its fleet file written in."""
+CLEAN_END = ("unraisable", "no running event loop", "Exception ignored", "Traceback")
+"""What a clean run of a user's tests never prints."""
 
 # What this run of pytest (or its xdist worker) tells its children, which the user's own
 # pytest must not inherit.
