@@ -3,7 +3,8 @@
 The way moto lets people test AWS code: the emulator serves the four clouds' APIs on
 127.0.0.1, and :class:`ProgramStack` runs a program directory through the real `pulumi`
 CLI (the one on PATH, or in ``$PULUMI_GPU_ENGINE_DIR``) with a throw-away local backend.
-Needs the emulator extra: ``pip install 'pulumi-gpu[emulator]'``.
+Needs the testing extra (the emulator's dependencies and pytest):
+``pip install 'pulumi-gpu[testing]'``; without pytest, the emulator extra is enough.
 
 In pytest, load the fixtures in ``conftest.py``::
 

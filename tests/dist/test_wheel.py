@@ -1,6 +1,7 @@
 """The package as users get it: the wheel, installed into a fresh virtualenv outside the
 checkout from the examples' ``requirements.txt``, runs every example copied out of the
-clone (with ``pulumi_gpu.testing``, against the emulator) and the demo."""
+clone (with ``pulumi_gpu.testing``, against the emulator), a user's pytest suite on the
+fixtures (the ``testing`` extra brings pytest) and the demo."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.paths import EXAMPLES, REPO_ROOT
+from tests.support.user_pytest import CLEAN_END, USER_FLEET_TEST, user_tests
 
 pytestmark = pytest.mark.e2e
 
@@ -79,7 +81,7 @@ def test_the_wheel_installs_and_works_outside_the_checkout(
 
     # Each example copied out of the clone, its requirements.txt installed from the wheel
     # as its README says (PIP_FIND_LINKS, the package not being on PyPI yet): one
-    # virtualenv for all of them, with the emulator and the testing helpers beside.
+    # virtualenv for all of them, with the testing extra beside (the emulator, pytest).
     work = tmp_path / "elsewhere"
     # The Python programs (a YAML project, such as yaml-fleet, has no requirements.txt:
     # the plugin checked below is all it needs).
@@ -92,7 +94,7 @@ def test_the_wheel_installs_and_works_outside_the_checkout(
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "-c", constraints]
     requirements = [arg for name in examples for arg in ("-r", f"{name}/requirements.txt")]
     links = " ".join(filter(None, [str(tmp_path), env.get("PIP_FIND_LINKS")]))
-    _run([*pip, *requirements, "pulumi-gpu[emulator]"], work, {**env, "PIP_FIND_LINKS": links})
+    _run([*pip, *requirements, "pulumi-gpu[testing]"], work, {**env, "PIP_FIND_LINKS": links})
 
     plugin = venv / "bin" / "pulumi-resource-pulumi-gpu"  # on PATH wherever pulumi-gpu is
     cli = {**env, "PULUMI_HOME": str(tmp_path / "pulumi-home"), "PULUMI_SKIP_UPDATE_CHECK": "1"}
@@ -103,6 +105,13 @@ def test_the_wheel_installs_and_works_outside_the_checkout(
     said = _run([str(venv / "bin" / "python"), "user_test.py", *examples], work, env)
     for name in examples:
         assert f"{name} went up and down" in said
+
+    # A user's pytest suite on the fixtures: the testing extra is all it needs.
+    suite = user_tests(tmp_path / "user-tests", {"test_fleet.py": USER_FLEET_TEST})
+    ran = _run([str(venv / "bin" / "python"), "-m", "pytest", "-p", "no:cacheprovider"], suite, env)
+    assert "1 passed" in ran
+    for unclean in CLEAN_END:
+        assert unclean not in ran, ran
 
     demo = [str(venv / "bin" / "pulumi-gpu"), "demo", "--port", str(_free_port())]
     up = _run(demo, work, env)
