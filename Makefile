@@ -65,10 +65,11 @@ test: lint
 ## make test-newest-sdk: with the newest Pulumi SDK the declared range allows (NEWEST_SDK),
 ## the tests of what the SDK does for us: the unit tests, the provider process (its
 ## server, workers and errors), programs through the engine (secrets in state, a fleet,
-## errors as printed), a provider process whose engine is killed, and the provider plugin
-## (the SDK's property serialization and generated gRPC stubs) under a YAML program
+## errors as printed once, a user's pytest suite ending cleanly), a provider process whose
+## engine is killed, and the provider plugin (the SDK's property serialization and
+## generated gRPC stubs) under a YAML program
 NEWEST_SDK_TESTS := tests/unit tests/provider tests/e2e/test_engine_smoke.py \
-	tests/e2e/test_fleet.py tests/e2e/test_program_errors.py \
+	tests/e2e/test_fleet.py tests/e2e/test_program_errors.py tests/e2e/test_user_pytest.py \
 	tests/conformance/test_faults.py::test_engine_killed_then_destroy \
 	tests/e2e/test_yaml_fleet.py
 test-newest-sdk: $(NEWEST_INSTALLED)
