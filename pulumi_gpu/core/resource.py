@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+import functools
+import inspect
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pulumi
@@ -33,6 +36,11 @@ class GpuResource(pulumi.dynamic.Resource):
     ``pulumi-python:dynamic/<module>:<name>``), annotate their outputs, and call
     :meth:`_register` from ``__init__`` (their provider says which outputs are secret).
     """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "__init__" in vars(cls):
+            cls.__init__ = _called_rightly(cls, vars(cls)["__init__"])  # type: ignore[method-assign]
 
     status: pulumi.Output[str]
     """Where the object stands, the same words on every cloud: ``pending``, ``ready``,
@@ -140,6 +148,65 @@ class JobRecord(Machine):
     """The last lines of its log, kept after its compute is gone (where the cloud keeps logs)."""
     released: pulumi.Output[bool]
     """True once the run ended and its compute was released: the resource is a record."""
+
+
+def _called_rightly(cls: type, init: Callable[..., None]) -> Callable[..., None]:
+    """``init`` refusing a call that does not fit its signature (an unknown or missing
+    keyword, a value given by position) with a message naming the input, as preview shows
+    any other mistake, instead of Python's ``TypeError`` and its traceback."""
+    signature = inspect.signature(init)
+
+    @functools.wraps(init)
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            signature.bind(self, *args, **kwargs)
+        except TypeError:
+            raise pulumi.RunError(_call_mistake(cls, signature, args, kwargs)) from None
+        init(self, *args, **kwargs)
+
+    return __init__
+
+
+def _call_mistake(
+    cls: type, signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> str:
+    """What is wrong with a call of ``cls`` (``signature``: its ``__init__``'s)."""
+    params = [p for p in list(signature.parameters.values())[1:] if p.kind is not p.VAR_KEYWORD]
+    inputs = [p.name for p in params if p.kind is p.KEYWORD_ONLY and p.name != "opts"]
+    what = _public_name(cls)
+    name = args[0] if args else kwargs.get("resource_name", "(no resource name)")
+    head = f"{what} {name!r}"
+    unknown = [k for k in kwargs if k not in signature.parameters]
+    if unknown:
+        lines = []
+        for key in unknown:
+            close = difflib.get_close_matches(key, inputs, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            lines.append(f"{key} is not an input of {what}{hint}")
+        return f"{head}: {'; '.join(lines)}; its inputs: {', '.join(inputs)}"
+    if not args and "resource_name" not in kwargs:
+        return f'{what}: the resource name comes first, e.g. {what}("trainer", ...)'
+    missing = [
+        p.name
+        for p in params
+        if p.default is p.empty and p.name not in kwargs and p.kind is p.KEYWORD_ONLY
+    ]
+    if missing:
+        return f"{head}: {', '.join(missing)} is required (a keyword argument)"
+    return (
+        f"{head}: inputs are keyword arguments after the resource name, e.g. "
+        f"{what}({name!r}, {inputs[0]}=...); its inputs: {', '.join(inputs)}"
+    )
+
+
+def _public_name(cls: type) -> str:
+    """``runpod.Pod``, ``pulumi_gpu.Pod``: the class as a program names it."""
+    parts = cls.__module__.split(".")
+    if parts[:2] == ["pulumi_gpu", "market"]:
+        return f"pulumi_gpu.{cls.__name__}"
+    if parts[0] == "pulumi_gpu" and len(parts) > 2:
+        return f"{parts[1]}.{cls.__name__}"
+    return cls.__qualname__
 
 
 def _name(

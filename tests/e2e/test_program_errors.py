@@ -139,3 +139,12 @@ def test_the_demo_prints_a_failed_up_once_and_no_traceback(
     said_once(shown.out + shown.err, FLEET_PROBLEMS["duplicate key"][2])
     assert "unhandled" not in shown.out + shown.err and "Traceback" not in shown.out + shown.err
     assert shown.err.strip().endswith("pulumi-gpu demo: pulumi up failed, as it says above")
+
+
+def test_a_keyword_the_class_does_not_take_says_one_line(cloud_stack) -> None:
+    stack = cloud_stack("placed", config={"pods": '{"dev": {"gpus": {"model": "H100"}}}'})
+    failed = stack.preview(expect_failure=True)
+    said = failed.errors()[0].strip()
+    assert said.startswith("pulumi_gpu.Pod 'dev': gpus is not an input of pulumi_gpu.Pod")
+    assert "(did you mean gpu?)" in said
+    assert "Traceback" not in failed.text() and "TypeError" not in failed.text()
