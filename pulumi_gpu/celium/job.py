@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+from pulumi.dynamic import CheckFailure
 from pydantic import Field, field_validator
 
 from pulumi_gpu.celium.client import CeliumClient, celium_client
@@ -28,8 +29,10 @@ from pulumi_gpu.celium.pod import (
     PodProvider,
     RentInputs,
     delete_pod,
+    gpu_model_failures,
     on_the_rented_machine,
     reference_exists,
+    rent_price_cap,
 )
 from pulumi_gpu.celium.template import TemplateInputs
 from pulumi_gpu.core import jobs
@@ -49,6 +52,7 @@ from pulumi_gpu.core.jobs import (
     wrap,
 )
 from pulumi_gpu.core.phases import Phase
+from pulumi_gpu.core.pricing import PriceCap
 from pulumi_gpu.core.resource import JobRecord
 
 __all__ = ["Job", "JobInputs"]
@@ -132,6 +136,14 @@ class JobProvider(jobs.JobProvider[PodRun]):
 
     def reference_exists(self, field: str, value: str) -> bool | None:
         return reference_exists(self.client(), field, value)
+
+    def price_cap(self, inputs: JobInputs) -> PriceCap | None:
+        return rent_price_cap(self.client, inputs)
+
+    def check_inputs(
+        self, olds: Mapping[str, Any], values: Mapping[str, Any]
+    ) -> list[CheckFailure]:
+        return gpu_model_failures(self.client, olds, values)
 
     def find(self, inputs: JobInputs) -> list[PodRun]:
         """Among Celium's pods, listed once for the pods and jobs that ask together."""

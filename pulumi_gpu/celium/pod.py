@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -31,6 +31,7 @@ from pulumi_gpu.core.inputs import (
 from pulumi_gpu.core.jobs import epoch, iso
 from pulumi_gpu.core.log import report
 from pulumi_gpu.core.phases import Observed, Phase
+from pulumi_gpu.core.pricing import PriceCap, Quote
 from pulumi_gpu.core.provider import Change, GpuProvider, Replacement
 from pulumi_gpu.core.resource import Machine, machine_outputs
 
@@ -106,6 +107,9 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
     def reference_exists(self, field: str, value: str) -> bool | None:
         return reference_exists(self.client(), field, value)
 
+    def price_cap(self, inputs: PodInputs) -> PriceCap | None:
+        return rent_price_cap(self.client, inputs)
+
     def as_found(self, obj: ApiPod, values: Mapping[str, Any]) -> dict[str, Any]:
         found = super().as_found(obj, values)
         on_the_rented_machine(obj, found, values)
@@ -117,19 +121,17 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
         self, olds: Mapping[str, Any], values: Mapping[str, Any]
     ) -> list[CheckFailure]:
         remove_at = values.get("remove_at")
-        if olds or not isinstance(remove_at, str):
-            return []
         now = time.time()  # a preview's judgement: Celium's clock is not known yet
-        at = epoch(remove_at)
-        if at is not None and at > now + 60:
-            return []
-        return [
-            CheckFailure(
-                "remove_at",
-                f"{remove_at} is not in the future (it is {iso(now)}): Celium would remove "
-                "the pod as soon as it is rented",
-            )
-        ]
+        at = epoch(remove_at) if isinstance(remove_at, str) and not olds else None
+        if at is not None and at <= now + 60:
+            return [
+                CheckFailure(
+                    "remove_at",
+                    f"{remove_at} is not in the future (it is {iso(now)}): Celium would "
+                    "remove the pod as soon as it is rented",
+                )
+            ]
+        return gpu_model_failures(self.client, olds, values)
 
     def change_kind(self, field: str, olds: dict[str, Any], news: dict[str, Any]) -> Change:
         if field in ("selector", "executor_id"):
@@ -376,6 +378,54 @@ def rent_price(client: CeliumClient, inputs: RentInputs) -> Price:
     except GpuCloudError as exc:
         return Price(None, str(exc), bounded=False)
     return Price(chosen.price_per_hour, f"catalog now: {chosen.gpu_count}x {chosen.machine_name}")
+
+
+def gpu_model_failures(
+    client: Callable[[], CeliumClient], olds: Mapping[str, Any], values: Mapping[str, Any]
+) -> list[CheckFailure]:
+    """A new selector's ``gpu_model`` that no executor for rent has (a typo, or a GPU
+    Celium does not rent): the rent would find nothing."""
+    selector = values.get("selector")
+    model = selector.get("gpu_model") if isinstance(selector, Mapping) else None
+    old = olds.get("selector")
+    if not isinstance(model, str) or (isinstance(old, Mapping) and old.get("gpu_model") == model):
+        return []
+    try:
+        machines = sorted({e.machine_name for e in client().list_executors()})
+    except GpuCloudError as exc:
+        report(f"warning: celium: could not check selector.gpu_model {model!r}: {exc}")
+        return []
+    if not machines or any(model.lower() in m.lower() for m in machines):
+        return []
+    return [
+        CheckFailure(
+            "selector.gpu_model",
+            f"no Celium executor for rent has a GPU matching {model!r} (a part of the "
+            f"model's name, any case); models for rent now: {', '.join(machines)}",
+        )
+    ]
+
+
+def rent_price_cap(client: Callable[[], CeliumClient], inputs: RentInputs) -> PriceCap | None:
+    """A selector's ``max_price_per_hour``, held against the executors for rent that match
+    the rest of the selector (a Pod's or a Job's, see ``pricing``)."""
+    selector = inputs.selector
+    if selector is None or selector.max_price_per_hour is None:
+        return None
+    rest = selector.model_copy(update={"max_price_per_hour": None})
+
+    def offers() -> list[Quote]:
+        return [
+            Quote(e.price_per_hour, f"{e.gpu_count}x {e.machine_name} ({_place(e)})")
+            for e in _matching(client(), rest)
+        ]
+
+    return PriceCap("selector.max_price_per_hour", selector.max_price_per_hour, offers)
+
+
+def _place(executor: Executor) -> str:
+    where = executor.location
+    return ", ".join(p for p in (where.city, where.country_code) if p) or "place unknown"
 
 
 def _matching(client: CeliumClient, selector: ExecutorSelector) -> list[Executor]:

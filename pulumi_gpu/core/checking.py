@@ -5,13 +5,22 @@
 - :func:`validation_failures`: the inputs against the kind's model, each mistake naming
   its field and what is allowed, never echoing a secret or a private key;
 - :func:`data_loss_failures`: a change that would replace an object holding data;
-- :func:`reference_failures`: inputs that name objects which do not exist.
+- :func:`reference_failures`: inputs that name objects which do not exist;
+- :func:`choice_failures`: inputs that must be one of the cloud's own list (its GPU
+  catalog, its data centers) and are not;
+- :func:`~pulumi_gpu.core.pricing.price_failures`: a price ceiling below every offer.
+
+:func:`cloud_failures` runs the last three, which ask the cloud: each judges only
+values known now, and a cloud that cannot be asked (no credentials, no answer) is not
+judged (a warning says so).
 """
 
 from __future__ import annotations
 
+import difflib
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pulumi.dynamic import CheckFailure
@@ -32,6 +41,7 @@ from pulumi_gpu.core.inputs import (
     unknown_paths,
 )
 from pulumi_gpu.core.log import report
+from pulumi_gpu.core.pricing import price_failures
 
 if TYPE_CHECKING:
     from pulumi_gpu.core.provider import GpuProvider
@@ -128,6 +138,21 @@ def data_loss_failures(
     ]
 
 
+def change_failures(
+    provider: GpuProvider[Any, Any], olds: Mapping[str, Any], values: Mapping[str, Any]
+) -> list[CheckFailure]:
+    """The kind's rules comparing the state's inputs (``olds``) with the new ones
+    (``GpuProvider.check_change``), once both are known and valid."""
+    if not olds or contains_unknown(values) or contains_unknown(olds):
+        return []
+    model = provider.inputs_model
+    try:
+        old = model.model_validate(olds)
+    except ValidationError:
+        return []  # a state from an older release: nothing to compare with
+    return provider.check_change(old, model.model_validate(values))
+
+
 def reference_failures(
     provider: GpuProvider[Any, Any], olds: Mapping[str, Any], values: Mapping[str, Any]
 ) -> list[CheckFailure]:
@@ -160,6 +185,57 @@ def reference_failures(
                     )
                 )
     return failures
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What a cloud takes for an input it keeps a list of, read from the cloud."""
+
+    what: str
+    """What one of them is, for messages: ``"GPU type"``, ``"data center"``."""
+    values: Collection[str]
+
+
+def choice_failures(
+    provider: GpuProvider[Any, Any], olds: Mapping[str, Any], values: Mapping[str, Any]
+) -> list[CheckFailure]:
+    """Inputs whose value is not among the cloud's own (``GpuProvider.choices``): the
+    create would be refused, or wait for a machine that never comes. Values not known
+    yet and values the state holds already pass."""
+    failures = []
+    for field, value in values.items():
+        if value is None or contains_unknown(value) or value == olds.get(field):
+            continue
+        try:
+            choices = provider.choices(field)
+        except GpuCloudError as exc:
+            report(f"warning: {provider.kind}: could not check {field} {value!r}: {exc}")
+            continue
+        if choices is None:
+            continue
+        for one in value if isinstance(value, list) else [value]:
+            if str(one) in choices.values:
+                continue
+            listed = sorted(choices.values)
+            close = difflib.get_close_matches(str(one), listed, n=2, cutoff=0.6)
+            hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+            failures.append(
+                CheckFailure(
+                    field,
+                    f"{one!r} is not a {choices.what} {provider.kind.split(' ')[0]} has{hint}; "
+                    f"{choices.what}s: {', '.join(listed)}",
+                )
+            )
+    return failures
+
+
+def cloud_failures(
+    provider: GpuProvider[Any, Any], olds: Mapping[str, Any], values: Mapping[str, Any]
+) -> list[CheckFailure]:
+    """What only the cloud can tell: references and choices, then (once those hold) the
+    price ceiling; ``olds``: the state's input values."""
+    failures = reference_failures(provider, olds, values) + choice_failures(provider, olds, values)
+    return failures or price_failures(provider, olds, values)
 
 
 def exists(get: Callable[[str], Any], key: str) -> bool:

@@ -41,7 +41,6 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
-from pydantic import ValidationError
 
 from pulumi_gpu.core import adoption, checking, lifecycle
 from pulumi_gpu.core.config import use_stack_config
@@ -70,6 +69,7 @@ from pulumi_gpu.core.inputs import (
 )
 from pulumi_gpu.core.log import hide, redacted
 from pulumi_gpu.core.phases import Observed, Phase
+from pulumi_gpu.core.pricing import PriceCap
 from pulumi_gpu.core.workers import prepare_provider_process
 
 STATUS_FIELDS = ("status", "cloud_status", "account")
@@ -151,20 +151,12 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
         failures += checking.data_loss_failures(
             self.inputs_model, self.kind, olds, values, self.changed_fields(olds, values)
         )
-        if not failures and not contains_unknown(values) and olds:
-            old_values = model_values(olds)
-            if not contains_unknown(old_values):
-                try:
-                    old = self.inputs_model.model_validate(old_values)
-                except ValidationError:
-                    old = None  # state from an older release; nothing to compare with
-                if old is not None:
-                    new = self.inputs_model.model_validate(values)
-                    failures += self.check_change(old, new)  # type: ignore[arg-type]
+        if not failures:
+            failures += checking.change_failures(self, model_values(olds), values)
         if not failures:
             failures += adoption.adoption_failures(self, model_values(olds), without_provider(news))
         if not failures:
-            failures += checking.reference_failures(self, olds, values)
+            failures += checking.cloud_failures(self, model_values(olds), values)
         if not failures:
             failures += self.check_inputs(model_values(olds), values)
         return CheckResult(news, failures)
@@ -467,6 +459,17 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
     def reference_exists(self, field: str, value: str) -> bool | None:
         """Whether the object a reference input (``references``) names exists; None where
         the kind cannot tell. Called at preview for a value the state does not hold yet."""
+        return None
+
+    def choices(self, field: str) -> checking.Choices | None:
+        """What the cloud takes for ``field`` where it keeps a list (its GPU catalog, its
+        data centers), asked at preview for a value the state does not hold yet; None for
+        the other inputs."""
+        return None
+
+    def price_cap(self, inputs: InputsT) -> PriceCap | None:
+        """The ceiling ``inputs`` put on the price and the offers it is held against, for
+        the core's one rule (``pricing``); None where they set none."""
         return None
 
     def check_change(self, old: InputsT, new: InputsT) -> list[CheckFailure]:

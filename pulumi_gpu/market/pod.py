@@ -35,6 +35,7 @@ from pulumi_gpu.core.inputs import (
 )
 from pulumi_gpu.core.log import report
 from pulumi_gpu.core.phases import Phase
+from pulumi_gpu.core.pricing import PriceCap, Quote
 from pulumi_gpu.core.provider import GpuProvider
 from pulumi_gpu.core.resource import Machine
 from pulumi_gpu.market.offers import Offer, load_markets, search
@@ -85,6 +86,26 @@ class PodProvider(GpuProvider[Any, Any]):
         return []  # its pods are listed by the kind of the cloud each landed on
 
     # -- preview --------------------------------------------------------------------
+
+    def price_cap(self, inputs: PodInputs) -> PriceCap | None:
+        """``gpu.max_price_per_hour``, held against the priced offers that fit the rest of
+        the requirements on the clouds that can host the pod."""
+        ceiling = inputs.gpu.max_price_per_hour
+        if ceiling is None:
+            return None
+
+        def quotes() -> list[Quote]:
+            usable, _ = inputs.hosts()
+            if not usable:
+                return []
+            rest = inputs.request(list(usable)).model_copy(update={"max_price_per_hour": None})
+            return [
+                Quote(o.price_per_hour, f"{o.gpu_count}x {o.gpu} on {o.cloud} in {o.region or '?'}")
+                for o in search(rest)
+                if o.price_per_hour is not None
+            ]
+
+        return PriceCap("gpu.max_price_per_hour", ceiling, quotes)
 
     def check_inputs(
         self, olds: Mapping[str, Any], values: Mapping[str, Any]

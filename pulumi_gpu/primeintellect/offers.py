@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from pulumi_gpu.core.errors import ApiError, GpuCloudError, NoCapacity
 from pulumi_gpu.core.inputs import contains_unknown
 from pulumi_gpu.core.log import report
+from pulumi_gpu.core.pricing import PriceCap, Quote
 from pulumi_gpu.primeintellect.client import PrimeClient, team
 from pulumi_gpu.primeintellect.lookups import OfferQuery
 from pulumi_gpu.primeintellect.models import GpuOffer, is_capacity_error
@@ -170,6 +171,25 @@ def pinned_offer_failures(client: PrimeClient, inputs: PodInputs) -> list[CheckF
         return []
     best = min(same, key=query.sort_key)
     return [CheckFailure(field, reason) for field, reason in query.problems(best).items()]
+
+
+def price_cap(client: Callable[[], PrimeClient], inputs: PodInputs) -> PriceCap | None:
+    """``max_price_per_hour``, held against the offers in stock that fit the rest of the
+    inputs, each priced for the pod's disk, vCPUs and memory (see ``pricing``)."""
+    if inputs.max_price_per_hour is None:
+        return None
+    query = inputs.offer_query().model_copy(update={"max_price_per_hour": None})
+
+    def quotes() -> list[Quote]:
+        found = []
+        for o in query.search(client()):
+            price = query.price(o)
+            if price is not None:
+                where = f"{o.provider} {o.data_center or o.region or ''}".strip()
+                found.append(Quote(price, f"{o.gpu_count}x {o.gpu_type} {o.socket} from {where}"))
+        return found
+
+    return PriceCap("max_price_per_hour", inputs.max_price_per_hour, quotes)
 
 
 def judged(values: Mapping[str, Any]) -> dict[str, Any]:

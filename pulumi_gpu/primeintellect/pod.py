@@ -16,6 +16,7 @@ from pulumi_gpu.core.identity import Inventoried, NameRule
 from pulumi_gpu.core.inputs import contains_unknown
 from pulumi_gpu.core.log import report
 from pulumi_gpu.core.phases import Observed, Phase
+from pulumi_gpu.core.pricing import PriceCap
 from pulumi_gpu.core.provider import Change, GpuProvider, Replacement
 from pulumi_gpu.core.resource import Machine, machine_outputs
 from pulumi_gpu.primeintellect import offers
@@ -108,6 +109,9 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
         if field == "ssh_key_id":
             return any(key.id == value for key in client.list_ssh_keys())
         return None
+
+    def price_cap(self, inputs: PodInputs) -> PriceCap | None:
+        return offers.price_cap(self.client, inputs)
 
     # -- policy ---------------------------------------------------------------------
 

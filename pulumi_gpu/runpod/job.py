@@ -18,6 +18,7 @@ import pulumi
 from pydantic import Field
 
 from pulumi_gpu.core import jobs, lifecycle
+from pulumi_gpu.core.checking import Choices
 from pulumi_gpu.core.identity import OWNER_ENV, Inventoried
 from pulumi_gpu.core.inputs import LOCAL, Renamed
 from pulumi_gpu.core.jobs import (
@@ -34,6 +35,7 @@ from pulumi_gpu.core.jobs import (
 from pulumi_gpu.core.log import report
 from pulumi_gpu.core.resource import JobRecord
 from pulumi_gpu.runpod.client import RunPodClient, runpod_client
+from pulumi_gpu.runpod.lookups import catalog_choices
 from pulumi_gpu.runpod.models import EXITED, CloudType
 from pulumi_gpu.runpod.models import Pod as ApiPod
 from pulumi_gpu.runpod.pod import (
@@ -108,6 +110,9 @@ class JobProvider(jobs.JobProvider[PodRun]):
 
     def reference_exists(self, field: str, value: str) -> bool | None:
         return reference_exists(self.client(), field, value)
+
+    def choices(self, field: str) -> Choices | None:
+        return catalog_choices(self.client(), field)
 
     def inventory(self) -> list[Inventoried]:
         return []  # a job's pod is listed with the pods

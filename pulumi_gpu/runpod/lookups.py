@@ -8,9 +8,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from pulumi_gpu.core.checking import Choices
 from pulumi_gpu.core.errors import GpuCloudError
 from pulumi_gpu.core.lookup import AccountPod, gpu_label, lookup, oldest_first, upper_case
-from pulumi_gpu.runpod.client import runpod_client
+from pulumi_gpu.runpod.client import RunPodClient, runpod_client
 from pulumi_gpu.runpod.models import (
     CloudType,
     DataCenter,
@@ -28,6 +29,16 @@ __all__ = [
     "get_pod_logs",
     "get_pods",
 ]
+
+
+def catalog_choices(client: RunPodClient, field: str) -> Choices | None:
+    """What RunPod takes for an input naming a GPU type or data centers: its catalog's
+    ids (checked at preview, see ``GpuProvider.choices``)."""
+    if field == "gpu_type":
+        return Choices("GPU type", {g.id for g in client.list_gpu_types()})
+    if field in ("data_center_ids", "data_center_id"):
+        return Choices("data center", {d.id for d in client.list_data_centers()})
+    return None
 
 
 class GpuOffer(BaseModel):

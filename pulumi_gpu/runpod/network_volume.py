@@ -9,6 +9,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure
 from pydantic import Field
 
+from pulumi_gpu.core.checking import Choices
 from pulumi_gpu.core.errors import GpuCloudError, InvalidRequestError
 from pulumi_gpu.core.identity import Inventoried
 from pulumi_gpu.core.inputs import DESTROYS_DATA, LOCAL, UPDATES, ResourceInputs
@@ -16,6 +17,7 @@ from pulumi_gpu.core.phases import Observed, Phase
 from pulumi_gpu.core.provider import GpuProvider
 from pulumi_gpu.core.resource import GpuResource
 from pulumi_gpu.runpod.client import RunPodClient, runpod_client
+from pulumi_gpu.runpod.lookups import catalog_choices
 from pulumi_gpu.runpod.models import NetworkVolume as ApiVolume
 
 __all__ = ["NetworkVolume", "NetworkVolumeInputs", "VolumeType"]
@@ -95,6 +97,9 @@ class NetworkVolumeProvider(GpuProvider[NetworkVolumeInputs, ApiVolume]):
 
     def client(self) -> RunPodClient:
         return runpod_client()
+
+    def choices(self, field: str) -> Choices | None:
+        return catalog_choices(self.client(), field)
 
     def check_change(
         self, old: NetworkVolumeInputs, new: NetworkVolumeInputs

@@ -8,7 +8,7 @@ from typing import Any
 
 import pulumi
 
-from pulumi_gpu.core.checking import exists
+from pulumi_gpu.core.checking import Choices, exists
 from pulumi_gpu.core.errors import (
     ApiError,
     ConflictError,
@@ -23,6 +23,7 @@ from pulumi_gpu.core.phases import Observed, Phase
 from pulumi_gpu.core.provider import Change, GpuProvider
 from pulumi_gpu.core.resource import Machine, machine_outputs
 from pulumi_gpu.runpod.client import RunPodClient, runpod_client
+from pulumi_gpu.runpod.lookups import catalog_choices
 from pulumi_gpu.runpod.models import EXITED, CloudType, proxy_url
 from pulumi_gpu.runpod.models import Pod as ApiPod
 from pulumi_gpu.runpod.pod_inputs import (
@@ -212,6 +213,9 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
 
     def reference_exists(self, field: str, value: str) -> bool | None:
         return reference_exists(self.client(), field, value)
+
+    def choices(self, field: str) -> Choices | None:
+        return catalog_choices(self.client(), field)
 
     def inventory(self) -> list[Inventoried]:
         return [

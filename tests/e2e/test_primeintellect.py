@@ -239,9 +239,15 @@ def test_a_replacement_with_no_offer_is_refused_at_preview(cloud_stack, emulator
     stack = cloud_stack("primeintellect-h100")
     stack.up()
     (pod_id,) = _pods(emulator)
+    # A price ceiling below every offer is refused by the rule of every priced kind.
     stack.set_config("maxPricePerHour", "0.05")
     refused = stack.preview(expect_failure=True).text()
-    assert "cannot be replaced (max_price_per_hour changed)" in refused
-    assert "leaving nothing running" in refused and "cheapest 1x H100_80GB" in refused
+    assert "max_price_per_hour" in refused and "below every offer" in refused
+    stack.remove_config("maxPricePerHour")
+    emulator.primeintellect.set_capacity(0, gpu_type="A100_80GB")
+    stack.set_config("gpuType", "A100_80GB")
+    refused = stack.preview(expect_failure=True).text()
+    assert "cannot be replaced (gpu_type changed)" in refused
+    assert "leaving nothing running" in refused and "no 1x A100_80GB offer" in refused
     assert stack.up(expect_failure=True).ok is False
     assert _pods(emulator) == [pod_id], "the running pod was not touched"

@@ -128,8 +128,17 @@ def test_a_secret_input_is_never_echoed_in_a_failure() -> None:
 
 
 def test_selector_pods_need_no_api_call_at_preview(capsys: pytest.CaptureFixture[str]) -> None:
-    assert failures(PodProvider(), {**POD, "max_price_per_hour": 3, "country": "US"}) == {}
+    assert failures(PodProvider(), {**POD, "country": "US"}) == {}
     assert capsys.readouterr().err == "", "no lookup was even attempted"
+
+
+def test_a_price_ceiling_is_not_judged_without_credentials(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert failures(PodProvider(), {**POD, "max_price_per_hour": 3, "country": "US"}) == {}
+    said = capsys.readouterr().err
+    assert "could not check max_price_per_hour against offers" in said
+    assert "PRIME_API_KEY" in said
 
 
 def test_explicit_offer_check_is_skipped_when_the_api_is_out_of_reach(
