@@ -22,7 +22,7 @@ from pydantic import Field, field_validator
 
 from pulumi_gpu.celium.client import CeliumClient, celium_client
 from pulumi_gpu.celium.models import Pod as ApiPod
-from pulumi_gpu.celium.one_time import check_image, rent_on_own_template, split_image
+from pulumi_gpu.celium.one_time import check_image, rent_on_own_template, same_image, split_image
 from pulumi_gpu.celium.pod import (
     ExecutorSelectorArgs,
     PodInputs,
@@ -53,6 +53,7 @@ from pulumi_gpu.core.jobs import (
 )
 from pulumi_gpu.core.phases import Phase
 from pulumi_gpu.core.pricing import PriceCap
+from pulumi_gpu.core.provider import Change
 from pulumi_gpu.core.resource import JobRecord
 
 __all__ = ["Job", "JobInputs"]
@@ -74,7 +75,7 @@ class JobInputs(RentInputs, JobSpec):
     image: str = Field(
         min_length=1,
         description=(
-            "Image as 'repository:tag' (tag 'latest' if none), Debian/Ubuntu based (Celium "
+            "Image as 'repository:tag' (the tag is required), Debian/Ubuntu based (Celium "
             "verifies it by installing openssh-server with apt)."
         ),
         examples=["pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime"],
@@ -144,6 +145,11 @@ class JobProvider(jobs.JobProvider[PodRun]):
         self, olds: Mapping[str, Any], values: Mapping[str, Any]
     ) -> list[CheckFailure]:
         return gpu_model_failures(self.client, olds, values)
+
+    def change_kind(self, field: str, olds: dict[str, Any], news: dict[str, Any]) -> Change:
+        if field == "image" and same_image(olds.get(field), news.get(field)):
+            return Change.NONE
+        return super().change_kind(field, olds, news)
 
     def find(self, inputs: JobInputs) -> list[PodRun]:
         """Among Celium's pods, listed once for the pods and jobs that ask together."""

@@ -13,9 +13,18 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
 from pulumi_gpu.celium.client import CeliumClient
 from pulumi_gpu.celium.models import Template as ApiTemplate
-from pulumi_gpu.celium.template import TemplateInputs, TemplateProvider, template_body
+from pulumi_gpu.celium.template import (
+    TemplateInputs,
+    TemplateProvider,
+    debian_only,
+    not_debian,
+    template_body,
+)
 from pulumi_gpu.core import lifecycle
 from pulumi_gpu.core.log import report
 from pulumi_gpu.core.phases import Phase
@@ -47,18 +56,46 @@ class _OneTimeTemplates(TemplateProvider):
 
 
 def split_image(image: str) -> tuple[str, str]:
-    """'repo:tag' -> (repo, tag), tag 'latest' if none; a ':' before the last '/' is a
-    registry port."""
+    """'repo:tag' -> (repo, tag), tag 'latest' if none (as an image without a tag meant
+    before tags were required); a ':' before the last '/' is a registry port."""
     head, _, last = image.rpartition("/")
     name, _, tag = last.partition(":")
     return (f"{head}/{name}" if head else name), (tag or "latest")
 
 
 def check_image(image: str) -> str:
-    """Raise ValueError unless ``image`` is a 'repository:tag' Celium can run."""
+    """Raise ValueError unless ``image`` is a 'repository:tag' Celium can run.
+
+    The tag is required: a template is made and verified for one tag (Celium's API needs
+    one), and 'latest' names whatever was pushed last, which the verified template does
+    not follow."""
+    if ":" not in image.rpartition("/")[2]:
+        raise ValueError(
+            f"give the image's tag, as 'repository:tag' (e.g. '{image}:<tag>'): Celium "
+            f"verifies a template made for one tag ('{image}:latest' is what this meant "
+            "before tags were required; writing it replaces nothing)"
+        )
     repository, tag = split_image(image)
-    TemplateInputs(name="check", docker_image=repository, docker_image_tag=tag)
+    base = not_debian(repository, tag)
+    if base is not None:
+        raise ValueError(debian_only(repr(image), base))
+    try:
+        TemplateInputs(name="check", docker_image=repository, docker_image_tag=tag)
+    except ValidationError as exc:
+        raise ValueError("; ".join(_reason(e) for e in exc.errors())) from None
     return image
+
+
+def _reason(error: ErrorDetails) -> str:
+    """A template's mistake as the image's (its tag's, where it is the tag)."""
+    said = str(error["msg"]).removeprefix("Value error, ")
+    return f"its tag: {said}" if tuple(error["loc"]) == ("docker_image_tag",) else said
+
+
+def same_image(old: object, new: object) -> bool:
+    """True if two image inputs name the same image: one without a tag, from before tags
+    were required, is its ':latest'. A diff then changes nothing."""
+    return isinstance(old, str) and isinstance(new, str) and split_image(old) == split_image(new)
 
 
 def rent_on_own_template(

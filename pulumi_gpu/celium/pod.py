@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from pulumi_gpu.celium.client import CeliumClient, celium_client
 from pulumi_gpu.celium.models import Executor
 from pulumi_gpu.celium.models import Pod as ApiPod
-from pulumi_gpu.celium.one_time import rent_on_own_template
+from pulumi_gpu.celium.one_time import rent_on_own_template, same_image
 from pulumi_gpu.celium.pod_inputs import (
     ExecutorSelector,
     ExecutorSelectorArgs,
@@ -136,6 +136,8 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
     def change_kind(self, field: str, olds: dict[str, Any], news: dict[str, Any]) -> Change:
         if field in ("selector", "executor_id"):
             return Change.NONE if _still_on_rented(olds, news) else Change.REPLACE
+        if field == "image" and same_image(olds.get(field), news.get(field)):
+            return Change.NONE
         return super().change_kind(field, olds, news)
 
     def replacement(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Replacement:

@@ -30,6 +30,38 @@ __all__ = ["Template", "TemplateCategory", "TemplateInputs"]
 TemplateCategory = Literal["DOCKER", "PYTORCH", "NVIDIA", "TENSOR_FLOW", "OPEN_AI", "UBUNTU"]
 """What a Celium template is listed under."""
 _IMAGE = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
+NOT_DEBIAN = frozenset(
+    {
+        *("alpine", "busybox", "fedora", "centos", "rockylinux", "almalinux", "amazonlinux"),
+        *("archlinux", "opensuse", "gentoo", "scratch", "oraclelinux", "photon", "clearlinux"),
+    }
+)
+"""Bases that are not Debian or Ubuntu, named by a part of the repository (``alpine``,
+``quay.io/centos/centos``) or, for Alpine, by the tag (``python:3.12-alpine``): Celium's
+verification installs openssh-server with apt, which they do not have, so a template
+of them never verifies."""
+_ALPINE_TAG = re.compile(r"(?:^|[-_.])alpine(?:[-_.\d]|$)", re.IGNORECASE)
+
+
+def not_debian(repository: str, tag: str = "") -> str | None:
+    """The non-Debian base ``repository:tag`` is built on, as its name says; None if its
+    name says none (which is no proof that it is Debian-based)."""
+    parts = repository.lower().split("/")
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0]):
+        parts = parts[1:]  # a registry host
+    for part in parts:
+        if part in NOT_DEBIAN:
+            return part
+    return "alpine" if _ALPINE_TAG.search(tag) else None
+
+
+def debian_only(image: str, base: str) -> str:
+    """Why a template of ``image`` (built on ``base``) is refused."""
+    return (
+        f"{image} is not Debian/Ubuntu-based ({base}): Celium verifies a template by "
+        "installing openssh-server with apt, which fails there; use a Debian or Ubuntu "
+        "based image (e.g. pytorch/pytorch, nvidia/cuda:12.4.1-runtime-ubuntu22.04)"
+    )
 
 
 class TemplateInputs(ResourceInputs):
@@ -124,6 +156,16 @@ class TemplateInputs(ResourceInputs):
                 f"{value!r} is not an image repository: lower-case letters, digits, "
                 "'.', '_', '-' and '/' separators, e.g. 'pytorch/pytorch'"
             )
+        base = not_debian(value)
+        if base is not None:
+            raise ValueError(debian_only(repr(value), base))
+        return value
+
+    @field_validator("docker_image_tag")
+    @classmethod
+    def _tag(cls, value: str) -> str:
+        if not_debian("", value) is not None:
+            raise ValueError(debian_only(f"an image tagged {value!r}", "alpine"))
         return value
 
     @field_validator("internal_ports")

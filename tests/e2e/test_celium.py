@@ -78,9 +78,11 @@ def test_image_change_replaces_template_and_its_pods(cloud_stack, emulator: Emul
 
 
 def test_failed_verification_fails_cleanly(cloud_stack, emulator: Emulator) -> None:
-    stack = cloud_stack(
-        "celium-quickstart", config={"sshPublicKey": SSH_KEY, "image": "alpine", "imageTag": "3.20"}
-    )
+    # An image whose name shows it cannot verify (alpine) is refused at preview; this one
+    # fails in Celium's own check.
+    emulator.celium.failing_images.add("acme/custom")
+    config = {"sshPublicKey": SSH_KEY, "image": "acme/custom", "imageTag": "1.0"}
+    stack = cloud_stack("celium-quickstart", config=config)
     result = stack.up(expect_failure=True)
     assert "VERIFY_FAILED" in result.text()
     assert "Debian/Ubuntu-based" in result.text(), "the verification logs must be shown"

@@ -43,6 +43,9 @@ def failures(provider: Any, news: dict[str, Any]) -> dict[str, str]:
         ({"docker_image_digest": "abc"}, "docker_image_digest", "sha256"),
         ({"wait_timeout": -1}, "wait_timeout", "greater than 0"),
         ({"dockerimage": "x"}, "dockerimage", "did you mean 'docker_image'"),
+        ({"docker_image": "alpine"}, "docker_image", "not Debian/Ubuntu-based (alpine)"),
+        ({"docker_image": "quay.io/centos/centos"}, "docker_image", "Debian/Ubuntu-based (centos)"),
+        ({"docker_image_tag": "3.12-alpine"}, "docker_image_tag", "Debian/Ubuntu-based (alpine)"),
     ],
 )
 def test_template_mistakes(change: dict[str, Any], field: str, words: str) -> None:
@@ -67,6 +70,35 @@ def test_pod_mistakes(change: dict[str, Any], field: str, words: str) -> None:
     found = failures(PodProvider(), {**POD, **change})
     assert field in found, found
     assert words in found[field]
+
+
+IMAGE_POD = {**POD, "template_id": None, "image": "pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime"}
+
+
+@pytest.mark.parametrize(
+    ("image", "words"),
+    [
+        ("pytorch/pytorch", "give the image's tag, as 'repository:tag'"),
+        ("localhost:5000/team/trainer", "'localhost:5000/team/trainer:latest' is what this meant"),
+        ("alpine:3.20", "'alpine:3.20' is not Debian/Ubuntu-based (alpine)"),
+        ("python:3.12-alpine", "'python:3.12-alpine' is not Debian/Ubuntu-based (alpine)"),
+        ("fedora:40", "is not Debian/Ubuntu-based (fedora)"),
+        ("vllm/vllm-openai:v0.6.3@sha256:ab", "its tag: String should match pattern"),
+    ],
+)
+def test_an_image_celium_cannot_run_is_refused_naming_image(image: str, words: str) -> None:
+    found = failures(PodProvider(), {**IMAGE_POD, "image": image})
+    assert found.keys() == {"image"}, found
+    assert words in found["image"]
+
+
+def test_writing_latest_for_an_image_without_a_tag_changes_nothing() -> None:
+    """Tags became required: the program a user fixes must not replace what runs."""
+    old = {**RENTED, "template_id": None, "image": "pytorch/pytorch"}
+    provider = PodProvider()
+    latest = {**IMAGE_POD, "image": "pytorch/pytorch:latest"}
+    assert provider.diff("p", old, latest).changes is False
+    assert provider.diff("p", old, IMAGE_POD).replaces == ["image"]
 
 
 def test_volume_needs_a_name() -> None:
