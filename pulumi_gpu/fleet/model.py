@@ -304,7 +304,7 @@ def _entry(
                 "a secret is never written in the fleet file: use {config: KEY} "
                 "(pulumi config set --secret KEY ...) or {env: NAME}",
             )
-            probe.pop(secret)
+            probe[secret] = _SECRET_PLACEHOLDER  # judged as given: no "missing" besides
             ok = False
             continue
         entry.secrets[secret] = ref_value

@@ -94,6 +94,12 @@ def test_secrets_are_never_literals() -> None:
     text = yaml.safe_dump({kind.section: {"x": {"cloud": kind.cloud, field: "hunter22hunter"}}})
     found = problems(text)
     assert any(f"{kind.section}.x.{field}: a secret is never written" in p for p in found)
+    registry = {"cloud": "runpod", "username": "bot", "password": "hunter22hunter"}
+    found = problems(yaml.safe_dump({"registries": {"r": registry}}))
+    assert [p.split(": ", 1)[1] for p in found] == [
+        "registries.r.password: a secret is never written in the fleet file: use {config: "
+        "KEY} (pulumi config set --secret KEY ...) or {env: NAME}"
+    ], "said once (not also 'required input is missing')"
     assert not any("hunter22" in p for p in found)
 
 
