@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pulumi_gpu.testing import ProgramStack
+from tests.badinputs.harness import TALLY as BAD_INPUTS
+from tests.badinputs.harness import THRESHOLD as BAD_INPUTS_THRESHOLD
 from tests.conformance.harness import TALLY
 from tests.docs.blocks import TALLY as DOCS
 from tests.identity.harness import TALLY as IDENTITY
@@ -56,6 +58,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         worker_output["conformance"] = TALLY.rows()
         worker_output["identity"] = IDENTITY.rows()
         worker_output["docs"] = DOCS.rows()
+        worker_output["bad_inputs"] = BAD_INPUTS.rows()
+    elif BAD_INPUTS.runs and BAD_INPUTS.rate() < BAD_INPUTS_THRESHOLD:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED  # the corpus as a whole
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -63,9 +68,10 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
     TALLY.add_rows(getattr(node, "workeroutput", {}).get("conformance", []))
     IDENTITY.add_rows(getattr(node, "workeroutput", {}).get("identity", []))
     DOCS.add_rows(getattr(node, "workeroutput", {}).get("docs", []))
+    BAD_INPUTS.add_rows(getattr(node, "workeroutput", {}).get("bad_inputs", []))
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    for tally in (TALLY, IDENTITY, DOCS):
+    for tally in (TALLY, IDENTITY, DOCS, BAD_INPUTS):
         if tally.runs:
             terminalreporter.write_line(tally.line())
