@@ -22,7 +22,13 @@ from pydantic import Field, field_validator
 
 from pulumi_gpu.celium.client import CeliumClient, celium_client
 from pulumi_gpu.celium.models import Pod as ApiPod
-from pulumi_gpu.celium.one_time import check_image, rent_on_own_template, same_image, split_image
+from pulumi_gpu.celium.one_time import (
+    check_image,
+    rent_on_own_template,
+    same_image,
+    split_image,
+    tag_failures,
+)
 from pulumi_gpu.celium.pod import (
     ExecutorSelectorArgs,
     PodInputs,
@@ -144,7 +150,9 @@ class JobProvider(jobs.JobProvider[PodRun]):
     def check_inputs(
         self, olds: Mapping[str, Any], values: Mapping[str, Any]
     ) -> list[CheckFailure]:
-        return gpu_model_failures(self.client, olds, values)
+        return tag_failures(self.kind, olds, values) or gpu_model_failures(
+            self.client, olds, values
+        )
 
     def change_kind(self, field: str, olds: dict[str, Any], news: dict[str, Any]) -> Change:
         if field == "image" and same_image(olds.get(field), news.get(field)):

@@ -10,9 +10,10 @@ the first (one per create token); a rent that definitely failed deletes it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
+from pulumi.dynamic import CheckFailure
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
@@ -64,17 +65,8 @@ def split_image(image: str) -> tuple[str, str]:
 
 
 def check_image(image: str) -> str:
-    """Raise ValueError unless ``image`` is a 'repository:tag' Celium can run.
-
-    The tag is required: a template is made and verified for one tag (Celium's API needs
-    one), and 'latest' names whatever was pushed last, which the verified template does
-    not follow."""
-    if ":" not in image.rpartition("/")[2]:
-        raise ValueError(
-            f"give the image's tag, as 'repository:tag' (e.g. '{image}:<tag>'): Celium "
-            f"verifies a template made for one tag ('{image}:latest' is what this meant "
-            "before tags were required; writing it replaces nothing)"
-        )
+    """Raise ValueError unless ``image`` is a 'repository:tag' Celium can run (one without
+    its tag reads as its ':latest'; :func:`tag_failures` refuses it in a new input)."""
     repository, tag = split_image(image)
     base = not_debian(repository, tag)
     if base is not None:
@@ -90,6 +82,38 @@ def _reason(error: ErrorDetails) -> str:
     """A template's mistake as the image's (its tag's, where it is the tag)."""
     said = str(error["msg"]).removeprefix("Value error, ")
     return f"its tag: {said}" if tuple(error["loc"]) == ("docker_image_tag",) else said
+
+
+def untagged(image: object) -> bool:
+    """An image input without its tag, e.g. ``'pytorch/pytorch'``."""
+    return isinstance(image, str) and ":" not in image.rpartition("/")[2]
+
+
+def tag_failures(
+    kind: str, olds: Mapping[str, Any], values: Mapping[str, Any]
+) -> list[CheckFailure]:
+    """A new ``image`` without its tag, refused at preview: Celium verifies a template made
+    for one tag, and 'latest' names whatever was pushed last, which the verified template
+    does not follow. One the state already holds (0.2.0 took it, as its ':latest') is
+    kept, with a deprecation warning, until 0.3.0."""
+    image = values.get("image")
+    if not untagged(image):
+        return []
+    if same_image(olds.get("image"), image):
+        report(
+            f"warning: {kind}: image {image!r} has no tag and reads as '{image}:latest', as "
+            f"in 0.2.0. Deprecated: write its tag ('{image}:latest' changes nothing); "
+            "from 0.3.0 an image without its tag is refused"
+        )
+        return []
+    return [
+        CheckFailure(
+            "image",
+            f"give the image's tag, as 'repository:tag' (e.g. '{image}:<tag>'): Celium "
+            f"verifies a template made for one tag ('{image}:latest' is what this meant "
+            "before tags were required; writing it replaces nothing)",
+        )
+    ]
 
 
 def same_image(old: object, new: object) -> bool:

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from pulumi_gpu.celium.client import CeliumClient, celium_client
 from pulumi_gpu.celium.models import Executor
 from pulumi_gpu.celium.models import Pod as ApiPod
-from pulumi_gpu.celium.one_time import rent_on_own_template, same_image
+from pulumi_gpu.celium.one_time import rent_on_own_template, same_image, tag_failures
 from pulumi_gpu.celium.pod_inputs import (
     ExecutorSelector,
     ExecutorSelectorArgs,
@@ -131,7 +131,9 @@ class PodProvider(GpuProvider[PodInputs, ApiPod]):
                     "remove the pod as soon as it is rented",
                 )
             ]
-        return gpu_model_failures(self.client, olds, values)
+        return tag_failures(self.kind, olds, values) or gpu_model_failures(
+            self.client, olds, values
+        )
 
     def change_kind(self, field: str, olds: dict[str, Any], news: dict[str, Any]) -> Change:
         if field in ("selector", "executor_id"):

@@ -185,3 +185,20 @@ def test_time_limits_are_checked_and_normalized() -> None:
 def test_a_removal_time_in_the_past_is_refused_at_preview() -> None:
     found = failures(PodProvider(), {**POD, "remove_at": "2020-01-01T00:00:00Z"})
     assert "is not in the future" in found["remove_at"]
+
+
+def test_an_image_without_a_tag_the_state_holds_is_kept_with_a_warning(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """0.2.0 took an image without its tag (as ':latest'): an unchanged program still
+    previews, and its state still reads, with a deprecation warning until 0.3.0."""
+    untagged = {**IMAGE_POD, "image": "pytorch/pytorch"}
+    old = {**RENTED, "template_id": None, "image": "pytorch/pytorch"}
+    assert PodInputs.model_validate(
+        {k: v for k, v in untagged.items() if k in PodInputs.model_fields}
+    )
+    assert PodProvider().check(old, untagged).failures == []
+    assert "image 'pytorch/pytorch' has no tag and reads as 'pytorch/pytorch:latest'" in (
+        capsys.readouterr().err
+    )
+    assert failures(PodProvider(), untagged).keys() == {"image"}, "a new one is refused"
