@@ -21,6 +21,7 @@ from pulumi_gpu.emulator import Emulator, EmulatorServer
 from pulumi_gpu.testing.fixtures import StackFactory
 from tests.docs.blocks import KINDS, TALLY, Block, all_blocks, mismatches, previous
 from tests.docs.shell import README_EMULATOR, Shell
+from tests.e2e.test_sweep import FLEET as SWEEP_FLEET
 from tests.support.paths import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
@@ -196,30 +197,13 @@ def _demo(request: pytest.FixtureRequest, words: list[str]) -> Setup:
         subprocess.run(down, cwd=cwd, env=env, capture_output=True, text=True, check=True)
 
 
-SWEEP_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB/6vi7VtlHAbDYurbV/k70dQql4m7GcdCuBtYMCu/t8 sweep"
-SWEEP_FLEET = {
-    "ssh_keys": {"me": {"cloud": "runpod", "public_key": SWEEP_KEY}},
-    "disks": {
-        "data": {"cloud": "celium", "description": "kept across pods"},
-        "scratch": {"cloud": "gpudev", "size_gb": 50},
-    },
-    "pods": {
-        "trainer": {
-            "cloud": "runpod",
-            "gpu_type": "NVIDIA GeForce RTX 4090",
-            "image": "runpod/base:0.6.2",
-        }
-    },
-}
-
-
 @contextmanager
 def _sweep(request: pytest.FixtureRequest, words: list[str]) -> Setup:
     """What the README's sweep paragraph describes: on the backend logged in to, stack
     `gone` of a fleet removed with `pulumi stack rm --force` (its objects stay) beside
     stack `test`; stack `test` of the same fleet on another backend."""
     gpu_stack: StackFactory = request.getfixturevalue("gpu_stack")
-    text = yaml.safe_dump(SWEEP_FLEET)
+    text = yaml.safe_dump(SWEEP_FLEET)  # the sweep tests' fleet
     ours = gpu_stack.fleet(text)
     ours.up()
     gone = gpu_stack.fleet(text, stack_name="gone", backend_url=ours.backend_url)
