@@ -365,8 +365,11 @@ class ProgramStack:
         self, command: str, op: Callable[..., Any], expect_failure: bool, kwargs: dict[str, Any]
     ) -> OpResult:
         result = OpResult(command=command)
+        also = kwargs.pop("on_event", None)  # the caller's own, told of each event too
 
         def on_event(event: auto.EngineEvent) -> None:
+            if also is not None:
+                also(event)
             if event.resource_pre_event is not None:
                 meta = event.resource_pre_event.metadata
                 result.steps.append(

@@ -14,9 +14,10 @@ from collections import Counter
 from collections.abc import Callable
 
 import pytest
+from pulumi import automation as auto
 
 from pulumi_gpu.testing import OpResult
-from tests.conformance.conftest import new_emulator
+from tests.conformance.conftest import SPEED, new_emulator
 from tests.conformance.harness import PRIVATE_KEY, Fleet, kill_engine
 from tests.conformance.subjects import Subject, undescribed
 
@@ -93,10 +94,28 @@ def test_failure_during_the_wait(fleet: Make) -> None:
             cloud.fail_next(s.objects, f"conformance: {s.name} broke")
         for objects in s.waits_for_also:  # whichever takes which, every subject fails
             cloud.fail_next(objects, f"conformance: {s.name} broke")
-    # The engine starts no new step once one has failed: slow the clouds down so that
-    # every create is under way before the first failure comes.
-    run.emulator.clock.set_speed(10)
-    result = run.run("up", expect_failure=True)
+    # The engine starts no new step once one has failed, and a subject's step starts only
+    # when its check is done (which may ask its cloud for offers or a catalog): emulated
+    # time stands still, so that nothing fails, until every subject's create is under way.
+    started: set[str] = set()
+
+    def seen(event: auto.EngineEvent) -> None:
+        if event.resource_pre_event is not None:
+            started.add(event.resource_pre_event.metadata.urn.rsplit("::", 1)[-1])
+
+    run.emulator.clock.set_speed(1e-9)
+    results: list[OpResult] = []
+    thread = threading.Thread(
+        target=lambda: results.append(run.run("up", expect_failure=True, on_event=seen))
+    )
+    thread.start()
+    deadline = time.monotonic() + 120
+    while not {s.name for s in run.subjects} <= started:
+        assert time.monotonic() < deadline and thread.is_alive(), f"started only {started}"
+        time.sleep(0.05)
+    run.emulator.clock.set_speed(SPEED)
+    thread.join(timeout=600)
+    (result,) = results
     assert set(result.failed_resources) == {s.name for s in run.subjects}, result.text()
     for s in run.subjects:
         assert not s.says_why or f"conformance: {s.name} broke" in result.text(), s.kind.title
