@@ -176,7 +176,11 @@ def _entry_schema(kind: Kind, defs: dict[str, Any]) -> dict[str, Any]:
     props_in_order = {
         "cloud": {
             "const": kind.cloud,
-            "description": f"This entry is a {kind.title}.",
+            "description": (
+                "This entry is a placed pod, on the cheapest offer of its clouds."
+                if kind.cloud == "any"
+                else f"This entry is a {kind.title}."
+            ),
             **REPLACES,  # another cloud's kind is another resource
         },
         **props,

@@ -18,9 +18,9 @@ with its version, to ``pulumi package get-schema`` and to every language host.
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -262,10 +262,20 @@ class _Types:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m pulumi_gpu.plugin.schema [PATH]``: write the schema (default: the
+    """``python -m pulumi_gpu.plugin.schema [-o PATH]``: write the schema (default: the
     repository's ``schema/pulumi-gpu.schema.json``)."""
-    args = sys.argv[1:] if argv is None else argv
-    path = Path(args[0]) if args else Path(__file__).resolve().parents[2] / SCHEMA_FILE
+    parser = argparse.ArgumentParser(
+        prog="python -m pulumi_gpu.plugin.schema",
+        description="Write the Pulumi package schema of the provider plugin.",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path(__file__).resolve().parents[2] / SCHEMA_FILE,
+        help="where to write it (default: the checkout's %(default)s)",
+    )
+    path: Path = parser.parse_args(argv).output
     path.write_text(schema_text())
     print(f"wrote {path}")
     return 0
