@@ -18,6 +18,7 @@
     └── WaitError                    a wait did not end well
         ├── WaitTimeout              the deadline passed; names the last status seen
         ├── ResourceFailed           the resource reached a failure state
+        │   └── RecordedFailure      ... and what the state may keep of it (a job's run)
         └── EngineGone               the Pulumi engine exited while the provider waited
 
 ``ApiError.outcome_unknown`` / ``TransportError.outcome_unknown`` say whether a
@@ -138,6 +139,19 @@ class ResourceFailed(WaitError):
 class CloudReportedFailure(ResourceFailed):
     """The cloud itself reports the object failed (a failed start), as opposed to its
     vanishing or being stopped or deleted from outside."""
+
+
+class RecordedFailure(ResourceFailed):
+    """A create failed after its object existed, and something of it is worth keeping:
+    ``record`` (the state, Python names) under ``object_id``. A job whose run ended
+    badly while ``up`` waited is kept as that run, so the next ``up`` does not run it
+    again. Only a front door that can keep a failed create's state (the provider plugin)
+    records it; a dynamic provider cannot, and reports the failure alone."""
+
+    def __init__(self, message: str, object_id: str, record: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.object_id = object_id
+        self.record = record
 
 
 class EngineGone(WaitError):

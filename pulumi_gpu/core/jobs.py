@@ -354,6 +354,15 @@ class JobProvider(GpuProvider[Any, ObjT]):
             return self._finish(id_, {**state, **outputs})
         return outputs
 
+    def _kept_after_failure(self, last: ObjT, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        """A run that ended badly while ``up`` waited is kept as its record (how it ended,
+        its exit code and last lines); its compute is already deleted. One that never
+        ended (a wait that timed out) is not: nothing of it ran to the end."""
+        live = {**state, **self._outputs(last, state)}
+        if not RunStatus.recorded(live["status"]).ended:
+            return None
+        return self._ended(live, RunStatus.recorded(live["status"]))
+
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Record a change of LOCAL inputs; the cloud applies the others (where a kind has
         inputs that change in place, e.g. a reservation's length)."""
@@ -440,6 +449,10 @@ class JobProvider(GpuProvider[Any, ObjT]):
             status = RunStatus.EXPIRED
         self.release(id_, live, status)
         report(f"{what}: {status.value}; its compute is released")
+        return self._ended(live, status)
+
+    def _ended(self, live: Mapping[str, Any], status: RunStatus) -> dict[str, Any]:
+        """The record of a run that ended (``status``) and whose compute is released."""
         ended = live.get("ended_at") or iso(self.client().cloud_now())
         return {**live, **_released(live), "status": status.value, "ended_at": ended}
 

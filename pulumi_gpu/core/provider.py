@@ -44,7 +44,13 @@ from pulumi.dynamic import (
 
 from pulumi_gpu.core import adoption, checking, lifecycle
 from pulumi_gpu.core.config import use_stack_config
-from pulumi_gpu.core.errors import AuthenticationError, GpuCloudError, NotFoundError
+from pulumi_gpu.core.errors import (
+    AuthenticationError,
+    GpuCloudError,
+    NotFoundError,
+    RecordedFailure,
+    ResourceFailed,
+)
 from pulumi_gpu.core.http import ApiClient
 from pulumi_gpu.core.identity import (
     DEFAULT_NAME_KEY,
@@ -215,11 +221,18 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
         if made.left is not None:  # an earlier run's: it gets what the inputs changed since
             self._apply_changes(self.object_id(made.obj), made.left, state, inputs, what)
         watch = lifecycle.Watch(self, made.obj, state, what)
-        outputs = watch.ready_or_discarded(
-            inputs,
-            timeout=self.wait_timeout(state),
-            record=lambda done: self._recorded(watch.object_id, done, state),
-        )
+        try:
+            outputs = watch.ready_or_discarded(
+                inputs,
+                timeout=self.wait_timeout(state),
+                record=lambda done: self._recorded(watch.object_id, done, state),
+            )
+        except ResourceFailed as failure:
+            kept = self._kept_after_failure(watch.current, state)
+            if kept is None:
+                raise
+            record = {**without_provider(props), **kept}
+            raise RecordedFailure(str(failure), watch.object_id, record) from None
         return CreateResult(watch.object_id, {**without_provider(props), **outputs})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -543,6 +556,11 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
     def _recorded(self, id_: str, obj: ObjT, state: Mapping[str, Any]) -> dict[str, Any]:
         """The outputs a create records for the object it made ready."""
         return self._outputs(obj, state)
+
+    def _kept_after_failure(self, last: ObjT, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        """What the state may keep of an object whose create failed and was cleaned up
+        (``last``: how it was last seen); None, the default: nothing (it is gone)."""
+        return None
 
     def _repair(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Change:
         """What brings back an object that refresh found failed or in the wrong phase."""

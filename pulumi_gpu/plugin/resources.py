@@ -24,7 +24,7 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure, DiffResult
 
-from pulumi_gpu.core.errors import GpuCloudError
+from pulumi_gpu.core.errors import GpuCloudError, RecordedFailure
 from pulumi_gpu.core.identity import (
     DEFAULT_NAME_KEY,
     OWNER_KEY,
@@ -67,6 +67,18 @@ class Urn:
         return cls(head.removeprefix("urn:pulumi:"), project, qualified_type, name)
 
 
+class PartlyCreated(Exception):
+    """A create that failed after its object existed, and the state the engine keeps of
+    it (``state``, under ``object_id``): the engine records the resource with the
+    failure, and the next ``up`` updates it rather than creating it again."""
+
+    def __init__(self, reason: str, object_id: str, state: Props) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.object_id = object_id
+        self.state = state
+
+
 def kind_of(urn: Urn) -> PackageKind:
     found = package_kinds().get(urn.type)
     if found is None:
@@ -107,8 +119,14 @@ class Resources:
         return found
 
     def create(self, urn: str, props: Props) -> tuple[str, Props]:
+        """(the new object's id, its state); a create that failed with something worth
+        keeping raises :class:`PartlyCreated`."""
         kind = kind_of(Urn.parse(urn))
-        made = kind.provider.create(from_engine(kind.shape, props.values))
+        try:
+            made = kind.provider.create(from_engine(kind.shape, props.values))
+        except RecordedFailure as failure:
+            kept = self._answer(kind, failure.record, props)
+            raise PartlyCreated(str(failure), failure.object_id, kept) from None
         return str(made.id), self._answer(kind, made.outs or {}, props)
 
     def read(self, urn: str, id_: str, props: Props) -> tuple[str | None, Props]:

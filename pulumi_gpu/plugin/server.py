@@ -8,8 +8,8 @@ which falls short here in three ways (SDK 3.259-3.272):
 
 - its ``Create`` can only answer an id and properties: a create that fails after the
   cloud made the object cannot answer the partial state (``ErrorResourceInitFailed`` in
-  the status details), which only a servicer of its own can send (a later increment:
-  :meth:`ProviderServicer.Create` is where);
+  the status details), which only a servicer of its own can send
+  (:meth:`ProviderServicer.Create`: a job whose run failed while ``up`` waited);
 - it is ``async`` over ``grpc.aio``, while the kinds' providers block for as long as a
   wait takes: every call would go through ``asyncio.to_thread``, whose default executor
   runs ``min(32, cores + 4)`` threads, the same limit the dynamic-provider process has
@@ -34,7 +34,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import grpc
-from google.protobuf import empty_pb2
+from google.protobuf import any_pb2, empty_pb2
+from google.rpc import status_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
 from pulumi_gpu import __version__
@@ -44,7 +45,7 @@ from pulumi_gpu.core.workers import WORKER_LIMIT, follow_engine
 from pulumi_gpu.plugin import settings
 from pulumi_gpu.plugin.engine_log import EngineLog, current_urn
 from pulumi_gpu.plugin.kinds import package_kinds
-from pulumi_gpu.plugin.resources import Props, Resources
+from pulumi_gpu.plugin.resources import PartlyCreated, Props, Resources
 from pulumi_gpu.plugin.schema import package_schema
 from pulumi_gpu.plugin.values import marshal, unmarshal
 
@@ -73,6 +74,27 @@ def _answered(method: Callable[..., R]) -> Callable[..., R]:
         raise AssertionError("unreachable: abort raises")  # pragma: no cover
 
     return call
+
+
+def _partly_created(context: grpc.ServicerContext, failure: PartlyCreated) -> Any:
+    """Fail the call with the state the engine keeps (``ErrorResourceInitFailed`` in the
+    status details, which the engine reads from the ``grpc-status-details-bin``
+    trailer): it records the resource, with the failure as its init error."""
+    reason = redacted(failure.reason)
+    details = any_pb2.Any()
+    details.Pack(
+        provider_pb2.ErrorResourceInitFailed(
+            id=failure.object_id,
+            properties=marshal(failure.state.values, failure.state.secret),
+            reasons=[reason],
+        )
+    )
+    code = grpc.StatusCode.UNKNOWN
+    status = status_pb2.Status(code=code.value[0], message=reason, details=[details])
+    context.set_trailing_metadata((("grpc-status-details-bin", status.SerializeToString()),))
+    context.set_code(code)
+    context.set_details(reason)
+    return provider_pb2.CreateResponse()
 
 
 def _props(struct: Any) -> Props:
@@ -164,11 +186,13 @@ class ProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
 
     @_answered
     def Create(self, request: Any, context: Any) -> Any:
-        """Create (the engine never asks at preview: ``supportsPreview`` is false). The
-        seam for partial state: a create that fails after the cloud made its object
-        (the lifecycle's clean-up failed too) can be answered here with
-        ``ErrorResourceInitFailed`` details, which keep the object in the state."""
-        object_id, outputs = self._resources.create(request.urn, _props(request.properties))
+        """Create (the engine never asks at preview: ``supportsPreview`` is false). A
+        create that failed after its object existed, with something worth keeping (a
+        job's run that ended badly), is answered with that state as partial state."""
+        try:
+            object_id, outputs = self._resources.create(request.urn, _props(request.properties))
+        except PartlyCreated as failure:
+            return _partly_created(context, failure)
         return provider_pb2.CreateResponse(
             id=object_id, properties=marshal(outputs.values, outputs.secret)
         )

@@ -5,76 +5,20 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from pulumi_gpu import __version__
 from pulumi_gpu.emulator import Emulator, EmulatorServer
+from tests.support.plugin_cli import PLUGIN, Cli, plugin_dir
 
 pytestmark = pytest.mark.e2e
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "yaml-fleet"
-PLUGIN = "pulumi-resource-pulumi-gpu"
 RUNPOD_OWNER = "user_1"
 """The account of the emulator's RunPod key."""
-
-
-class Cli:
-    """The ``pulumi`` CLI in one project directory, on a backend of its own."""
-
-    def __init__(self, project: Path, path: str, home: Path) -> None:
-        self.project = project
-        self.env = {
-            "PATH": path,
-            "HOME": str(home),
-            "PULUMI_HOME": str(home / ".pulumi"),
-            "PULUMI_BACKEND_URL": f"file://{home / 'state'}",
-            "PULUMI_CONFIG_PASSPHRASE": "yaml-fleet",
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-        }
-        (home / "state").mkdir(parents=True)
-
-    def __call__(self, *args: str) -> str:
-        done = subprocess.run(
-            ["pulumi", *args],
-            cwd=self.project,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=120,
-        )
-        said = f"pulumi {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
-        assert done.returncode == 0, said
-        assert "error" not in done.stderr.lower(), said
-        return done.stdout
-
-    def ops(self, *args: str) -> dict[str, str]:
-        """Resource name -> the step ``pulumi preview`` plans for it (changes only)."""
-        steps = json.loads(self("preview", "--json", *args))["steps"]
-        return {s["urn"].rsplit("::", 1)[1]: s["op"] for s in steps if s["op"] != "same"}
-
-    def state(self) -> dict[str, dict[str, Any]]:
-        """Resource name -> its state (``pulumi stack export``, secrets encrypted)."""
-        deployment = json.loads(self("stack", "export"))["deployment"]
-        return {r["urn"].rsplit("::", 1)[1]: r for r in deployment["resources"]}
-
-
-def _plugin_dir() -> str:
-    """Where the wheel's console scripts are: beside this Python, or found on PATH."""
-    beside = Path(sys.executable).parent
-    if (beside / PLUGIN).exists():
-        return str(beside)
-    found = shutil.which(PLUGIN)
-    assert found, f"{PLUGIN} is not installed (pip install -e .)"
-    return str(Path(found).parent)
 
 
 def test_a_yaml_fleet_on_four_clouds_through_the_plugin(
@@ -82,17 +26,11 @@ def test_a_yaml_fleet_on_four_clouds_through_the_plugin(
 ) -> None:
     project = tmp_path / "yaml-fleet"
     shutil.copytree(EXAMPLE, project)
-    path = os.pathsep.join([_plugin_dir(), str(pulumi_engine), "/usr/bin", "/bin"])
-    pulumi = Cli(project, path, tmp_path / "home")
+    pulumi = Cli(project, pulumi_engine, tmp_path / "home")
     settings, secrets = emulator.stack_config(emulator_server.url())
 
     pulumi("stack", "init", "dev")
-    pulumi(
-        "config",
-        "set-all",
-        *(f"--plaintext={k}={v}" for k, v in {**settings, "pulumi-gpu:pollSeconds": "0.2"}.items()),
-        *(f"--secret={k}={v}" for k, v in secrets.items()),
-    )
+    pulumi.configure({**settings, "pulumi-gpu:pollSeconds": "0.2"}, secrets)
 
     planned = pulumi.ops()
     assert planned == {
@@ -145,10 +83,9 @@ def test_pulumi_package_get_schema_reads_the_plugins_schema(
 ) -> None:
     """What every language's tooling reads (SDK generation, YAML's type checks) is the
     checked-in schema, with the plugin's version."""
-    path = os.pathsep.join([_plugin_dir(), str(pulumi_engine), "/usr/bin", "/bin"])
     project = tmp_path / "empty"
     project.mkdir()
-    pulumi = Cli(project, path, tmp_path / "home")
-    served = json.loads(pulumi("package", "get-schema", str(Path(_plugin_dir()) / PLUGIN)))
+    pulumi = Cli(project, pulumi_engine, tmp_path / "home")
+    served = json.loads(pulumi("package", "get-schema", str(Path(plugin_dir()) / PLUGIN)))
     checked_in = json.loads((EXAMPLE.parents[1] / "schema" / "pulumi-gpu.schema.json").read_text())
     assert served == {**checked_in, "version": __version__}
