@@ -395,6 +395,11 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
         RunPod's env); None where the kind keeps it only in the name, or it bears none."""
         return None
 
+    def planned(self, props: dict[str, Any]) -> dict[str, Any]:
+        """Outputs a create of ``props`` will have, known before it runs (a preview asks;
+        only reads reach the cloud). The default: none beyond the inputs."""
+        return {}
+
     def creation_facts(self, made: ObjT) -> dict[str, Any]:
         """Outputs only the create knows (what it chose: an executor, an offer), which
         the cloud's object does not repeat; kept in the state for later reads."""

@@ -107,6 +107,22 @@ class PodProvider(GpuProvider[Any, Any]):
 
         return PriceCap("gpu.max_price_per_hour", ceiling, quotes)
 
+    def planned(self, props: dict[str, Any]) -> dict[str, Any]:
+        """The offer a create would rent now (the cheapest that fits) and its price; the
+        create itself looks again, and first for a pod an interrupted run left."""
+        values = model_values(without_provider(props))
+        if contains_unknown(values) or values.get("adopt_id") is not None:
+            return {}
+        spec = PodInputs.model_validate(values)
+        usable, _ = spec.hosts()
+        found = search(spec.request(list(usable))) if usable else []
+        if not found:
+            return {}
+        offer = found[0]
+        report(f"pod {spec.name}: would rent {_where(offer)}")
+        price = offer.price_per_hour
+        return {"cloud": offer.cloud, "offer": offer.model_dump(), "price_per_hour": price}
+
     def check_inputs(
         self, olds: Mapping[str, Any], values: Mapping[str, Any]
     ) -> list[CheckFailure]:

@@ -129,6 +129,13 @@ class Resources:
             raise PartlyCreated(str(failure), failure.object_id, kept) from None
         return str(made.id), self._answer(kind, made.outs or {}, props)
 
+    def planned(self, urn: str, props: Props) -> Props:
+        """A create at preview: the inputs and what the kind knows it will make (a
+        placed pod: its offer and price); every other output is not known yet."""
+        kind = kind_of(Urn.parse(urn))
+        values = from_engine(kind.shape, props.values)
+        return self._answer(kind, {**values, **kind.provider.planned(values)}, props)
+
     def read(self, urn: str, id_: str, props: Props) -> tuple[str | None, Props]:
         """(the id, or None when the object is gone; its state as read)."""
         kind = kind_of(Urn.parse(urn))

@@ -151,7 +151,7 @@ class ProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
         args = _props(request.args).values
         settings.configure(args, dict(request.variables))
         return provider_pb2.ConfigureResponse(
-            acceptSecrets=True, supportsPreview=False, acceptResources=False
+            acceptSecrets=True, supportsPreview=True, acceptResources=False
         )
 
     # -- resources ----------------------------------------------------------------------
@@ -186,9 +186,12 @@ class ProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
 
     @_answered
     def Create(self, request: Any, context: Any) -> Any:
-        """Create (the engine never asks at preview: ``supportsPreview`` is false). A
-        create that failed after its object existed, with something worth keeping (a
-        job's run that ended badly), is answered with that state as partial state."""
+        """Create; at preview, what it will make as far as it is known. A create that
+        failed after its object existed, with something worth keeping (a job's run that
+        ended badly), is answered with that state as partial state."""
+        if request.preview:
+            planned = self._resources.planned(request.urn, _props(request.properties))
+            return provider_pb2.CreateResponse(properties=marshal(planned.values, planned.secret))
         try:
             object_id, outputs = self._resources.create(request.urn, _props(request.properties))
         except PartlyCreated as failure:
@@ -208,6 +211,9 @@ class ProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
 
     @_answered
     def Update(self, request: Any, context: Any) -> Any:
+        """Update; at preview, the new inputs (the outputs they change are not known)."""
+        if request.preview:
+            return provider_pb2.UpdateResponse(properties=request.news)
         outputs = self._resources.update(
             request.urn, request.id, _props(request.olds), _props(request.news)
         )
