@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi.runtime
+from pydantic import ValidationError
 
 from pulumi_gpu.core.config import Setting
 
@@ -89,6 +90,19 @@ def program_ledger() -> Ledger:
         return Ledger()
     with _ledgers_lock:
         return _ledgers.setdefault(root, Ledger())
+
+
+def price_of(model: Any, values: dict[str, Any], *, known: bool = True) -> Price | None:
+    """What one object of the inputs ``model`` with ``values`` may cost per hour (not
+    ``known``: values only other resources will give); None when the values are wrong
+    (the resource's check says how)."""
+    if not known:
+        return Price(None, "its inputs are known only once other resources exist", bounded=False)
+    try:
+        price: Price = model.model_validate(values).hourly_price()
+    except ValidationError:
+        return None
+    return price
 
 
 def over_budget(lines: list[_Line], limit: float) -> str | None:

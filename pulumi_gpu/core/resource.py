@@ -11,9 +11,8 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 from pulumi.runtime.stack import Stack
-from pydantic import ValidationError
 
-from pulumi_gpu.core.budget import MAX_COST_PER_HOUR, BudgetExceeded, Price, program_ledger
+from pulumi_gpu.core.budget import MAX_COST_PER_HOUR, BudgetExceeded, price_of, program_ledger
 from pulumi_gpu.core.config import warn_unknown_keys
 from pulumi_gpu.core.identity import (
     DEFAULT_NAME_KEY,
@@ -264,13 +263,10 @@ def _hold_to_budget(
     plain = {k: v for k, v in props.items() if k in model.model_fields and k not in secrets}
     if named is not None:
         plain["name"] = named
-    if any(isinstance(v, pulumi.Output) for v in plain.values()):
-        price = Price(None, "its inputs are known only once other resources exist", bounded=False)
-    else:
-        try:
-            price = model.model_validate(plain).hourly_price()
-        except ValidationError:
-            return  # its check reports the mistake
+    known = not any(isinstance(v, pulumi.Output) for v in plain.values())
+    price = price_of(model, plain, known=known)
+    if price is None:
+        return  # its check reports the mistake
     ledger.add(key, name, provider.kind, price)
     try:
         ledger.check(limit)

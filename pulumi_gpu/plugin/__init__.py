@@ -17,6 +17,7 @@ same provider classes as the dynamic providers: one lifecycle, two front doors.
 - :mod:`.server`: the gRPC server (on the SDK's generated stubs: see there why not
   ``pulumi.provider.experimental``) and the executable's ``main``.
 
-Not yet: invokes (the lookups), partial state of a failed create, ``pulumi import``,
-creates at preview, the program-side budget (``pulumi-gpu:maxCostPerHour``).
+Beyond the dynamic providers: a failed create keeps partial state (a job's failed run),
+and a preview knows what a create will make (a placed pod's offer). Not yet: invokes
+(the lookups), ``pulumi import``.
 """

@@ -24,6 +24,7 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure, DiffResult
 
+from pulumi_gpu.core.budget import MAX_COST_PER_HOUR, BudgetExceeded, Ledger, price_of
 from pulumi_gpu.core.errors import GpuCloudError, RecordedFailure
 from pulumi_gpu.core.identity import (
     DEFAULT_NAME_KEY,
@@ -33,6 +34,7 @@ from pulumi_gpu.core.identity import (
     resource_hash,
     resource_key,
 )
+from pulumi_gpu.core.inputs import contains_unknown
 from pulumi_gpu.core.log import hide
 from pulumi_gpu.plugin.kinds import PackageKind, package_kinds
 from pulumi_gpu.plugin.names import LEAF, Shape, camel, from_engine, to_engine
@@ -92,6 +94,7 @@ class Resources:
     def __init__(self) -> None:
         self._names_lock = threading.Lock()
         self._names: dict[tuple[str, str], str] = {}
+        self._ledger = Ledger()
 
     def check(self, urn: str, olds: Props, news: Props) -> tuple[Props, list[CheckFailure]]:
         """The checked inputs, and every mistake (property paths in camelCase)."""
@@ -108,6 +111,9 @@ class Resources:
         taken = self._take_name(kind, result.inputs.get("name"), urn)
         if taken is not None:
             failures.append(CheckFailure("name", taken))
+        over = None if failures else self._over_budget(kind, urn, where.name, result.inputs)
+        if over is not None:
+            failures.append(CheckFailure("", over))
         return self._answer(kind, result.inputs, news), failures
 
     def diff(self, urn: str, id_: str, olds: Props, news: Props) -> DiffResult:
@@ -182,6 +188,28 @@ class Resources:
             prefix = f"{where.project}-{where.stack}-{where.name}"
             marked[DEFAULT_NAME_KEY] = compose_name(prefix, owner.tag, kind.provider.name_rule)
         return marked
+
+    def _over_budget(
+        self, kind: PackageKind, urn: str, name: str, inputs: Mapping[str, Any]
+    ) -> str | None:
+        """Why the stack's machines, this one counted, break ``pulumi-gpu:maxCostPerHour``
+        (None when it is not set, or they fit). The engine checks every resource of the
+        program in each deployment, so the ledger holds the whole program, as a Python
+        program's does (``core.budget``), and preview refuses it before anything exists."""
+        limit = MAX_COST_PER_HOUR.number()
+        if limit is None:
+            return None
+        model = kind.provider.inputs_model
+        values = {k: v for k, v in inputs.items() if k in model.model_fields}
+        price = price_of(model, values, known=not contains_unknown(values))
+        if price is None:
+            return None
+        self._ledger.add(urn, name, kind.provider.kind, price)
+        try:
+            self._ledger.check(limit)
+        except BudgetExceeded as exc:
+            return str(exc)
+        return None
 
     def _take_name(self, kind: PackageKind, name: Any, urn: str) -> str | None:
         """Why ``name`` cannot be the object's: another resource of this provider, of the

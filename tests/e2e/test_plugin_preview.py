@@ -57,3 +57,46 @@ def test_a_placed_pods_preview_shows_the_offer_it_would_rent(
 
     pulumi("destroy", "--yes", "--skip-preview")
     assert emulator.is_empty(), emulator.leftovers()
+
+
+BUDGET_PROGRAM = {
+    "name": "plugin-budget",
+    "runtime": "yaml",
+    "resources": {
+        "dev": PROGRAM["resources"]["dev"],
+        "batch": {
+            "type": "pulumi-gpu:primeintellect:Pod",
+            "properties": {"gpuType": "A100_80GB", "maxPricePerHour": 1.5},
+        },
+    },
+}
+
+
+def test_a_program_over_its_budget_is_refused_at_preview_itemized(
+    pulumi_engine: Path, emulator: Emulator, emulator_server: EmulatorServer, tmp_path: Path
+) -> None:
+    """``pulumi-gpu:maxCostPerHour`` holds the program's machines as in Python: the
+    plugin's checks add up every resource of the deployment."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text(yaml.safe_dump(BUDGET_PROGRAM, sort_keys=False))
+    pulumi = Cli(project, pulumi_engine, tmp_path / "home")
+    settings, secrets = emulator.stack_config(emulator_server.url())
+    pulumi("stack", "init", "dev")
+    pulumi.configure({**settings, "pulumi-gpu:maxCostPerHour": "1.75"}, secrets)
+
+    refused = pulumi.run("preview")
+    text = refused.stdout + refused.stderr
+    assert refused.returncode != 0, text
+    assert "may cost $2.50/h, above the budget of $1.75/h; nothing was created" in text, text
+    for line in (
+        r"dev \$1.00/h pod: ceiling gpu.max_price_per_hour",
+        r"batch \$1.50/h primeintellect Pod: ceiling max_price_per_hour",
+        r"total \$2.50/h",
+    ):
+        assert re.search(line.replace(" ", r"\s+"), text), f"{line!r} not itemized in:\n{text}"
+    assert "Traceback" not in text
+    assert emulator.is_empty()
+
+    pulumi("config", "set", "pulumi-gpu:maxCostPerHour", "3")
+    assert pulumi.ops() == {"dev": "create", "batch": "create", "plugin-budget-dev": "create"}
