@@ -57,7 +57,7 @@ def test_its_configuration_keeps_credentials_secret_and_the_stack_identity(
     diff = plugin.DiffConfig(provider_pb2.DiffRequest(olds=checked.inputs, news=again.inputs))
     assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE
     configured = plugin.Configure(provider_pb2.ConfigureRequest(args=checked.inputs))
-    assert configured.acceptSecrets and not configured.supportsPreview
+    assert configured.acceptSecrets and configured.supportsPreview
 
 
 def test_a_check_names_mistakes_in_camelcase_and_marks_the_resource(plugin: Any) -> None:
