@@ -2,7 +2,8 @@
 measured in the same run.
 
     python -m bench.run [--sizes 1,16,64] [--mixed 1,16,64,256] [--quota-pods 128]
-                        [--preview 1000] [--speed 30]
+                        [--preview 1000] [--front-doors 16,256] [--speed 30]
+                        [--sections 1,2,3,4,5]
 
 1. Per cloud, N pods that each take T to be ready (boot and SSH, emulated): wall time of
    `pulumi up` over T and the overhead (wall - T), for pulumi-gpu and for the naive
@@ -17,6 +18,10 @@ measured in the same run.
    provider process's peak RSS, and the state size per resource.
 4. A no-change `pulumi preview` of many resources: ms per resource for pulumi-gpu and
    for a do-nothing dynamic provider (the engine's floor), and their ratio.
+5. The same fleet over the four clouds through both front doors, the dynamic providers
+   (a Python program) and the provider plugin (the program registers the plugin's types,
+   as any other language does): wall/T, overhead, provider CPU and peak RSS, state per
+   resource, and the plugin's figures over the dynamic providers'.
 
 Needs the test dependencies (make venv); builds the engine if need be (make engine).
 """
@@ -43,6 +48,9 @@ KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB/6vi7VtlHAbDYurbV/k70dQql4m7GcdCuBt
 CELIUM_KEY = "celium-emulator-key"
 CLOUDS = ("celium", "runpod", "primeintellect", "gpudev")
 PARALLEL = 256
+PROVIDER_PROCESSES = (b"pulumi.dynamic", b"pulumi-resource-pulumi-gpu")
+"""What the command line of a provider process holds: the dynamic providers' host, the
+plugin."""
 RUNPOD_QUOTA = 60
 """RunPod's documented per-minute window (its spec's example figure)."""
 
@@ -119,8 +127,8 @@ def _bench_env(server: EmulatorServer) -> dict[str, str]:
 
 class ProcessMeter:
     """What one stack operation costs this machine: CPU seconds of the engine (the CLI),
-    of the dynamic-provider processes, and of this process (the emulator and the inline
-    program), and the providers' peak resident memory."""
+    of the provider processes (the dynamic providers' or the plugin's), and of this
+    process (the emulator and the inline program), and the providers' peak memory."""
 
     def __init__(self, pulumi_home: str) -> None:
         self._marker = f"PULUMI_HOME={pulumi_home}".encode()
@@ -153,7 +161,8 @@ class ProcessMeter:
 
     def _read(self, pid: str) -> None:
         try:
-            if b"pulumi.dynamic" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            if not any(provider in command for provider in PROVIDER_PROCESSES):
                 return
             if self._marker not in Path(f"/proc/{pid}/environ").read_bytes():
                 return
@@ -331,22 +340,75 @@ def previews(server: EmulatorServer, count: int) -> None:
     print(f"  ratio {ratio:.2f}")
 
 
+def front_doors(server: EmulatorServer, sizes: list[int]) -> None:
+    print("\n5. The fleet over the four clouds through both front doors")
+    row = "  {:>4}  {:<17} {:>6}  {:>9}  {:>12}  {:>12}  {:>14}"
+    print(
+        row.format(
+            "N",
+            "front door",
+            "wall/T",
+            "overhead",
+            "provider CPU",
+            "provider RSS",
+            "state/resource",
+        )
+    )
+    for pods in sizes:
+        runs = {door: fleet_up(server, provider, "mixed", pods) for door, provider in DOORS}
+        for door, run in runs.items():
+            print(
+                row.format(
+                    pods,
+                    door,
+                    f"{run.wall / run.boot:.2f}",
+                    f"{run.overhead:.2f} s",
+                    f"{run.cpu[1]:.1f} s",
+                    f"{run.rss_mb:.0f} MB",
+                    f"{run.state_bytes / 1024:.1f} KB",
+                )
+            )
+        plugin, dynamic = runs["plugin"], runs["dynamic providers"]
+        print(
+            f"  {pods:>4}  plugin / dynamic: overhead {plugin.overhead / dynamic.overhead:.2f}x, "
+            f"provider CPU {plugin.cpu[1] / dynamic.cpu[1]:.2f}x, "
+            f"state {plugin.state_bytes / dynamic.state_bytes:.2f}x"
+        )
+
+
+DOORS = (("dynamic providers", "pulumi-gpu"), ("plugin", "plugin"))
+"""The two front doors: (label, the pods program's ``provider`` setting)."""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--sizes", default="1,16,64", help="pods per cloud, comma-separated")
     parser.add_argument("--mixed", default="1,16,64,256", help="sizes of the mixed fleet")
     parser.add_argument("--quota-pods", type=int, default=128, help="RunPod pods under quota")
     parser.add_argument("--preview", type=int, default=1000, help="resources in the preview")
+    parser.add_argument(
+        "--front-doors", default="16,256", help="sizes of the fleet through both front doors"
+    )
     parser.add_argument("--speed", type=float, default=30, help="emulated s per real s")
+    parser.add_argument("--sections", default="1,2,3,4,5", help="which sections to run")
     args = parser.parse_args()
 
     build_engine()
     with EmulatorServer(Emulator(speed=args.speed)) as server:
         print(f"machine: {os.cpu_count()} cores; emulated speed {args.speed:g}x")
-        per_cloud(server, [int(s) for s in args.sizes.split(",")])
-        under_quota(server, args.quota_pods)
-        mixed(server, [int(s) for s in args.mixed.split(",")])
-        previews(server, args.preview)
+        sections = {
+            1: lambda: per_cloud(server, _sizes(args.sizes)),
+            2: lambda: under_quota(server, args.quota_pods),
+            3: lambda: mixed(server, _sizes(args.mixed)),
+            4: lambda: previews(server, args.preview),
+            5: lambda: front_doors(server, _sizes(args.front_doors)),
+        }
+        for section in _sizes(args.sections):
+            sections[section]()
+
+
+def _sizes(text: str) -> list[int]:
+    return [int(s) for s in text.split(",")]
 
 
 if __name__ == "__main__":
