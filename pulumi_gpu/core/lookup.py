@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, validate_call
@@ -21,6 +21,10 @@ from pulumi_gpu.core.inputs import property_path
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+LOOKUPS: list[Callable[..., Any]] = []
+"""Every lookup of the modules imported so far, as programs call it (the provider plugin
+serves them as functions: ``plugin.functions``)."""
 
 
 class AccountPod(BaseModel):
@@ -55,7 +59,12 @@ def upper_case(value: object) -> object:
 
 
 class LookupFailed(GpuCloudError, pulumi.RunError):
-    """A lookup could not answer; the message names the lookup and what to do."""
+    """A lookup could not answer; the message names the lookup and what to do.
+    ``mistakes``: (argument path, reason) of each bad argument, when that was why."""
+
+    def __init__(self, message: str, mistakes: tuple[tuple[str, str], ...] = ()) -> None:
+        super().__init__(message)
+        self.mistakes = mistakes
 
 
 def lookup(function: Callable[P, R]) -> Callable[P, R]:
@@ -76,9 +85,9 @@ def lookup(function: Callable[P, R]) -> Callable[P, R]:
         except GpuCloudError as exc:
             raise LookupFailed(f"{name}: {exc}") from exc
         except ValidationError as exc:
-            reasons = "; ".join(
-                f"{property_path(tuple(e['loc']))}: {e['msg']}" for e in exc.errors()
-            )
-            raise LookupFailed(f"{name}: {reasons}") from None
+            mistakes = tuple((property_path(tuple(e["loc"])), e["msg"]) for e in exc.errors())
+            reasons = "; ".join(f"{path}: {reason}" for path, reason in mistakes)
+            raise LookupFailed(f"{name}: {reasons}", mistakes) from None
 
+    LOOKUPS.append(call)
     return call

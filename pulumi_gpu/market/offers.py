@@ -166,6 +166,9 @@ class OfferRequest(BaseModel):
 class Offers(list[Offer]):
     """Offers, cheapest first; ``skipped`` says which clouds could not be asked, and why."""
 
+    skipped: dict[str, str]
+    """Cloud -> why it was left out (not configured, or did not answer)."""
+
     def __init__(self, found: Iterable[Offer] = (), skipped: dict[str, str] | None = None):
         super().__init__(found)
         self.skipped: dict[str, str] = dict(skipped or {})
