@@ -29,6 +29,7 @@ from pulumi_gpu.core.config import settings
 from pulumi_gpu.core.inputs import ResourceInputs
 from pulumi_gpu.core.provider import STATUS_FIELDS
 from pulumi_gpu.fleet.reference import change
+from pulumi_gpu.plugin.functions import PackageFunction, package_functions
 from pulumi_gpu.plugin.kinds import PACKAGE, PackageKind, package_kinds
 from pulumi_gpu.plugin.names import camel, pascal
 
@@ -41,8 +42,10 @@ def package_schema() -> dict[str, Any]:
     """The package schema as a dict (without a version: the plugin adds its own)."""
     types: dict[str, Any] = {}
     resources = {
-        token: _resource(kind, _Types(kind, types)) for token, kind in package_kinds().items()
+        token: _resource(kind, _Types.of_kind(kind, types))
+        for token, kind in package_kinds().items()
     }
+    functions = {token: _function(f, types) for token, f in package_functions().items()}
     config = _config_variables()
     return {
         "name": PACKAGE,
@@ -61,6 +64,7 @@ def package_schema() -> dict[str, Any]:
             "inputProperties": config,
         },
         "resources": resources,
+        "functions": functions,
         "types": dict(sorted(types.items())),
     }
 
@@ -113,7 +117,7 @@ def _resource(kind: PackageKind, types: _Types) -> dict[str, Any]:
     required_inputs = sorted(camel(f) for f in schema.get("required", []) if f != "name")
     return _without_empty(
         {
-            "description": types.markdown(_resource_doc(kind)),
+            "description": types.markdown(_described_by(kind.kind.resource)),
             "properties": properties,
             "required": sorted(camel(f) for f in STATUS_FIELDS),
             "inputProperties": inputs,
@@ -154,9 +158,32 @@ def _input_property(
     return spec
 
 
-def _resource_doc(kind: PackageKind) -> str:
-    """The resource class's docstring, without its Python example."""
-    doc = (kind.kind.resource.__doc__ or "").split("Example::")[0]
+def _function(function: PackageFunction, types: dict[str, Any]) -> dict[str, Any]:
+    """A function: its description, its arguments (``inputs``) and ``outputs``."""
+    names = {*(function.input_shape.fields or {}), *(function.output_shape.fields or {})}
+    inputs = _Types(function.module, function.inputs_schema.get("$defs", {}), names, types)
+    # An answer's closed sets are text: a value read from it may feed any input (Pulumi
+    # YAML assigns a string to an enum, never one enum type to another).
+    outputs = _Types(
+        function.module, function.outputs_schema.get("$defs", {}), names, types, enums=False
+    )
+    hint = pascal(function.name)  # of its enum types: GetGpuTypesCloud
+    arguments = inputs.fields(function.inputs_schema, hint)
+    results = outputs.fields(function.outputs_schema, hint)
+    for spec in results["properties"].values():
+        spec.pop("default", None)  # an answer has no default
+    return _without_empty(
+        {
+            "description": inputs.markdown(_described_by(function.lookup)),
+            "inputs": {"type": "object", **arguments} if arguments["properties"] else [],
+            "outputs": {"type": "object", **results},
+        }
+    )
+
+
+def _described_by(documented: object) -> str:
+    """A class's or function's docstring, without its Python example."""
+    doc = (documented.__doc__ or "").split("Example::")[0]
     lines = doc.strip().splitlines()
     return "\n".join(
         [lines[0], *(line[4:] if line.startswith("    ") else line for line in lines[1:])]
@@ -164,14 +191,30 @@ def _resource_doc(kind: PackageKind) -> str:
 
 
 class _Types:
-    """Type references of one kind's properties, with the object and enum types they
-    name added to the package's ``types``."""
+    """Type references of the properties of one module's resource or function, with the
+    object and enum types they name (from ``defs``, a JSON Schema's ``$defs``) added to
+    the package's ``types``; ``names``: its Python property names (for descriptions);
+    without ``enums``, a closed set is its values' primitive type."""
 
-    def __init__(self, kind: PackageKind, types: dict[str, Any]) -> None:
-        self._kind = kind
+    def __init__(
+        self,
+        module: str,
+        defs: Mapping[str, Any],
+        names: set[str],
+        types: dict[str, Any],
+        *,
+        enums: bool = True,
+    ) -> None:
+        self._module = module
         self._types = types
-        self._defs: Mapping[str, Any] = kind.inputs_schema.get("$defs", {})
-        self._names = set(kind.shape.fields or {})
+        self._defs = defs
+        self._names = names
+        self._enums = enums
+
+    @classmethod
+    def of_kind(cls, kind: PackageKind, types: dict[str, Any]) -> _Types:
+        defs = kind.inputs_schema.get("$defs", {})
+        return cls(kind.module, defs, set(kind.shape.fields or {}), types)
 
     def property(self, node: Mapping[str, Any], hint: str) -> dict[str, Any]:
         """A property: its type, description and default (where Pulumi can say it)."""
@@ -214,18 +257,26 @@ class _Types:
             }
         return dict(ANY)
 
+    def fields(self, node: Mapping[str, Any], hint: str) -> dict[str, Any]:
+        """An object node's ``properties`` and ``required`` (``hint``: its name)."""
+        return _without_empty(
+            {
+                "properties": {
+                    camel(field): self.property(sub, hint + pascal(field))
+                    for field, sub in node.get("properties", {}).items()
+                },
+                "required": sorted(camel(f) for f in node.get("required", [])),
+            }
+        )
+
     def _object(self, name: str) -> dict[str, Any]:
-        token = f"{PACKAGE}:{self._kind.module}:{name}"
+        token = f"{PACKAGE}:{self._module}:{name}"
         node = self._defs[name]
         spec = _without_empty(
             {
                 "type": "object",
                 "description": self.markdown(node.get("description", "")),
-                "properties": {
-                    camel(field): self.property(sub, name + pascal(field))
-                    for field, sub in node.get("properties", {}).items()
-                },
-                "required": sorted(camel(f) for f in node.get("required", [])),
+                **self.fields(node, name),
             }
         )
         self._define(token, spec)
@@ -234,7 +285,9 @@ class _Types:
     def _enum(self, node: Mapping[str, Any], hint: str) -> dict[str, Any]:
         values = list(node["enum"]) if "enum" in node else [node["const"]]
         kind = {str: "string", int: "integer", float: "number", bool: "boolean"}[type(values[0])]
-        token = f"{PACKAGE}:{self._kind.module}:{hint}"
+        if not self._enums:
+            return {"type": kind}
+        token = f"{PACKAGE}:{self._module}:{hint}"
         self._define(token, {"type": kind, "enum": [{"value": v} for v in values]})
         return {"$ref": f"#/types/{token}"}
 
