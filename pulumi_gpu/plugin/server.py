@@ -19,7 +19,8 @@ which falls short here in three ways (SDK 3.259-3.272):
   here a :class:`~pulumi_gpu.core.errors.GpuCloudError` is answered with its message
   alone, every known secret hidden, as the dynamic path says it (``core.workers``).
 
-Invokes (the lookups), ``Construct``/``Call`` and ``Parameterize`` answer UNIMPLEMENTED.
+``Invoke`` serves the lookups (``functions``); ``Construct``/``Call`` and ``Parameterize``
+answer UNIMPLEMENTED.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from pulumi_gpu import __version__
 from pulumi_gpu.core.errors import GpuCloudError
 from pulumi_gpu.core.log import redacted, report_to
 from pulumi_gpu.core.workers import WORKER_LIMIT, follow_engine
-from pulumi_gpu.plugin import settings
+from pulumi_gpu.plugin import functions, settings
 from pulumi_gpu.plugin.engine_log import EngineLog, current_urn
 from pulumi_gpu.plugin.kinds import package_kinds
 from pulumi_gpu.plugin.resources import PartlyCreated, Props, Resources
@@ -224,6 +225,19 @@ class ProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
         self._resources.delete(request.urn, request.id, _props(request.properties))
         return empty_pb2.Empty()
 
+    # -- functions ----------------------------------------------------------------------
+
+    @_answered
+    def Invoke(self, request: Any, context: Any) -> Any:
+        """A lookup, by its function token: its answer, or its arguments' mistakes."""
+        answer, failures = functions.invoke(request.tok, _props(request.args))
+        return provider_pb2.InvokeResponse(
+            failures=[
+                provider_pb2.CheckFailure(property=f.property, reason=f.reason) for f in failures
+            ],
+            **{"return": marshal(answer.values, answer.secret)},
+        )
+
 
 @functools.cache
 def served_schema() -> str:
@@ -238,6 +252,7 @@ def serve(
     where its warnings go (the engine's log)."""
     for kind in package_kinds().values():
         kind.provider  # noqa: B018 - every kind's modules load now, not in a call's thread
+    functions.package_functions()  # and every lookup's
     server = grpc.server(
         ThreadPoolExecutor(max_workers=executor_threads, thread_name_prefix="pulumi-gpu"),
         options=[
