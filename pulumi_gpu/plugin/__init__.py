@@ -13,11 +13,12 @@ same provider classes as the dynamic providers: one lifecycle, two front doors.
 - :mod:`.settings`: the provider's own configuration (the ``pulumi-gpu:`` settings) and
   the stack identity it keeps;
 - :mod:`.resources`: the engine's resource calls, served by the kinds' providers;
+- :mod:`.functions`: the lookups as the package's functions (invokes), by token;
 - :mod:`.engine_log`: progress lines and warnings, in the engine's log;
 - :mod:`.server`: the gRPC server (on the SDK's generated stubs: see there why not
   ``pulumi.provider.experimental``) and the executable's ``main``.
 
 Beyond the dynamic providers: a failed create keeps partial state (a job's failed run),
-and a preview knows what a create will make (a placed pod's offer). Not yet: invokes
-(the lookups), ``pulumi import``.
+a preview knows what a create will make (a placed pod's offer), and the budget
+(``pulumi-gpu:maxCostPerHour``) holds. Not yet: ``pulumi import``.
 """
