@@ -127,8 +127,8 @@ def _resource(kind: PackageKind, types: _Types) -> dict[str, Any]:
 
 
 def _without_empty(spec: dict[str, Any]) -> dict[str, Any]:
-    """``spec`` without empty lists, as Pulumi writes a schema back."""
-    return {k: v for k, v in spec.items() if v != []}
+    """``spec`` without empty lists and texts, as Pulumi writes a schema back."""
+    return {k: v for k, v in spec.items() if v not in ([], "")}
 
 
 def _input_property(
