@@ -8,8 +8,9 @@ resource class declares. A nested model is an object type of its module
 (``pulumi-gpu:celium:ExecutorSelector``); a ``Literal`` is an enum type named after its
 kind and field (``pulumi-gpu:runpod:PodCloudType``). An input whose change replaces the
 object is marked ``willReplaceOnChanges`` (the provider's diff replaces it; see
-:func:`_input_property` for why not ``replaceOnChanges``). The configuration is the
-``pulumi-gpu:`` settings table (``core.config``).
+:func:`_input_property` for why not ``replaceOnChanges``). Each lookup is a function
+(``functions``) whose ``inputs`` are its arguments and ``outputs`` its answer, from its
+annotations. The configuration is the ``pulumi-gpu:`` settings table (``core.config``).
 
 ``schema/pulumi-gpu.schema.json`` holds it as :func:`schema_text` writes it (a test keeps
 it current: ``python -m pulumi_gpu.plugin.schema`` rewrites it); the plugin serves it,
