@@ -6,15 +6,13 @@ refused by name at preview."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from pulumi_gpu.emulator import Emulator, EmulatorServer
-from tests.e2e.test_yaml_fleet import Cli, _plugin_dir
+from tests.support.plugin_cli import Cli
 
 pytestmark = pytest.mark.e2e
 
@@ -26,16 +24,10 @@ def test_a_yaml_program_rents_the_cheapest_offer_an_invoke_found(
 ) -> None:
     project = tmp_path / "yaml-invokes"
     shutil.copytree(PROGRAM, project)
-    path = os.pathsep.join([_plugin_dir(), str(pulumi_engine), "/usr/bin", "/bin"])
-    pulumi = Cli(project, path, tmp_path / "home")
+    pulumi = Cli(project, pulumi_engine, tmp_path / "home")
     settings, secrets = emulator.stack_config(emulator_server.url())
     pulumi("stack", "init", "dev")
-    pulumi(
-        "config",
-        "set-all",
-        *(f"--plaintext={k}={v}" for k, v in {**settings, "pulumi-gpu:pollSeconds": "0.2"}.items()),
-        *(f"--secret={k}={v}" for k, v in secrets.items()),
-    )
+    pulumi.configure({**settings, "pulumi-gpu:pollSeconds": "0.2"}, secrets)
 
     pulumi("up", "--yes", "--skip-preview")
     outputs = json.loads(pulumi("stack", "output", "--json"))
@@ -47,9 +39,7 @@ def test_a_yaml_program_rents_the_cheapest_offer_an_invoke_found(
     assert len(emulator.leftovers()["runpod"]["pods"]) == 1
 
     pulumi("config", "set", "--type", "int", "count", "0")
-    refused = subprocess.run(
-        ["pulumi", "preview"], cwd=project, env=pulumi.env, capture_output=True, text=True
-    )
+    refused = pulumi.run("preview")
     said = refused.stdout + refused.stderr
     assert refused.returncode != 0, said
     assert "getOffers invoke failed: Input should be greater than or equal to 1 (count)" in said
