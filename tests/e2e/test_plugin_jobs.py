@@ -6,12 +6,12 @@ keep a failed create's state: there the next ``up`` runs it again, see test_jobs
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
-import yaml
 
 from pulumi_gpu.emulator import Emulator, EmulatorServer
-from tests.support.plugin_cli import Cli
+from tests.support.plugin_cli import yaml_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -35,21 +35,18 @@ its exit code and last lines are read from it) and one without (GPU Dev)."""
 TOKEN = "hf_plugin_job_7d2e4b"
 
 
-def _project(where: Path, cloud: str) -> Path:
+def _program(cloud: str) -> dict[str, Any]:
     job = JOBS[cloud]
     run = {"command": FAILURE, "wait": "finished", "maxDuration": "1h"}
     if cloud == "gpudev":
         run.pop("maxDuration")  # its time box is durationHours
-    program = {
+    return {
         "name": "plugin-job",
         "runtime": "yaml",
         "config": {"token": {"type": "string", "secret": True}},
         "resources": {"train": {**job, "properties": {**job["properties"], **run}}},
         "outputs": {"status": "${train.status}"},
     }
-    where.mkdir()
-    (where / "Pulumi.yaml").write_text(yaml.safe_dump(program, sort_keys=False))
-    return where
 
 
 def _compute(emulator: Emulator, cloud: str) -> list[str]:
@@ -65,10 +62,10 @@ def test_a_failed_job_is_kept_as_its_run_and_not_run_again(
     tmp_path: Path,
     cloud: str,
 ) -> None:
-    pulumi = Cli(_project(tmp_path / "project", cloud), pulumi_engine, tmp_path / "home")
-    settings, secrets = emulator.stack_config(emulator_server.url())
-    pulumi("stack", "init", "dev")
-    pulumi.configure({**settings, "pulumi-gpu:pollSeconds": "0.2"}, {**secrets, "token": TOKEN})
+    program = _program(cloud)
+    pulumi = yaml_stack(
+        tmp_path, pulumi_engine, emulator, emulator_server, program, secrets={"token": TOKEN}
+    )
 
     failed = pulumi.run("up", "--yes", "--skip-preview")
     said = failed.stdout + failed.stderr

@@ -8,10 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 from pulumi_gpu.emulator import Emulator, EmulatorServer
-from tests.support.plugin_cli import Cli
+from tests.support.plugin_cli import yaml_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -34,13 +33,7 @@ PROGRAM = {
 def test_a_placed_pods_preview_shows_the_offer_it_would_rent(
     pulumi_engine: Path, emulator: Emulator, emulator_server: EmulatorServer, tmp_path: Path
 ) -> None:
-    project = tmp_path / "project"
-    project.mkdir()
-    (project / "Pulumi.yaml").write_text(yaml.safe_dump(PROGRAM, sort_keys=False))
-    pulumi = Cli(project, pulumi_engine, tmp_path / "home")
-    settings, secrets = emulator.stack_config(emulator_server.url())
-    pulumi("stack", "init", "dev")
-    pulumi.configure({**settings, "pulumi-gpu:pollSeconds": "0.2"}, secrets)
+    pulumi = yaml_stack(tmp_path, pulumi_engine, emulator, emulator_server, PROGRAM)
 
     shown = pulumi("preview")
     planned = re.search(r"would rent (\w+) 1x .* \(\$([\d.]+)/h\)", shown)
@@ -77,13 +70,8 @@ def test_a_program_over_its_budget_is_refused_at_preview_itemized(
 ) -> None:
     """``pulumi-gpu:maxCostPerHour`` holds the program's machines as in Python: the
     plugin's checks add up every resource of the deployment."""
-    project = tmp_path / "project"
-    project.mkdir()
-    (project / "Pulumi.yaml").write_text(yaml.safe_dump(BUDGET_PROGRAM, sort_keys=False))
-    pulumi = Cli(project, pulumi_engine, tmp_path / "home")
-    settings, secrets = emulator.stack_config(emulator_server.url())
-    pulumi("stack", "init", "dev")
-    pulumi.configure({**settings, "pulumi-gpu:maxCostPerHour": "1.75"}, secrets)
+    budget = {"pulumi-gpu:maxCostPerHour": "1.75"}
+    pulumi = yaml_stack(tmp_path, pulumi_engine, emulator, emulator_server, BUDGET_PROGRAM, budget)
 
     refused = pulumi.run("preview")
     text = refused.stdout + refused.stderr

@@ -5,32 +5,20 @@ arguments come back as failures, a cloud's refusal as one message without the ke
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import grpc
 import pytest
-from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+from pulumi.runtime.proto import provider_pb2
 
 import pulumi_gpu
 from pulumi_gpu import gpudev, runpod
 from pulumi_gpu.emulator import Emulator, EmulatorServer
 from pulumi_gpu.plugin.names import camel
-from pulumi_gpu.plugin.server import serve
 from pulumi_gpu.plugin.values import marshal, unmarshal
 
 ENV_KEYS = ("RUNPOD_API_KEY", "CELIUM_API_KEY", "LIUM_API_KEY", "PRIME_API_KEY", "GPU_DEV_API_KEY")
-
-
-@pytest.fixture(scope="module")
-def plugin() -> Iterator[Any]:
-    server, port = serve(executor_threads=2)
-    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-    try:
-        yield provider_pb2_grpc.ResourceProviderStub(channel)
-    finally:
-        channel.close()
-        server.stop(0)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ plainly, and its progress lines in the engine's log."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -13,27 +12,15 @@ import grpc
 import pytest
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime import rpc
-from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, provider_pb2_grpc
+from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2
 
 from pulumi_gpu import __version__
 from pulumi_gpu.core.log import hide, report, report_to
 from pulumi_gpu.plugin.engine_log import EngineLog, current_urn
 from pulumi_gpu.plugin.schema import package_schema
-from pulumi_gpu.plugin.server import serve
 from pulumi_gpu.plugin.values import marshal, unmarshal
 
 URN = "urn:pulumi:dev::yaml-fleet::pulumi-gpu:runpod:Pod::notebook"
-
-
-@pytest.fixture(scope="module")
-def plugin() -> Iterator[Any]:
-    server, port = serve(executor_threads=4)
-    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-    try:
-        yield provider_pb2_grpc.ResourceProviderStub(channel)
-    finally:
-        channel.close()
-        server.stop(0)
 
 
 def test_it_serves_its_version_and_schema(plugin: Any) -> None:

@@ -11,6 +11,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from pulumi_gpu.emulator import Emulator, EmulatorServer
+
 PLUGIN = "pulumi-resource-pulumi-gpu"
 
 
@@ -79,3 +83,27 @@ class Cli:
         """Resource name -> its state (``pulumi stack export``, secrets encrypted)."""
         deployment = json.loads(self("stack", "export"))["deployment"]
         return {r["urn"].rsplit("::", 1)[1]: r for r in deployment["resources"]}
+
+
+def yaml_stack(
+    where: Path,
+    engine: Path,
+    emulator: Emulator,
+    server: EmulatorServer,
+    program: dict[str, Any],
+    settings: dict[str, str] | None = None,
+    secrets: dict[str, str] | None = None,
+) -> Cli:
+    """A Pulumi YAML project of ``program`` in ``where``/project with its stack ``dev``,
+    configured for the emulator (and ``settings``, ``secrets``): the CLI in it."""
+    project = where / "project"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text(yaml.safe_dump(program, sort_keys=False))
+    pulumi = Cli(project, engine, where / "home")
+    emulated, keys = emulator.stack_config(server.url())
+    pulumi("stack", "init", "dev")
+    pulumi.configure(
+        {**emulated, "pulumi-gpu:pollSeconds": "0.2", **(settings or {})},
+        {**keys, **(secrets or {})},
+    )
+    return pulumi
