@@ -1,0 +1,114 @@
+// Command sdkgen is a Pulumi language host that does one thing: generate a package's SDK
+// (the GeneratePackage call `pulumi package gen-sdk` makes). Installed as
+// pulumi-language-nodejs or pulumi-language-go, it generates that language's SDK with the
+// code generator of the CLI's own version (github.com/pulumi/pulumi/pkg/v3/codegen), as the
+// real hosts do. The real hosts are not served by the Go module proxy; programs in those
+// languages run through the Automation API, which needs no language host.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
+	"github.com/pulumi/pulumi/pkg/v3/codegen/nodejs"
+	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/emptypb"
+)
+
+// generators: the languages this host speaks, by the name it is installed under.
+var generators = map[string]func(*schema.Package, *pulumirpc.GeneratePackageRequest, schema.ReferenceLoader) (map[string][]byte, error){
+	"nodejs": func(pkg *schema.Package, req *pulumirpc.GeneratePackageRequest, loader schema.ReferenceLoader) (map[string][]byte, error) {
+		return nodejs.GeneratePackage("pulumi-language-nodejs", pkg, req.ExtraFiles, req.LocalDependencies, req.Local, loader)
+	},
+	"go": func(pkg *schema.Package, req *pulumirpc.GeneratePackageRequest, _ schema.ReferenceLoader) (map[string][]byte, error) {
+		return gogen.GeneratePackage("pulumi-language-go", pkg, req.LocalDependencies)
+	},
+}
+
+// version is the CLI's, the codegen's own: build.sh stamps it.
+var version = "0.0.0-dev"
+
+type host struct {
+	pulumirpc.UnimplementedLanguageRuntimeServer
+	language string
+}
+
+// GetPluginInfo reports the version of the code generator.
+func (h *host) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
+	return &pulumirpc.PluginInfo{Version: version}, nil
+}
+
+// GeneratePackage binds the schema it is sent and writes the generated files under the
+// request's directory.
+func (h *host) GeneratePackage(
+	ctx context.Context, req *pulumirpc.GeneratePackageRequest,
+) (*pulumirpc.GeneratePackageResponse, error) {
+	loader, err := schema.NewLoaderClient(req.LoaderTarget)
+	if err != nil {
+		return nil, err
+	}
+	defer loader.Close()
+	var spec schema.PackageSpec
+	if err := json.Unmarshal([]byte(req.Schema), &spec); err != nil {
+		return nil, status.Errorf(codes.InvalidArgument, "the schema is not JSON: %v", err)
+	}
+	pkg, diags, err := schema.BindSpec(spec, loader, schema.ValidationOptions{})
+	if err != nil {
+		return nil, err
+	}
+	response := &pulumirpc.GeneratePackageResponse{
+		Diagnostics: plugin.HclDiagnosticsToRPCDiagnostics(diags),
+	}
+	if diags.HasErrors() {
+		return response, nil
+	}
+	files, err := generators[h.language](pkg, req, schema.NewCachedLoader(loader))
+	if err != nil {
+		return nil, err
+	}
+	for name, content := range files {
+		path := filepath.Join(req.Directory, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(path, content, 0o600); err != nil {
+			return nil, err
+		}
+	}
+	return response, nil
+}
+
+func main() {
+	language := strings.TrimPrefix(filepath.Base(os.Args[0]), "pulumi-language-")
+	if _, ok := generators[language]; !ok {
+		fmt.Fprintf(os.Stderr, "sdkgen: installed as %q; install it as pulumi-language-nodejs or pulumi-language-go\n",
+			filepath.Base(os.Args[0]))
+		os.Exit(2)
+	}
+	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
+		Init: func(srv *grpc.Server) error {
+			pulumirpc.RegisterLanguageRuntimeServer(srv, &host{language: language})
+			return nil
+		},
+	})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "sdkgen: %v\n", err)
+		os.Exit(1)
+	}
+	fmt.Printf("%d\n", handle.Port)
+	if err := <-handle.Done; err != nil {
+		fmt.Fprintf(os.Stderr, "sdkgen: %v\n", err)
+		os.Exit(1)
+	}
+}
