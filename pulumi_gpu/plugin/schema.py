@@ -37,6 +37,18 @@ from pulumi_gpu.plugin.names import camel, pascal
 SCHEMA_FILE = "schema/pulumi-gpu.schema.json"
 ANY = {"$ref": "pulumi.json#/Any"}
 _PRIMITIVES = ("string", "integer", "number", "boolean")
+NODEJS_PACKAGE = "@pulumi-gpu/pulumi-gpu"
+LANGUAGES = {
+    "nodejs": {
+        "packageName": NODEJS_PACKAGE,
+        "packageDescription": "GPU pods, jobs, templates and disks on four GPU clouds.",
+        # The SDK's version is the plugin's (`pulumi package gen-sdk` from the plugin)
+        "respectSchemaVersion": True,
+        # the newest @pulumi/pulumi that runs on Node 20 is 3.248.0
+        "dependencies": {"@pulumi/pulumi": "^3.248.0"},
+    },
+}
+"""What each language's SDK generator reads from the schema (``language``)."""
 
 
 def package_schema() -> dict[str, Any]:
@@ -59,6 +71,7 @@ def package_schema() -> dict[str, Any]:
         "license": "Apache-2.0",
         "publisher": "pulumi-gpu",
         "meta": {"moduleFormat": "(.*)"},
+        "language": LANGUAGES,
         "config": {"variables": config},
         "provider": {
             "description": "The provider of pulumi-gpu: credentials and endpoints of each cloud.",
