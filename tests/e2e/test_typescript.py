@@ -1,0 +1,165 @@
+"""TypeScript through the generated SDK: ``make sdk-nodejs`` (``pulumi package gen-sdk``
+from the plugin), then ``examples/typescript-fleet`` with its locked npm dependencies,
+compiled, and run by its own ``run.ts`` (the Automation API hosts the program; the real
+CLI and the plugin found on ``PATH`` do the rest), the clouds emulated.
+
+The npm dependencies, the SDK's copy among them, are installed once per set of inputs
+(the example's npm files, the schema, the plugin's version, the generator) into a cache
+outside the clone, so a second run neither generates nor installs anything."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from pulumi_gpu import __version__
+from pulumi_gpu.emulator import Emulator, EmulatorServer
+from tests.e2e.test_yaml_fleet import RUNPOD_OWNER, Cli, _plugin_dir
+from tests.support.paths import EXAMPLES, REPO_ROOT
+
+pytestmark = pytest.mark.e2e
+
+EXAMPLE = EXAMPLES / "typescript-fleet"
+NPM_FILES = ("package.json", "package-lock.json", ".npmrc")
+SOURCES = ("Pulumi.yaml", "tsconfig.json", "fleet.ts", "run.ts")
+SDK_INPUTS = (
+    "schema/pulumi-gpu.schema.json",
+    "Makefile",
+    "engine/build.sh",
+    "engine/go.mod",
+    "engine/go.sum",
+    "engine/sdkgen/main.go",
+)
+"""What the SDK is made from, besides the plugin's version."""
+CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pulumi-gpu" / "node"
+KEPT = 3
+"""Installs kept in the cache (one per set of inputs; each about 150 MB)."""
+PROJECT = "typescript-fleet"
+
+
+def _inputs_key() -> str:
+    digest = hashlib.sha256(__version__.encode())
+    for name in (*SDK_INPUTS, *(f"examples/{PROJECT}/{n}" for n in NPM_FILES)):
+        digest.update(name.encode() + b"\0" + (REPO_ROOT / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _node_modules() -> Path:
+    """The example's ``node_modules`` for these inputs: from the cache, or made there by
+    ``make sdk-nodejs`` and ``npm ci``."""
+    installed = CACHE / _inputs_key()
+    if (installed / "node_modules").is_dir():
+        return installed / "node_modules"
+    made = subprocess.run(
+        ["make", "--no-print-directory", "sdk-nodejs"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert made.returncode == 0, f"make sdk-nodejs:\n{made.stdout}\n{made.stderr}"
+    # npm ci where the lock's `file:../../sdk/nodejs/bin` finds the SDK
+    partial = CACHE / f"partial-{uuid.uuid4().hex}"
+    project = partial / "examples" / PROJECT
+    project.mkdir(parents=True)
+    (partial / "sdk" / "nodejs").mkdir(parents=True)
+    (partial / "sdk" / "nodejs" / "bin").symlink_to(REPO_ROOT / "sdk" / "nodejs" / "bin")
+    for name in NPM_FILES:
+        shutil.copy(EXAMPLE / name, project)
+    command = ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"]
+    try:
+        done = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, f"npm ci:\n{done.stdout}\n{done.stderr}"
+        installed.mkdir(parents=True)
+        (project / "node_modules").rename(installed / "node_modules")
+    except FileExistsError:
+        pass  # a concurrent run installed the same
+    finally:
+        shutil.rmtree(partial)
+    for stale in sorted(CACHE.iterdir(), key=lambda p: p.stat().st_mtime)[:-KEPT]:
+        shutil.rmtree(stale, ignore_errors=True)
+    return installed / "node_modules"
+
+
+def _compiled_example(work: Path) -> Path:
+    """A plain copy of the example, its dependencies linked from the cache, compiled."""
+    project = work / PROJECT
+    project.mkdir()
+    for name in (*NPM_FILES, *SOURCES):
+        shutil.copy(EXAMPLE / name, project)
+    (project / "node_modules").symlink_to(_node_modules())
+    done = subprocess.run(
+        ["node", "node_modules/typescript/bin/tsc"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, f"tsc:\n{done.stdout}\n{done.stderr}"
+    return project
+
+
+def test_a_typescript_fleet_on_four_clouds_through_the_generated_sdk(
+    pulumi_engine: Path, emulator: Emulator, emulator_server: EmulatorServer, tmp_path: Path
+) -> None:
+    project = _compiled_example(tmp_path)
+    path = os.pathsep.join([_plugin_dir(), str(pulumi_engine), "/usr/bin", "/bin"])
+    pulumi = Cli(project, path, tmp_path / "home")
+    settings, secrets = emulator.stack_config(emulator_server.url())
+    pulumi("stack", "init", "dev")
+    pulumi(
+        "config",
+        "set-all",
+        *(f"--plaintext={k}={v}" for k, v in {**settings, "pulumi-gpu:pollSeconds": "0.2"}.items()),
+        *(f"--secret={k}={v}" for k, v in secrets.items()),
+    )
+
+    def run(command: str) -> str:
+        done = subprocess.run(
+            ["node", "bin/run.js", command],
+            cwd=project,
+            env=pulumi.env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+        said = f"node bin/run.js {command}:\n{done.stdout}\n{done.stderr}"
+        assert done.returncode == 0, said
+        assert "error" not in done.stdout.lower() + done.stderr.lower(), said
+        return done.stdout
+
+    assert "+ 6 to create" in run("preview")
+    assert emulator.is_empty(), "a preview creates nothing"
+
+    said = run("up")
+    made = emulator.leftovers()
+    assert len(made["celium"]["templates"]) == len(made["celium"]["pods"]) == 1
+    (runpod_pod,) = made["runpod"]["pods"]
+    assert len(made["primeintellect"]["pods"]) == len(made["gpudev"]["jobs"]) == 1
+    state = pulumi.state()
+    notebook = state["notebook"]
+    assert notebook["id"] == runpod_pod and notebook["type"] == "pulumi-gpu:runpod:Pod"
+    pod = emulator.runpod.get_pod(RUNPOD_OWNER, runpod_pod)
+    assert pod["name"].startswith(f"{PROJECT}-dev-notebook-"), pod["name"]
+    assert pod["env"]["PULUMI_GPU_OWNER"] == notebook["outputs"]["owner"], "marked as its own"
+    assert pod["env"]["HF_HOME"] == "/workspace/hf", "a user map's keys are never renamed"
+    (provider,) = [r for r in state.values() if r["type"] == "pulumi:providers:pulumi-gpu"]
+    assert provider["inputs"]["version"] == __version__, "the SDK asks for the plugin's version"
+    outputs = json.loads(pulumi("stack", "output", "--json"))
+    assert set(outputs) == {"celiumSsh", "runpodSsh", "primeintellectSsh", "gpudevSsh"}
+    for cloud in ("celium", "runpod", "primeintellect"):
+        assert outputs[f"{cloud}Ssh"].startswith("ssh root@127.0.0.1 -p "), outputs
+    assert outputs["gpudevSsh"], outputs
+    for name, value in outputs.items():
+        assert f"{name}: {value}\n" in said, "run.ts prints the outputs"
+
+    run("destroy")
+    assert emulator.is_empty(), emulator.leftovers()
