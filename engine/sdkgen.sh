@@ -16,6 +16,10 @@ source_hash=$(cat "$here/sdkgen/main.go" "$here/go.mod" "$here/go.sum" | sha256s
 dir="$cache_root/$VERSION/sdkgen-$source_hash"
 
 if [ ! -x "$dir/pulumi-language-go" ]; then
+    if ! command -v go >/dev/null 2>&1; then
+        echo "error: building the SDK generators needs Go (>= 1.24) on PATH" >&2
+        exit 1
+    fi
     echo "building the SDK generators (pulumi-language-nodejs, -go) into $dir (a minute, once)" >&2
     tmp="$dir.partial.$$"
     trap 'rm -rf "$tmp"' EXIT

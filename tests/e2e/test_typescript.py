@@ -161,5 +161,10 @@ def test_a_typescript_fleet_on_four_clouds_through_the_generated_sdk(
     for name, value in outputs.items():
         assert f"{name}: {value}\n" in said, "run.ts prints the outputs"
 
+    pulumi("config", "set", "desiredStatus", "stopped")
+    run("up")
+    assert emulator.runpod.get_pod(RUNPOD_OWNER, runpod_pod)["status"] == "EXITED"
+    assert emulator.leftovers()["runpod"]["pods"] == [runpod_pod], "the same pod, stopped"
+
     run("destroy")
     assert emulator.is_empty(), emulator.leftovers()
