@@ -1,9 +1,8 @@
-// Command sdkgen is a Pulumi language host that does one thing: generate a package's SDK
-// (the GeneratePackage call `pulumi package gen-sdk` makes). Installed as
-// pulumi-language-nodejs or pulumi-language-go, it generates that language's SDK with the
-// code generator of the CLI's own version (github.com/pulumi/pulumi/pkg/v3/codegen), as the
-// real hosts do. The real hosts are not served by the Go module proxy; programs in those
-// languages run through the Automation API, which needs no language host.
+// Command sdkgen is a Pulumi language host that does one thing: generate a package's
+// Node.js SDK (the GeneratePackage call `pulumi package gen-sdk` makes), with the code
+// generator of the CLI's own version (github.com/pulumi/pulumi/pkg/v3/codegen/nodejs), as
+// the real pulumi-language-nodejs does. The real host is not served by the Go module proxy;
+// Node.js programs run through the Automation API, which needs no language host.
 package main
 
 import (
@@ -12,9 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
-	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/nodejs"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
@@ -26,22 +23,14 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 )
 
-// generators: the languages this host speaks, by the name it is installed under.
-var generators = map[string]func(*schema.Package, *pulumirpc.GeneratePackageRequest, schema.ReferenceLoader) (map[string][]byte, error){
-	"nodejs": func(pkg *schema.Package, req *pulumirpc.GeneratePackageRequest, loader schema.ReferenceLoader) (map[string][]byte, error) {
-		return nodejs.GeneratePackage("pulumi-language-nodejs", pkg, req.ExtraFiles, req.LocalDependencies, req.Local, loader)
-	},
-	"go": func(pkg *schema.Package, req *pulumirpc.GeneratePackageRequest, _ schema.ReferenceLoader) (map[string][]byte, error) {
-		return gogen.GeneratePackage("pulumi-language-go", pkg, req.LocalDependencies)
-	},
-}
+// name is what the CLI looks for on PATH: `pulumi package gen-sdk --language nodejs`.
+const name = "pulumi-language-nodejs"
 
-// version is the CLI's, the codegen's own: build.sh stamps it.
+// version is the CLI's, its code generator's: sdkgen.sh stamps it.
 var version = "0.0.0-dev"
 
 type host struct {
 	pulumirpc.UnimplementedLanguageRuntimeServer
-	language string
 }
 
 // GetPluginInfo reports the version of the code generator.
@@ -73,7 +62,8 @@ func (h *host) GeneratePackage(
 	if diags.HasErrors() {
 		return response, nil
 	}
-	files, err := generators[h.language](pkg, req, schema.NewCachedLoader(loader))
+	files, err := nodejs.GeneratePackage(
+		name, pkg, req.ExtraFiles, req.LocalDependencies, req.Local, schema.NewCachedLoader(loader))
 	if err != nil {
 		return nil, err
 	}
@@ -90,15 +80,13 @@ func (h *host) GeneratePackage(
 }
 
 func main() {
-	language := strings.TrimPrefix(filepath.Base(os.Args[0]), "pulumi-language-")
-	if _, ok := generators[language]; !ok {
-		fmt.Fprintf(os.Stderr, "sdkgen: installed as %q; install it as pulumi-language-nodejs or pulumi-language-go\n",
-			filepath.Base(os.Args[0]))
+	if filepath.Base(os.Args[0]) != name {
+		fmt.Fprintf(os.Stderr, "sdkgen: install it as %s\n", name)
 		os.Exit(2)
 	}
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
 		Init: func(srv *grpc.Server) error {
-			pulumirpc.RegisterLanguageRuntimeServer(srv, &host{language: language})
+			pulumirpc.RegisterLanguageRuntimeServer(srv, &host{})
 			return nil
 		},
 	})
