@@ -72,7 +72,7 @@ func (h *host) GeneratePackage(
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return nil, err
 		}
-		if err := os.WriteFile(path, content, 0o600); err != nil {
+		if err := os.WriteFile(path, content, 0o644); err != nil {
 			return nil, err
 		}
 	}
