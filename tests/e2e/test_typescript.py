@@ -21,8 +21,9 @@ import pytest
 
 from pulumi_gpu import __version__
 from pulumi_gpu.emulator import Emulator, EmulatorServer
-from tests.e2e.test_yaml_fleet import RUNPOD_OWNER, Cli, _plugin_dir
+from tests.e2e.test_yaml_fleet import RUNPOD_OWNER
 from tests.support.paths import EXAMPLES, REPO_ROOT
+from tests.support.plugin_cli import Cli
 
 pytestmark = pytest.mark.e2e
 
@@ -110,16 +111,10 @@ def test_a_typescript_fleet_on_four_clouds_through_the_generated_sdk(
     pulumi_engine: Path, emulator: Emulator, emulator_server: EmulatorServer, tmp_path: Path
 ) -> None:
     project = _compiled_example(tmp_path)
-    path = os.pathsep.join([_plugin_dir(), str(pulumi_engine), "/usr/bin", "/bin"])
-    pulumi = Cli(project, path, tmp_path / "home")
+    pulumi = Cli(project, pulumi_engine, tmp_path / "home")
     settings, secrets = emulator.stack_config(emulator_server.url())
     pulumi("stack", "init", "dev")
-    pulumi(
-        "config",
-        "set-all",
-        *(f"--plaintext={k}={v}" for k, v in {**settings, "pulumi-gpu:pollSeconds": "0.2"}.items()),
-        *(f"--secret={k}={v}" for k, v in secrets.items()),
-    )
+    pulumi.configure({**settings, "pulumi-gpu:pollSeconds": "0.2"}, secrets)
 
     def run(command: str) -> str:
         done = subprocess.run(

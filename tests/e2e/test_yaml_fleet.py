@@ -12,13 +12,11 @@ import pytest
 
 from pulumi_gpu import __version__
 from pulumi_gpu.emulator import Emulator, EmulatorServer
-from tests.support.plugin_cli import PLUGIN, Cli, plugin_dir
+from tests.support.plugin_cli import PLUGIN, RUNPOD_OWNER, Cli, plugin_dir
 
 pytestmark = pytest.mark.e2e
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "yaml-fleet"
-RUNPOD_OWNER = "user_1"
-"""The account of the emulator's RunPod key."""
 
 
 def test_a_yaml_fleet_on_four_clouds_through_the_plugin(

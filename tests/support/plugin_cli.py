@@ -16,6 +16,8 @@ import yaml
 from pulumi_gpu.emulator import Emulator, EmulatorServer
 
 PLUGIN = "pulumi-resource-pulumi-gpu"
+RUNPOD_OWNER = "user_1"
+"""The account of the emulator's RunPod key."""
 
 
 def plugin_dir() -> str:
