@@ -21,9 +21,8 @@ import pytest
 
 from pulumi_gpu import __version__
 from pulumi_gpu.emulator import Emulator, EmulatorServer
-from tests.e2e.test_yaml_fleet import RUNPOD_OWNER
 from tests.support.paths import EXAMPLES, REPO_ROOT
-from tests.support.plugin_cli import Cli
+from tests.support.plugin_cli import RUNPOD_OWNER, Cli
 
 pytestmark = pytest.mark.e2e
 
