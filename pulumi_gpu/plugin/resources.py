@@ -106,7 +106,8 @@ class Resources:
         hide(_texts(arrived_secret))
         result = kind.provider.check(old, new)
         failures = [
-            CheckFailure(engine_path(kind.shape, f.property), f.reason) for f in result.failures
+            CheckFailure(engine_path(kind.shape, f.property), engine_text(kind.shape, f.reason))
+            for f in result.failures
         ]
         taken = self._take_name(kind, result.inputs.get("name"), urn)
         if taken is not None:
@@ -243,6 +244,23 @@ def engine_path(shape: Shape, path: str) -> str:
             out += ("." if out else "") + part
             shape = shape.values or LEAF
     return out
+
+
+def engine_text(shape: Shape, text: str) -> str:
+    """A check failure's reason with the property names it mentions in camelCase
+    (``allowed: gpu_count, gpu_model``, ``put the tag in docker_image_tag``); a word that
+    is no property name of the shape stays as it is."""
+    names = _property_names(shape)
+    return _SNAKE.sub(lambda word: camel(word[0]) if word[0] in names else word[0], text)
+
+
+_SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+
+def _property_names(shape: Shape) -> set[str]:
+    """The property names (Python) of a shape and of the shapes in it."""
+    inner = [*(shape.fields or {}).values(), shape.values, shape.items, *shape.options]
+    return set(shape.fields or {}).union(*(_property_names(s) for s in inner if s is not None))
 
 
 def _texts(value: Any) -> list[str]:

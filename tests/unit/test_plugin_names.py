@@ -11,7 +11,7 @@ from pulumi_gpu.fleet.kinds import KINDS
 from pulumi_gpu.market.pod import PodProvider as PlacedPodProvider
 from pulumi_gpu.plugin.kinds import package_kinds, token_of
 from pulumi_gpu.plugin.names import Shape, camel, from_engine, to_engine
-from pulumi_gpu.plugin.resources import Urn, engine_path
+from pulumi_gpu.plugin.resources import Urn, engine_path, engine_text
 from pulumi_gpu.runpod.pod import PodProvider as RunpodPodProvider
 
 
@@ -102,6 +102,19 @@ def test_a_union_is_walked_by_the_form_of_its_value() -> None:
 )
 def test_check_failures_name_properties_as_the_program_does(path: str, engine: str) -> None:
     assert engine_path(package_kinds()["pulumi-gpu:celium:Pod"].shape, path) == engine
+
+
+def test_check_failures_say_property_names_as_the_program_does() -> None:
+    shape = package_kinds()["pulumi-gpu:celium:Pod"].shape
+    said = engine_text(
+        shape,
+        "unknown input 'gpu' (did you mean 'gpu_model'?); allowed: gpu_count, gpu_model, tier; "
+        "give template_id or image; got 'not_a_property'",
+    )
+    assert said == (
+        "unknown input 'gpu' (did you mean 'gpuModel'?); allowed: gpuCount, gpuModel, tier; "
+        "give templateId or image; got 'not_a_property'"
+    )
 
 
 def test_urns_give_the_stack_project_type_and_name() -> None:
