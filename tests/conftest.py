@@ -15,7 +15,7 @@ import pytest
 from pulumi_gpu.testing import ProgramStack
 from tests.badinputs.harness import TALLY as BAD_INPUTS
 from tests.badinputs.harness import THRESHOLD as BAD_INPUTS_THRESHOLD
-from tests.conformance.harness import TALLY
+from tests.conformance.harness import DOORS
 from tests.docs.blocks import TALLY as DOCS
 from tests.identity.harness import TALLY as IDENTITY
 from tests.support.paths import build_engine, program_source
@@ -49,29 +49,34 @@ def program_stack(gpu_stack: StackFactory) -> Callable[..., ProgramStack]:
     return make
 
 
-# -- the conformance, identity and docs tallies, summed over pytest-xdist workers -----
+# -- the conformance (one per front door), identity and docs tallies, summed over
+# pytest-xdist workers ----------------------------------------------------------------
+
+TALLIES: dict[str, Any] = {
+    **{door.tally.label: door.tally for door in DOORS},
+    "identity": IDENTITY,
+    "docs": DOCS,
+    "bad_inputs": BAD_INPUTS,
+}
+"""What a worker reports under each name, and the session prints a line of."""
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     worker_output = getattr(session.config, "workeroutput", None)
     if worker_output is not None:
-        worker_output["conformance"] = TALLY.rows()
-        worker_output["identity"] = IDENTITY.rows()
-        worker_output["docs"] = DOCS.rows()
-        worker_output["bad_inputs"] = BAD_INPUTS.rows()
+        for name, tally in TALLIES.items():
+            worker_output[name] = tally.rows()
     elif BAD_INPUTS.runs and BAD_INPUTS.rate() < BAD_INPUTS_THRESHOLD:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED  # the corpus as a whole
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
-    TALLY.add_rows(getattr(node, "workeroutput", {}).get("conformance", []))
-    IDENTITY.add_rows(getattr(node, "workeroutput", {}).get("identity", []))
-    DOCS.add_rows(getattr(node, "workeroutput", {}).get("docs", []))
-    BAD_INPUTS.add_rows(getattr(node, "workeroutput", {}).get("bad_inputs", []))
+    for name, tally in TALLIES.items():
+        tally.add_rows(getattr(node, "workeroutput", {}).get(name, []))
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    for tally in (TALLY, IDENTITY, DOCS, BAD_INPUTS):
+    for tally in TALLIES.values():
         if tally.runs:
             terminalreporter.write_line(tally.line())

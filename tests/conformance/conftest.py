@@ -1,4 +1,5 @@
-"""Fixtures of the conformance suite: its own (restartable) emulator, fleets, the tally."""
+"""Fixtures of the conformance suite: its own (restartable) emulator, fleets through each
+front door, the tallies."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 from pulumi_gpu.emulator import Emulator, EmulatorServer
 from pulumi_gpu.testing import ProgramStack
-from tests.conformance.harness import TALLY, Fleet
+from tests.conformance.harness import DOORS, Door, Fleet
 from tests.conformance.subjects import Subject, subjects
 
 SPEED = 60.0
@@ -31,21 +32,30 @@ def conformance_server() -> Iterator[EmulatorServer]:
         yield server
 
 
+@pytest.fixture(params=DOORS, ids=lambda door: door.name)
+def door(request: pytest.FixtureRequest) -> Door:
+    """Each fault is taken through each front door."""
+    door: Door = request.param
+    return door
+
+
 @pytest.fixture
 def fleet(
     conformance_server: EmulatorServer,
     program_stack: Callable[..., ProgramStack],
     tmp_path: Path,
-    request: pytest.FixtureRequest,
+    door: Door,
 ) -> Callable[..., Fleet]:
-    """Factory: fleet(fault, only=...) -> a Fleet of every subject on a fresh emulator."""
+    """Factory: fleet(fault, only=...) -> a Fleet of every subject the door takes, on a
+    fresh emulator."""
 
     def make(fault: str, *, only: Callable[[Subject], bool] = lambda _: True) -> Fleet:
         conformance_server.restart(new_emulator())
-        chosen = [s for s in subjects() if only(s)]
-        for subject in subjects():
+        taken = [s for s in subjects() if door.kinds is None or s.kind.title in door.kinds]
+        chosen = [s for s in taken if only(s)]
+        for subject in taken:
             if subject not in chosen:
-                TALLY.not_applicable.setdefault((fault, subject.kind.title), "n/a")
-        return Fleet(program_stack, conformance_server, chosen, fault, work=tmp_path)
+                door.tally.not_applicable.setdefault((fault, subject.kind.title), "n/a")
+        return Fleet(program_stack, conformance_server, chosen, fault, work=tmp_path, door=door)
 
     return make

@@ -1,9 +1,12 @@
 """A fleet with one object of every kind, on the emulator, through the real pulumi CLI.
 
-:class:`Fleet` runs the repository's own fleet program (``Pulumi.yaml`` + ``__main__.py``
-at the root) with a generated fleet file, and judges each kind by outside evidence only:
-the emulator's objects, its request log, and ``pulumi stack export``. :data:`TALLY`
-counts what every fault did to every kind; the suite prints it at the end.
+:class:`Fleet` declares a generated fleet file through one of the product's front doors
+(:data:`DOORS`): the repository's own fleet program (``Pulumi.yaml`` + ``__main__.py`` at
+the root: the dynamic providers), or a program that declares each entry as the provider
+plugin's resource (``tests/e2e/programs/plugin-fleet``). It judges each kind by outside
+evidence only: the emulator's objects, its request log, and ``pulumi stack export``.
+Each door's :class:`Tally` counts what every fault did to every kind; the suite prints
+a line for each.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import httpx
 import yaml
 
 from pulumi_gpu.emulator import Emulator, EmulatorServer
+from pulumi_gpu.plugin.kinds import token_of
+from pulumi_gpu.plugin.names import camel
 from pulumi_gpu.testing import OpResult, ProgramStack
 from tests.conformance.subjects import (
     CELIUM_TEMPLATE,
@@ -28,7 +33,7 @@ from tests.conformance.subjects import (
     SECRET_TOKEN,
     Subject,
 )
-from tests.support.paths import REPO_ROOT
+from tests.support.paths import PROGRAMS, REPO_ROOT
 
 PARALLEL = 64
 """Resource operations the engine runs at once: more than the fleet has."""
@@ -52,6 +57,7 @@ class Outcome:
 class Tally:
     """Every (fault, kind) run of the suite, and the kinds a fault does not apply to."""
 
+    label: str = "conformance"
     runs: dict[tuple[str, str], Outcome] = field(default_factory=dict)
     not_applicable: dict[tuple[str, str], str] = field(default_factory=dict)
 
@@ -79,13 +85,61 @@ class Tally:
             secrets=sum(o.secrets for o in self.runs.values()),
         )
         return (
-            f"conformance: {len(kinds)} kinds x {len(faults)} faults, {len(self.runs)} runs, "
+            f"{self.label}: {len(kinds)} kinds x {len(faults)} faults, {len(self.runs)} runs, "
             f"{total.duplicates} duplicates, {total.orphans} orphans, "
             f"{total.secrets} secrets seen"
         )
 
 
 TALLY = Tally()
+
+
+def _fleet_file_says(subject: Subject, field: str) -> str:
+    return f"{subject.kind.section}.{subject.name}.{field}"
+
+
+def _plugin_check_says(subject: Subject, field: str) -> str:
+    return f"{token_of(subject.kind.resource)} resource '{subject.name}': property {camel(field)}"
+
+
+@dataclass(frozen=True)
+class Door:
+    """A front door of the product: the program that declares the fleet file's entries."""
+
+    name: str
+    program: Path
+    files: tuple[str, ...]
+    """The program's files (copied into the stack's project directory)."""
+    tally: Tally
+    says: Callable[[Subject, str], str]
+    """How a refusal at preview names a subject's input (given by its Python name)."""
+    refuses_at_once: bool
+    """A preview refuses every bad entry (the fleet program checks the whole file before
+    it declares anything); else only the first (the engine stops at a failed check)."""
+    kinds: frozenset[str] | None = None
+    """Titles of the kinds taken through it (None: every kind)."""
+
+
+DYNAMIC = Door(
+    "dynamic",
+    program=REPO_ROOT,
+    files=("Pulumi.yaml", "__main__.py"),
+    tally=TALLY,
+    says=_fleet_file_says,
+    refuses_at_once=True,
+)
+PLUGIN = Door(
+    "plugin",
+    program=PROGRAMS / "plugin-fleet",
+    files=("Pulumi.yaml", "__main__.py"),
+    tally=Tally("conformance (plugin)"),
+    says=_plugin_check_says,
+    refuses_at_once=False,
+    # Its lifecycle is the dynamic door's: a kind of each cloud, the placed pod and a job
+    # check the plugin's own part (names, secrets, ids, errors, its process) in less time.
+    kinds=frozenset({"any Pod", "celium Job", "gpudev Disk", "primeintellect Pod", "runpod Pod"}),
+)
+DOORS = (DYNAMIC, PLUGIN)
 
 
 class Fleet:
@@ -100,9 +154,10 @@ class Fleet:
         *,
         work: Path,
         template: str | None = None,
+        door: Door = DYNAMIC,
     ) -> None:
         """``template``: the verified Celium template the Celium pod runs on (by default,
-        one made now outside the stack)."""
+        one made now outside the stack); ``door``: the program that declares it."""
         self.server = server
         self.subjects = list(subjects)
         self.fault = fault
@@ -115,7 +170,8 @@ class Fleet:
         }
         self.scanned = {*self.secrets.values(), *self.emulator.other_account().values()}
         """Values that must never be seen: every credential and secret input."""
-        self.tally = TALLY
+        self.door = door
+        self.tally = door.tally
         """Where :meth:`judge` and :meth:`scan_secrets` count (another suite's own)."""
         self.base: dict[str, dict[str, Any]] = {}
         """Entry name -> inputs that every fleet file of this stack changes."""
@@ -123,8 +179,8 @@ class Fleet:
         self.settings = {**settings, "fleet": "fleet.yaml", "pulumi-gpu:pollSeconds": "0.2"}
         """The stack's plain configuration: every cloud's endpoint, the fleet file."""
         self.stack = make_stack(
-            REPO_ROOT,
-            only=["Pulumi.yaml", "__main__.py"],
+            door.program,
+            only=list(door.files),
             config=self.settings,
             secrets=self.secrets,
         )
@@ -222,11 +278,10 @@ class Fleet:
             if name in by_name and res.get("id")
         }
 
-    def judge(self, subject: Subject, *, expect: int) -> None:
+    def judge(self, subject: Subject, *, expect: int, held: str | None) -> None:
         """Record duplicates (more live objects than ``expect``) and orphans (live objects
-        the state does not hold) for one kind, and check there are none."""
+        the state does not hold: it holds ``held``) for one kind, and check there are none."""
         live = self.live(subject)
-        held = self.held().get(subject.name)
         outcome = self.tally.outcome(self.fault, subject)
         outcome.duplicates += max(0, len(live) - expect)
         outcome.orphans += len([i for i in live if i != held])
@@ -236,10 +291,11 @@ class Fleet:
         )
 
     def judge_all(self, *, expect: Callable[[Subject], int] = lambda _: 1) -> None:
+        held = self.held()  # (one `pulumi stack export` for every kind)
         failures = []
         for subject in self.subjects:
             try:
-                self.judge(subject, expect=expect(subject))
+                self.judge(subject, expect=expect(subject), held=held.get(subject.name))
             except AssertionError as exc:
                 failures.append(str(exc))
         assert not failures, "\n".join(failures)
