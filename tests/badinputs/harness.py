@@ -2,7 +2,9 @@
 
 A :class:`Case` is one realistic mistake, in a Python program (``tests/e2e/programs/
 bad-inputs``: the resource class called with the case's keyword arguments) or in a fleet
-file (the case's entry). :func:`judge` previews cases on one stack with the real engine:
+file (the case's entry); a Python case can also be declared through the provider plugin
+(``tests/e2e/programs/plugin-fleet``: the plugin's resource, with the same inputs).
+:func:`judge` previews cases on one stack with the real engine:
 many at once where the preview reports each of them on its own (a fleet file's problems,
 a constructor's exception), one at a time where it stops at the first (a provider's
 ``check``, after which the engine previews nothing more). A case counts as *refused at
@@ -24,6 +26,7 @@ from typing import Any, Literal
 
 import yaml
 
+from pulumi_gpu.fleet.kinds import KINDS, PLACED, Kind
 from pulumi_gpu.testing import ProgramStack
 from pulumi_gpu.testing.stack import OpResult, StackError
 
@@ -202,6 +205,26 @@ def fleet_file(stack: ProgramStack) -> Callable[[Sequence[Case]], None]:
         sections: dict[str, dict[str, Any]] = {}
         for case in cases:
             sections.setdefault(case.kind, {})[case.id] = case.inputs
+        stack.write_file("fleet.yaml", yaml.safe_dump(sections, sort_keys=False))
+
+    return write
+
+
+def kind_of(case: Case) -> Kind:
+    """The kind a Python case declares (``runpod.Pod``; ``Pod``: the placed pod)."""
+    cloud, _, name = case.kind.rpartition(".")
+    return next(k for k in KINDS if (k.cloud, k.resource.__name__) == (cloud or PLACED, name))
+
+
+def plugin_program(stack: ProgramStack) -> Callable[[Sequence[Case]], None]:
+    """Put Python cases in the plugin-fleet program's fleet file (it declares each entry
+    as the plugin's resource)."""
+
+    def write(cases: Sequence[Case]) -> None:
+        sections: dict[str, dict[str, Any]] = {}
+        for case in cases:
+            kind = kind_of(case)
+            sections.setdefault(kind.section, {})[case.id] = {"cloud": kind.cloud, **case.inputs}
         stack.write_file("fleet.yaml", yaml.safe_dump(sections, sort_keys=False))
 
     return write
