@@ -355,13 +355,15 @@ class JobProvider(GpuProvider[Any, ObjT]):
         return outputs
 
     def _kept_after_failure(self, last: ObjT, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        """A run that ended badly while ``up`` waited is kept as its record (how it ended,
-        its exit code and last lines); its compute is already deleted. One that never
-        ended (a wait that timed out) is not: nothing of it ran to the end."""
+        """A run that started and ended badly while ``up`` waited is kept as its record
+        (how it ended, its exit code and last lines); its compute is already deleted. One
+        that never started (its machine failed to come up) or never ended (a wait that
+        timed out) is not: the next ``up`` runs it, as after any failed create."""
         live = {**state, **self._outputs(last, state)}
-        if not RunStatus.recorded(live["status"]).ended:
+        status = RunStatus.recorded(live["status"])
+        if not status.ended or live.get("started_at") is None:
             return None
-        return self._ended(live, RunStatus.recorded(live["status"]))
+        return self._ended(live, status)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Record a change of LOCAL inputs; the cloud applies the others (where a kind has

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from pydantic import Field
 
-from pulumi_gpu.core import lifecycle
+from pulumi_gpu.core import jobs, lifecycle
 from pulumi_gpu.core.config import use_stack_config
-from pulumi_gpu.core.errors import NotFoundError, ResourceFailed
+from pulumi_gpu.core.errors import NotFoundError, RecordedFailure, ResourceFailed
 from pulumi_gpu.core.inputs import PROVIDER_KEY, REPLACES
 from pulumi_gpu.core.jobs import JobProvider, JobSpec, Run, RunStatus, exit_of
 
@@ -26,6 +26,7 @@ T0 = 1_800_000_000.0
 def fast_polls(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PULUMI_GPU_POLL_SECONDS", "0.01")
     monkeypatch.setattr(lifecycle, "claims", lifecycle.Claims())
+    monkeypatch.setattr(jobs, "_memory", {})  # each test's objects are new (ids repeat)
     use_stack_config({})
 
 
@@ -103,12 +104,14 @@ class Jobs(JobProvider[Box]):
                 started_at=T0,
                 cost_per_hour=2.0,
             )
+        if status == "BROKEN":
+            return Run(RunStatus.FAILED, status, reason="the machine failed")
         known = {"STARTING": RunStatus.STARTING, "RUNNING": RunStatus.RUNNING}
         return Run(
             known.get(status, RunStatus.RUNNING if status == "UNMAPPED" else RunStatus.CANCELLED),
             status,
             log=tuple(log),
-            started_at=T0,
+            started_at=None if status == "STARTING" else T0,
             cost_per_hour=2.0,
             lacks=("8888/tcp",) if status == "UNMAPPED" else (),
         )
@@ -158,6 +161,28 @@ def test_a_failed_run_fails_the_create_with_its_log_and_leaves_nothing() -> None
     cloud = Cloud(runs=["RUNNING", "EXITED"], log=["CUDA out of memory", "pulumi-gpu: exit 3"])
     with pytest.raises(ResourceFailed, match=r"(?s)exit code 3; last lines:.*CUDA out of"):
         Jobs(cloud).create(_props(wait="finished"))
+    assert cloud.boxes == {}
+
+
+def test_a_run_that_started_and_failed_comes_with_its_record() -> None:
+    """What a front door that keeps a failed create's state (the plugin) records: how
+    the run ended, its compute released."""
+    cloud = Cloud(runs=["RUNNING", "EXITED"], log=["CUDA out of memory", "pulumi-gpu: exit 3"])
+    with pytest.raises(RecordedFailure) as failed:
+        Jobs(cloud).create(_props(wait="finished"))
+    record = failed.value.record
+    assert failed.value.object_id == "b0" and record["command"] == "train"
+    assert (record["status"], record["exit_code"]) == ("failed", 3)
+    assert record["log_tail"] == "CUDA out of memory" and record["released"] is True
+    assert record["started_at"] and record["ended_at"] and record["ssh_command"] is None
+
+
+def test_a_run_whose_machine_failed_before_it_started_has_no_record() -> None:
+    """Nothing ran: the next up runs it, as after any failed create."""
+    cloud = Cloud(runs=["STARTING", "BROKEN"])
+    with pytest.raises(ResourceFailed, match="the machine failed") as failed:
+        Jobs(cloud).create(_props(wait="finished"))
+    assert not isinstance(failed.value, RecordedFailure)
     assert cloud.boxes == {}
 
 
