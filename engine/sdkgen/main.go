@@ -1,8 +1,11 @@
-// Command sdkgen is a Pulumi language host that does one thing: generate a package's
-// Node.js SDK (the GeneratePackage call `pulumi package gen-sdk` makes), with the code
-// generator of the CLI's own version (github.com/pulumi/pulumi/pkg/v3/codegen/nodejs), as
-// the real pulumi-language-nodejs does. The real host is not served by the Go module proxy;
-// Node.js programs run through the Automation API, which needs no language host.
+// Command sdkgen is a Pulumi language host that does one thing: generate a package's SDK
+// (the GeneratePackage call `pulumi package gen-sdk` makes) in Node.js or Go, with the code
+// generators of the CLI's own version (github.com/pulumi/pulumi/pkg/v3/codegen/nodejs and
+// codegen/go), as the real pulumi-language-nodejs and pulumi-language-go do. The real hosts
+// are not served by the Go module proxy; programs run through the Automation API, which
+// needs no language host.
+//
+// The one binary is installed under each host's name, and generates that host's language.
 package main
 
 import (
@@ -12,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 
+	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/nodejs"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
@@ -23,14 +27,33 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 )
 
-// name is what the CLI looks for on PATH: `pulumi package gen-sdk --language nodejs`.
-const name = "pulumi-language-nodejs"
+// generate writes a bound package's SDK files, by path; tool names the generator in them.
+type generate func(
+	tool string, pkg *schema.Package, req *pulumirpc.GeneratePackageRequest, loader schema.ReferenceLoader,
+) (map[string][]byte, error)
 
-// version is the CLI's, its code generator's: sdkgen.sh stamps it.
+// generators are the languages served, by the name the CLI looks for on PATH
+// (`pulumi package gen-sdk --language <language>` runs pulumi-language-<language>).
+var generators = map[string]generate{
+	"pulumi-language-nodejs": func(
+		tool string, pkg *schema.Package, req *pulumirpc.GeneratePackageRequest, loader schema.ReferenceLoader,
+	) (map[string][]byte, error) {
+		return nodejs.GeneratePackage(tool, pkg, req.ExtraFiles, req.LocalDependencies, req.Local, loader)
+	},
+	"pulumi-language-go": func(
+		tool string, pkg *schema.Package, req *pulumirpc.GeneratePackageRequest, _ schema.ReferenceLoader,
+	) (map[string][]byte, error) {
+		return gogen.GeneratePackage(tool, pkg, req.LocalDependencies)
+	},
+}
+
+// version is the CLI's, its code generators': sdkgen.sh stamps it.
 var version = "0.0.0-dev"
 
 type host struct {
 	pulumirpc.UnimplementedLanguageRuntimeServer
+	name     string
+	generate generate
 }
 
 // GetPluginInfo reports the version of the code generator.
@@ -62,8 +85,7 @@ func (h *host) GeneratePackage(
 	if diags.HasErrors() {
 		return response, nil
 	}
-	files, err := nodejs.GeneratePackage(
-		name, pkg, req.ExtraFiles, req.LocalDependencies, req.Local, schema.NewCachedLoader(loader))
+	files, err := h.generate(h.name, pkg, req, schema.NewCachedLoader(loader))
 	if err != nil {
 		return nil, err
 	}
@@ -80,13 +102,15 @@ func (h *host) GeneratePackage(
 }
 
 func main() {
-	if filepath.Base(os.Args[0]) != name {
-		fmt.Fprintf(os.Stderr, "sdkgen: install it as %s\n", name)
+	name := filepath.Base(os.Args[0])
+	generate, ok := generators[name]
+	if !ok {
+		fmt.Fprintln(os.Stderr, "sdkgen: install it as pulumi-language-nodejs or pulumi-language-go")
 		os.Exit(2)
 	}
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
 		Init: func(srv *grpc.Server) error {
-			pulumirpc.RegisterLanguageRuntimeServer(srv, &host{})
+			pulumirpc.RegisterLanguageRuntimeServer(srv, &host{name: name, generate: generate})
 			return nil
 		},
 	})
