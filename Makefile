@@ -16,7 +16,7 @@ CODE := pulumi_gpu tests bench examples __main__.py
 # (about 4 s of every pytest worker's start, and a part of every provider process's).
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: check test test-newest-sdk lint engine sdk-nodejs demo demo-destroy dist venv clean
+.PHONY: check test test-newest-sdk lint engine sdk-nodejs sdk-go demo demo-destroy dist venv clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,21 @@ $(SDK_NODEJS): $(INSTALLED) schema/pulumi-gpu.schema.json engine/sdkgen/main.go 
 	cd sdk/nodejs && npm install --no-package-lock --ignore-scripts --no-audit --no-fund \
 		--loglevel=error && node_modules/.bin/tsc
 	cp sdk/nodejs/package.json sdk/nodejs/README.md sdk/nodejs/bin/
+
+## make sdk-go: the Go SDK of the provider plugin, generated the same way into sdk/go, the
+## module github.com/pulumi-gpu/pulumi-gpu/sdk/go (the schema's language.go), with a go.mod
+## requiring the Pulumi Go SDK at the engine's version, then built and vetted (a program
+## uses it with `replace github.com/pulumi-gpu/pulumi-gpu/sdk/go => /path/to/sdk/go`).
+SDK_GO := sdk/go/.built
+sdk-go: $(SDK_GO)
+$(SDK_GO): $(INSTALLED) schema/pulumi-gpu.schema.json engine/sdkgen/main.go engine/go.mod
+	PATH="$$(engine/sdkgen.sh):$$(engine/build.sh):$$PATH" PULUMI_SKIP_UPDATE_CHECK=true \
+		pulumi package gen-sdk $(VENV)/bin/pulumi-resource-pulumi-gpu --language go --out sdk
+	cd sdk/go && go mod init "$$(../../$(PY) -c 'from pulumi_gpu.plugin.schema import GO_MODULE; print(GO_MODULE)')" \
+		&& go mod edit -require="github.com/pulumi/pulumi/sdk/v3@$$(cd ../../engine && \
+			go list -m -f '{{.Version}}' github.com/pulumi/pulumi/sdk/v3)" \
+		&& go mod tidy && go build ./... && go vet ./...
+	touch $@
 
 ## make lint: ruff (lint + format check) and mypy (the package; each example as its user
 ## would check it, strict)

@@ -38,6 +38,8 @@ SCHEMA_FILE = "schema/pulumi-gpu.schema.json"
 ANY = {"$ref": "pulumi.json#/Any"}
 _PRIMITIVES = ("string", "integer", "number", "boolean")
 NODEJS_PACKAGE = "@pulumi-gpu/pulumi-gpu"
+GO_MODULE = "github.com/pulumi-gpu/pulumi-gpu/sdk/go"
+"""The Go SDK's module (``make sdk-go`` writes its ``go.mod`` in ``sdk/go``)."""
 LANGUAGES = {
     "nodejs": {
         "packageName": NODEJS_PACKAGE,
@@ -46,6 +48,11 @@ LANGUAGES = {
         "respectSchemaVersion": True,
         # the newest @pulumi/pulumi that runs on Node 20 is 3.248.0
         "dependencies": {"@pulumi/pulumi": "^3.248.0"},
+    },
+    "go": {
+        # its packages: pulumigpu (the provider), pulumigpu/runpod, ...
+        "importBasePath": f"{GO_MODULE}/pulumigpu",
+        "respectSchemaVersion": True,
     },
 }
 """What each language's SDK generator reads from the schema (``language``)."""
