@@ -1,0 +1,85 @@
+"""Go through the generated SDK: ``make sdk-go`` (``pulumi package gen-sdk`` from the
+plugin, then the SDK's module built and vetted), then ``examples/go-fleet`` built against
+it (its ``replace`` points at ``sdk/go``) and run by its own ``main.go`` (the Automation
+API hosts the program; the real CLI and the plugin found on ``PATH`` do the rest), the
+clouds emulated.
+
+A rerun generates again when the SDK's inputs changed (make's own dates) and builds
+again; Go's module and build caches, outside the clone, make both fast."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pulumi_gpu import __version__
+from pulumi_gpu.emulator import Emulator, EmulatorServer
+from tests.support.paths import EXAMPLES, REPO_ROOT
+from tests.support.plugin_cli import RUNPOD_OWNER, Cli
+
+pytestmark = pytest.mark.e2e
+
+EXAMPLE = EXAMPLES / "go-fleet"
+PROJECT = "go-fleet"
+
+
+def _run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
+    done = subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=600
+    )
+    said = f"{' '.join(command)}:\n{done.stdout}\n{done.stderr}"
+    assert done.returncode == 0, said
+    return done.stdout
+
+
+def _built_example(work: Path) -> Path:
+    """The example's program, built against the SDK ``make sdk-go`` generates."""
+    _run(["make", "--no-print-directory", "sdk-go"], REPO_ROOT)
+    program = work / PROJECT
+    _run(["go", "vet", "."], EXAMPLE)
+    _run(["go", "build", "-o", str(program), "."], EXAMPLE)
+    return program
+
+
+def test_a_go_fleet_on_four_clouds_through_the_generated_sdk(
+    pulumi_engine: Path, emulator: Emulator, emulator_server: EmulatorServer, tmp_path: Path
+) -> None:
+    program = _built_example(tmp_path)
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(EXAMPLE / "Pulumi.yaml", project)
+    pulumi = Cli(project, pulumi_engine, tmp_path / "home")
+    settings, secrets = emulator.stack_config(emulator_server.url())
+    pulumi("stack", "init", "dev")
+    pulumi.configure({**settings, "pulumi-gpu:pollSeconds": "0.2"}, secrets)
+
+    def run(command: str) -> str:
+        said = _run([str(program), command], project, pulumi.env)
+        assert "error" not in said.lower(), said
+        return said
+
+    said = run("up")
+    made = emulator.leftovers()
+    assert len(made["celium"]["templates"]) == len(made["celium"]["pods"]) == 1
+    (runpod_pod,) = made["runpod"]["pods"]
+    assert len(made["primeintellect"]["pods"]) == len(made["gpudev"]["jobs"]) == 1
+    state = pulumi.state()
+    notebook = state["notebook"]
+    assert notebook["id"] == runpod_pod and notebook["type"] == "pulumi-gpu:runpod:Pod"
+    pod = emulator.runpod.get_pod(RUNPOD_OWNER, runpod_pod)
+    assert pod["name"].startswith(f"{PROJECT}-dev-notebook-"), pod["name"]
+    assert pod["env"]["HF_HOME"] == "/workspace/hf", "a user map's keys are never renamed"
+    (provider,) = [r for r in state.values() if r["type"] == "pulumi:providers:pulumi-gpu"]
+    assert provider["inputs"]["version"] == __version__, "the SDK asks for the plugin's version"
+    outputs = json.loads(pulumi("stack", "output", "--json"))
+    assert set(outputs) == {"celiumSsh", "runpodSsh", "primeintellectSsh", "gpudevSsh"}
+    for name, value in outputs.items():
+        assert value, outputs
+        assert f"{name}: {value}\n" in said, "main.go prints the outputs"
+
+    run("destroy")
+    assert emulator.is_empty(), emulator.leftovers()
