@@ -62,6 +62,9 @@ def test_a_go_fleet_on_four_clouds_through_the_generated_sdk(
         assert "error" not in said.lower(), said
         return said
 
+    assert "+ 6 to create" in run("preview")
+    assert emulator.is_empty(), "a preview creates nothing"
+
     said = run("up")
     made = emulator.leftovers()
     assert len(made["celium"]["templates"]) == len(made["celium"]["pods"]) == 1
@@ -80,6 +83,11 @@ def test_a_go_fleet_on_four_clouds_through_the_generated_sdk(
     for name, value in outputs.items():
         assert value, outputs
         assert f"{name}: {value}\n" in said, "main.go prints the outputs"
+
+    pulumi("config", "set", "desiredStatus", "stopped")
+    run("up")
+    assert emulator.runpod.get_pod(RUNPOD_OWNER, runpod_pod)["status"] == "EXITED"
+    assert emulator.leftovers()["runpod"]["pods"] == [runpod_pod], "the same pod, stopped"
 
     run("destroy")
     assert emulator.is_empty(), emulator.leftovers()
