@@ -55,6 +55,8 @@ $(SDK_NODEJS): $(INSTALLED) schema/pulumi-gpu.schema.json engine/sdkgen/main.go 
 ## module github.com/pulumi-gpu/pulumi-gpu/sdk/go (the schema's language.go), with a go.mod
 ## requiring the Pulumi Go SDK at the engine's version, then built and vetted (a program
 ## uses it with `replace github.com/pulumi-gpu/pulumi-gpu/sdk/go => /path/to/sdk/go`).
+## Built with -trimpath, so Go's build cache serves every clone (it keys on the directory
+## otherwise: a fresh clone compiled the SDK again, 15 s).
 SDK_GO := sdk/go/.built
 sdk-go: $(SDK_GO)
 $(SDK_GO): $(INSTALLED) schema/pulumi-gpu.schema.json engine/sdkgen/main.go engine/go.mod
@@ -63,7 +65,7 @@ $(SDK_GO): $(INSTALLED) schema/pulumi-gpu.schema.json engine/sdkgen/main.go engi
 	cd sdk/go && go mod init "$$(../../$(PY) -c 'from pulumi_gpu.plugin.schema import GO_MODULE; print(GO_MODULE)')" \
 		&& go mod edit -require="github.com/pulumi/pulumi/sdk/v3@$$(cd ../../engine && \
 			go list -m -f '{{.Version}}' github.com/pulumi/pulumi/sdk/v3)" \
-		&& go mod tidy && go build ./... && go vet ./...
+		&& go mod tidy && go build -trimpath ./... && go vet ./...
 	touch $@
 
 ## make lint: ruff (lint + format check) and mypy (the package; each example as its user
