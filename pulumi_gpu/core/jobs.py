@@ -382,7 +382,7 @@ class JobProvider(GpuProvider[Any, ObjT]):
         lifecycle.claims.hold(self.kind, id_)
         obj = self._refreshed(id_, state)
         if obj is None:
-            self._confirm_gone(id_, state, self.describe(state))
+            lifecycle.confirm_gone(self, id_, state, self.describe(state))
             return ReadResult(id_, self._vanished(state))
         live = {**state, **self._outputs(obj, state)}
         run_over = RunStatus(live["status"]).ended or self._overdue(live)

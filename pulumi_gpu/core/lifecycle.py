@@ -13,7 +13,9 @@ the same way for every kind, so each promise is kept once:
   names the last status seen; ``converge`` starts or stops it to the phase its inputs
   ask for; ``ready_or_discarded`` deletes what a failed create made (Pulumi records
   nothing for a failed create, so it would bill unseen), naming the cloud id;
-- :func:`delete_and_wait` treats "already gone" as done and waits until it is.
+- :func:`delete_and_wait` treats "already gone" as done and waits until it is;
+  :func:`confirm_gone` lets a refresh forget a vanished object only for the account
+  that made it.
 
 :data:`claims` remembers which cloud objects this process knows are spoken for: held
 by the state (seen in diff, read, update or delete) or made by a create. Those are
@@ -41,6 +43,8 @@ from pulumi_gpu.core.errors import (
     ForeignObject,
     GpuCloudError,
     NotFoundError,
+    RecordedFailure,
+    ResourceFailed,
     TransportError,
     WaitError,
     WaitTimeout,
@@ -428,11 +432,18 @@ class Watch(Generic[ObjT]):
             delete_and_wait(provider, self.object_id, self.state, self.what)
 
     def ready_or_discarded(
-        self, inputs: Any, *, timeout: float, record: Callable[[ObjT], RecordT]
+        self,
+        inputs: Any,
+        *,
+        timeout: float,
+        record: Callable[[ObjT], RecordT],
+        kept: Callable[[ObjT], dict[str, Any] | None] = lambda _: None,
     ) -> RecordT:
         """A new object brought to the phase its inputs ask for, and what ``record``
         makes of it; the object is deleted if any of that fails (Pulumi records nothing
-        for a failed create: it would bill unseen).
+        for a failed create: it would bill unseen). When it failed, what ``kept`` makes of
+        its last look is raised with the failure, as :class:`RecordedFailure` (a front
+        door that can keep a failed create's state records it).
 
         A job is done once it runs, or ended well (ENDED), or only once it ended when
         its inputs ask to wait for the end.
@@ -462,8 +473,28 @@ class Watch(Generic[ObjT]):
                     f"({cleanup_error}): it may still exist and bill; delete it by hand"
                 ) from failure
             if isinstance(failure, WaitError):
-                raise type(failure)(f"{failure}; {self.object_id} was deleted") from None
+                said = f"{failure}; {self.object_id} was deleted"
+                state = kept(self.current) if isinstance(failure, ResourceFailed) else None
+                if state is not None:
+                    raise RecordedFailure(said, self.object_id, state) from None
+                raise type(failure)(said) from None
             raise
+
+
+def confirm_gone(
+    provider: GpuProvider[Any, Any], id_: str, state: Mapping[str, Any], what: str
+) -> None:
+    """A 404 drops the resource only for the account that made it (a refresh with another
+    account's credentials must not forget an object that may still bill)."""
+    made_by = state.get("account")
+    now = provider.client().account()
+    if made_by and made_by != now:
+        raise GpuCloudError(
+            f"{what} ({id_}) is not visible to the configured credentials ({now}), "
+            f"which are not those that made it ({made_by}); it may still exist and bill. "
+            "Refresh with the credentials of the account that made it; if it is really "
+            "gone, remove it from the state with `pulumi state delete <its URN>`"
+        )
 
 
 def _poll(

@@ -44,13 +44,7 @@ from pulumi.dynamic import (
 
 from pulumi_gpu.core import adoption, checking, lifecycle
 from pulumi_gpu.core.config import use_stack_config
-from pulumi_gpu.core.errors import (
-    AuthenticationError,
-    GpuCloudError,
-    NotFoundError,
-    RecordedFailure,
-    ResourceFailed,
-)
+from pulumi_gpu.core.errors import AuthenticationError, GpuCloudError, NotFoundError
 from pulumi_gpu.core.http import ApiClient
 from pulumi_gpu.core.identity import (
     DEFAULT_NAME_KEY,
@@ -221,18 +215,12 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
         if made.left is not None:  # an earlier run's: it gets what the inputs changed since
             self._apply_changes(self.object_id(made.obj), made.left, state, inputs, what)
         watch = lifecycle.Watch(self, made.obj, state, what)
-        try:
-            outputs = watch.ready_or_discarded(
-                inputs,
-                timeout=self.wait_timeout(state),
-                record=lambda done: self._recorded(watch.object_id, done, state),
-            )
-        except ResourceFailed as failure:
-            kept = self._kept_after_failure(watch.current, state)
-            if kept is None:
-                raise
-            record = {**without_provider(props), **kept}
-            raise RecordedFailure(str(failure), watch.object_id, record) from None
+        outputs = watch.ready_or_discarded(
+            inputs,
+            timeout=self.wait_timeout(state),
+            record=lambda done: self._recorded(watch.object_id, done, state),
+            kept=lambda last: self._kept_after_failure(last, state),
+        )
         return CreateResult(watch.object_id, {**without_provider(props), **outputs})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -242,7 +230,7 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
         what = self.describe(state)
         obj = self._refreshed(id_, state)
         if obj is None:
-            self._confirm_gone(id_, state, what)
+            lifecycle.confirm_gone(self, id_, state, what)
             return ReadResult(None, {})
         if self.observe(obj).phase in (Phase.GONE, Phase.DELETING):
             return ReadResult(None, {})
@@ -563,8 +551,8 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
         return self._outputs(obj, state)
 
     def _kept_after_failure(self, last: ObjT, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        """What the state may keep of an object whose create failed and was cleaned up
-        (``last``: how it was last seen); None, the default: nothing (it is gone)."""
+        """What the state may keep (inputs and outputs) of an object whose create failed
+        and was cleaned up (``last``: how it was last seen); None, the default: nothing."""
         return None
 
     def _repair(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Change:
@@ -578,18 +566,6 @@ class GpuProvider(ResourceProvider, Generic[InputsT, ObjT]):
         if status in (Phase.READY.value, Phase.PENDING.value) and want is Phase.STOPPED:
             return Change.UPDATE
         return Change.NONE
-
-    def _confirm_gone(self, id_: str, state: Mapping[str, Any], what: str) -> None:
-        """A 404 drops the resource only for the account that made it."""
-        made_by = state.get("account")
-        now = self.client().account()
-        if made_by and made_by != now:
-            raise GpuCloudError(
-                f"{what} ({id_}) is not visible to the configured credentials ({now}), "
-                f"which are not those that made it ({made_by}); it may still exist and bill. "
-                "Refresh with the credentials of the account that made it; if it is really "
-                "gone, remove it from the state with `pulumi state delete <its URN>`"
-            )
 
     def _inputs(self, props: Mapping[str, Any]) -> ResourceInputs:
         """The inputs ``props`` hold, with their owner; a name the cloud gave an object
