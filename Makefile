@@ -90,7 +90,7 @@ check: lint
 TEST_WORKERS ?= $(shell echo $$(( 2 * $$(nproc) )))
 test: lint
 	PULUMI_GPU_ENGINE_DIR="$$(engine/build.sh)" $(PY) -m pytest \
-		--numprocesses=$(TEST_WORKERS) --dist=worksteal $(PYTEST_ARGS)
+		--numprocesses=$(TEST_WORKERS) --dist=worksteal --durations=25 $(PYTEST_ARGS)
 	$(MAKE) test-newest-sdk
 
 ## make test-newest-sdk: with the newest Pulumi SDK the declared range allows (NEWEST_SDK),
