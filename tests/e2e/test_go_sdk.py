@@ -10,17 +10,15 @@ keeps the clone's directory out of the build cache's keys, so a fresh clone hits
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from pulumi_gpu import __version__
 from pulumi_gpu.emulator import Emulator, EmulatorServer
 from tests.support.paths import EXAMPLES, REPO_ROOT
-from tests.support.plugin_cli import RUNPOD_OWNER, Cli
+from tests.support.plugin_cli import RUNPOD_OWNER, emulated_stack, fleet_up
 
 pytestmark = pytest.mark.e2e
 
@@ -53,10 +51,7 @@ def test_a_go_fleet_on_four_clouds_through_the_generated_sdk(
     project = tmp_path / "project"
     project.mkdir()
     shutil.copy(EXAMPLE / "Pulumi.yaml", project)
-    pulumi = Cli(project, pulumi_engine, tmp_path / "home")
-    settings, secrets = emulator.stack_config(emulator_server.url())
-    pulumi("stack", "init", "dev")
-    pulumi.configure({**settings, "pulumi-gpu:pollSeconds": "0.2"}, secrets)
+    pulumi = emulated_stack(project, pulumi_engine, emulator, emulator_server)
 
     def run(command: str) -> str:
         said = _run([str(program), command], project, pulumi.env)
@@ -66,24 +61,7 @@ def test_a_go_fleet_on_four_clouds_through_the_generated_sdk(
     assert "+ 6 to create" in run("preview")
     assert emulator.is_empty(), "a preview creates nothing"
 
-    said = run("up")
-    made = emulator.leftovers()
-    assert len(made["celium"]["templates"]) == len(made["celium"]["pods"]) == 1
-    (runpod_pod,) = made["runpod"]["pods"]
-    assert len(made["primeintellect"]["pods"]) == len(made["gpudev"]["jobs"]) == 1
-    state = pulumi.state()
-    notebook = state["notebook"]
-    assert notebook["id"] == runpod_pod and notebook["type"] == "pulumi-gpu:runpod:Pod"
-    pod = emulator.runpod.get_pod(RUNPOD_OWNER, runpod_pod)
-    assert pod["name"].startswith(f"{PROJECT}-dev-notebook-"), pod["name"]
-    assert pod["env"]["HF_HOME"] == "/workspace/hf", "a user map's keys are never renamed"
-    (provider,) = [r for r in state.values() if r["type"] == "pulumi:providers:pulumi-gpu"]
-    assert provider["inputs"]["version"] == __version__, "the SDK asks for the plugin's version"
-    outputs = json.loads(pulumi("stack", "output", "--json"))
-    assert set(outputs) == {"celiumSsh", "runpodSsh", "primeintellectSsh", "gpudevSsh"}
-    for name, value in outputs.items():
-        assert value, outputs
-        assert f"{name}: {value}\n" in said, "main.go prints the outputs"
+    runpod_pod = fleet_up(pulumi, emulator, PROJECT, run("up"))
 
     pulumi("config", "set", "desiredStatus", "stopped")
     run("up")

@@ -10,7 +10,6 @@ outside the clone, so a second run neither generates nor installs anything."""
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import subprocess
@@ -22,7 +21,7 @@ import pytest
 from pulumi_gpu import __version__
 from pulumi_gpu.emulator import Emulator, EmulatorServer
 from tests.support.paths import EXAMPLES, REPO_ROOT
-from tests.support.plugin_cli import RUNPOD_OWNER, Cli
+from tests.support.plugin_cli import RUNPOD_OWNER, emulated_stack, fleet_up
 
 pytestmark = pytest.mark.e2e
 
@@ -110,10 +109,7 @@ def test_a_typescript_fleet_on_four_clouds_through_the_generated_sdk(
     pulumi_engine: Path, emulator: Emulator, emulator_server: EmulatorServer, tmp_path: Path
 ) -> None:
     project = _compiled_example(tmp_path)
-    pulumi = Cli(project, pulumi_engine, tmp_path / "home")
-    settings, secrets = emulator.stack_config(emulator_server.url())
-    pulumi("stack", "init", "dev")
-    pulumi.configure({**settings, "pulumi-gpu:pollSeconds": "0.2"}, secrets)
+    pulumi = emulated_stack(project, pulumi_engine, emulator, emulator_server)
 
     def run(command: str) -> str:
         done = subprocess.run(
@@ -133,27 +129,7 @@ def test_a_typescript_fleet_on_four_clouds_through_the_generated_sdk(
     assert "+ 6 to create" in run("preview")
     assert emulator.is_empty(), "a preview creates nothing"
 
-    said = run("up")
-    made = emulator.leftovers()
-    assert len(made["celium"]["templates"]) == len(made["celium"]["pods"]) == 1
-    (runpod_pod,) = made["runpod"]["pods"]
-    assert len(made["primeintellect"]["pods"]) == len(made["gpudev"]["jobs"]) == 1
-    state = pulumi.state()
-    notebook = state["notebook"]
-    assert notebook["id"] == runpod_pod and notebook["type"] == "pulumi-gpu:runpod:Pod"
-    pod = emulator.runpod.get_pod(RUNPOD_OWNER, runpod_pod)
-    assert pod["name"].startswith(f"{PROJECT}-dev-notebook-"), pod["name"]
-    assert pod["env"]["PULUMI_GPU_OWNER"] == notebook["outputs"]["owner"], "marked as its own"
-    assert pod["env"]["HF_HOME"] == "/workspace/hf", "a user map's keys are never renamed"
-    (provider,) = [r for r in state.values() if r["type"] == "pulumi:providers:pulumi-gpu"]
-    assert provider["inputs"]["version"] == __version__, "the SDK asks for the plugin's version"
-    outputs = json.loads(pulumi("stack", "output", "--json"))
-    assert set(outputs) == {"celiumSsh", "runpodSsh", "primeintellectSsh", "gpudevSsh"}
-    for cloud in ("celium", "runpod", "primeintellect"):
-        assert outputs[f"{cloud}Ssh"].startswith("ssh root@127.0.0.1 -p "), outputs
-    assert outputs["gpudevSsh"], outputs
-    for name, value in outputs.items():
-        assert f"{name}: {value}\n" in said, "run.ts prints the outputs"
+    runpod_pod = fleet_up(pulumi, emulator, PROJECT, run("up"))
 
     pulumi("config", "set", "desiredStatus", "stopped")
     run("up")

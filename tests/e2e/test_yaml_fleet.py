@@ -12,7 +12,7 @@ import pytest
 
 from pulumi_gpu import __version__
 from pulumi_gpu.emulator import Emulator, EmulatorServer
-from tests.support.plugin_cli import PLUGIN, RUNPOD_OWNER, Cli, plugin_dir
+from tests.support.plugin_cli import PLUGIN, RUNPOD_OWNER, Cli, emulated_stack, plugin_dir
 
 pytestmark = pytest.mark.e2e
 
@@ -24,11 +24,8 @@ def test_a_yaml_fleet_on_four_clouds_through_the_plugin(
 ) -> None:
     project = tmp_path / "yaml-fleet"
     shutil.copytree(EXAMPLE, project)
-    pulumi = Cli(project, pulumi_engine, tmp_path / "home")
-    settings, secrets = emulator.stack_config(emulator_server.url())
-
-    pulumi("stack", "init", "dev")
-    pulumi.configure({**settings, "pulumi-gpu:pollSeconds": "0.2"}, secrets)
+    pulumi = emulated_stack(project, pulumi_engine, emulator, emulator_server)
+    _, secrets = emulator.stack_config(emulator_server.url())
 
     planned = pulumi.ops()
     assert planned == {

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pulumi_gpu.emulator import Emulator, EmulatorServer
-from tests.support.plugin_cli import Cli
+from tests.support.plugin_cli import emulated_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -24,10 +24,7 @@ def test_a_yaml_program_rents_the_cheapest_offer_an_invoke_found(
 ) -> None:
     project = tmp_path / "yaml-invokes"
     shutil.copytree(PROGRAM, project)
-    pulumi = Cli(project, pulumi_engine, tmp_path / "home")
-    settings, secrets = emulator.stack_config(emulator_server.url())
-    pulumi("stack", "init", "dev")
-    pulumi.configure({**settings, "pulumi-gpu:pollSeconds": "0.2"}, secrets)
+    pulumi = emulated_stack(project, pulumi_engine, emulator, emulator_server)
 
     pulumi("up", "--yes", "--skip-preview")
     outputs = json.loads(pulumi("stack", "output", "--json"))

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from pulumi_gpu import __version__
 from pulumi_gpu.emulator import Emulator, EmulatorServer
 
 PLUGIN = "pulumi-resource-pulumi-gpu"
@@ -87,6 +88,26 @@ class Cli:
         return {r["urn"].rsplit("::", 1)[1]: r for r in deployment["resources"]}
 
 
+def emulated_stack(
+    project: Path,
+    engine: Path,
+    emulator: Emulator,
+    server: EmulatorServer,
+    settings: dict[str, str] | None = None,
+    secrets: dict[str, str] | None = None,
+) -> Cli:
+    """The CLI in ``project`` (its backend beside it, in ``home``) with the stack ``dev``
+    configured for the emulator (and ``settings``, ``secrets``)."""
+    pulumi = Cli(project, engine, project.parent / "home")
+    emulated, keys = emulator.stack_config(server.url())
+    pulumi("stack", "init", "dev")
+    pulumi.configure(
+        {**emulated, "pulumi-gpu:pollSeconds": "0.2", **(settings or {})},
+        {**keys, **(secrets or {})},
+    )
+    return pulumi
+
+
 def yaml_stack(
     where: Path,
     engine: Path,
@@ -96,16 +117,37 @@ def yaml_stack(
     settings: dict[str, str] | None = None,
     secrets: dict[str, str] | None = None,
 ) -> Cli:
-    """A Pulumi YAML project of ``program`` in ``where``/project with its stack ``dev``,
-    configured for the emulator (and ``settings``, ``secrets``): the CLI in it."""
+    """A Pulumi YAML project of ``program`` in ``where``/project, its stack configured
+    for the emulator (see :func:`emulated_stack`): the CLI in it."""
     project = where / "project"
     project.mkdir()
     (project / "Pulumi.yaml").write_text(yaml.safe_dump(program, sort_keys=False))
-    pulumi = Cli(project, engine, where / "home")
-    emulated, keys = emulator.stack_config(server.url())
-    pulumi("stack", "init", "dev")
-    pulumi.configure(
-        {**emulated, "pulumi-gpu:pollSeconds": "0.2", **(settings or {})},
-        {**keys, **(secrets or {})},
-    )
-    return pulumi
+    return emulated_stack(project, engine, emulator, server, settings, secrets)
+
+
+def fleet_up(pulumi: Cli, emulator: Emulator, project: str, said: str) -> str:
+    """After ``up`` of the examples' four-cloud fleet (in YAML, TypeScript or Go): one
+    object of each on the emulator, the RunPod pod named and marked as the plugin does,
+    the provider at the plugin's version, and the stack's outputs as the program printed
+    them (``said``). Returns the RunPod pod's id."""
+    made = emulator.leftovers()
+    assert len(made["celium"]["templates"]) == len(made["celium"]["pods"]) == 1
+    (runpod_pod,) = made["runpod"]["pods"]
+    assert len(made["primeintellect"]["pods"]) == len(made["gpudev"]["jobs"]) == 1
+    state = pulumi.state()
+    notebook = state["notebook"]
+    assert notebook["id"] == runpod_pod and notebook["type"] == "pulumi-gpu:runpod:Pod"
+    pod = emulator.runpod.get_pod(RUNPOD_OWNER, runpod_pod)
+    assert pod["name"].startswith(f"{project}-dev-notebook-"), pod["name"]
+    assert pod["env"]["PULUMI_GPU_OWNER"] == notebook["outputs"]["owner"], "marked as its own"
+    assert pod["env"]["HF_HOME"] == "/workspace/hf", "a user map's keys are never renamed"
+    (provider,) = [r for r in state.values() if r["type"] == "pulumi:providers:pulumi-gpu"]
+    assert provider["inputs"]["version"] == __version__, "the SDK asks for the plugin's version"
+    outputs = json.loads(pulumi("stack", "output", "--json"))
+    assert set(outputs) == {"celiumSsh", "runpodSsh", "primeintellectSsh", "gpudevSsh"}
+    for cloud in ("celium", "runpod", "primeintellect"):
+        assert outputs[f"{cloud}Ssh"].startswith("ssh root@127.0.0.1 -p "), outputs
+    assert outputs["gpudevSsh"], outputs
+    for name, value in outputs.items():
+        assert f"{name}: {value}\n" in said, "the program prints the outputs"
+    return str(runpod_pod)
