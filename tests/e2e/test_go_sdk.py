@@ -18,7 +18,7 @@ import pytest
 
 from pulumi_gpu.emulator import Emulator, EmulatorServer
 from tests.support.paths import EXAMPLES, REPO_ROOT
-from tests.support.plugin_cli import RUNPOD_OWNER, emulated_stack, fleet_up
+from tests.support.plugin_cli import emulated_stack, fleet_lifecycle
 
 pytestmark = pytest.mark.e2e
 
@@ -58,15 +58,4 @@ def test_a_go_fleet_on_four_clouds_through_the_generated_sdk(
         assert "error" not in said.lower(), said
         return said
 
-    assert "+ 6 to create" in run("preview")
-    assert emulator.is_empty(), "a preview creates nothing"
-
-    runpod_pod = fleet_up(pulumi, emulator, PROJECT, run("up"))
-
-    pulumi("config", "set", "desiredStatus", "stopped")
-    run("up")
-    assert emulator.runpod.get_pod(RUNPOD_OWNER, runpod_pod)["status"] == "EXITED"
-    assert emulator.leftovers()["runpod"]["pods"] == [runpod_pod], "the same pod, stopped"
-
-    run("destroy")
-    assert emulator.is_empty(), emulator.leftovers()
+    fleet_lifecycle(pulumi, emulator, PROJECT, run)

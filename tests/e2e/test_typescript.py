@@ -21,7 +21,7 @@ import pytest
 from pulumi_gpu import __version__
 from pulumi_gpu.emulator import Emulator, EmulatorServer
 from tests.support.paths import EXAMPLES, REPO_ROOT
-from tests.support.plugin_cli import RUNPOD_OWNER, emulated_stack, fleet_up
+from tests.support.plugin_cli import emulated_stack, fleet_lifecycle
 
 pytestmark = pytest.mark.e2e
 
@@ -126,15 +126,4 @@ def test_a_typescript_fleet_on_four_clouds_through_the_generated_sdk(
         assert "error" not in done.stdout.lower() + done.stderr.lower(), said
         return done.stdout
 
-    assert "+ 6 to create" in run("preview")
-    assert emulator.is_empty(), "a preview creates nothing"
-
-    runpod_pod = fleet_up(pulumi, emulator, PROJECT, run("up"))
-
-    pulumi("config", "set", "desiredStatus", "stopped")
-    run("up")
-    assert emulator.runpod.get_pod(RUNPOD_OWNER, runpod_pod)["status"] == "EXITED"
-    assert emulator.leftovers()["runpod"]["pods"] == [runpod_pod], "the same pod, stopped"
-
-    run("destroy")
-    assert emulator.is_empty(), emulator.leftovers()
+    fleet_lifecycle(pulumi, emulator, PROJECT, run)

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +126,7 @@ def yaml_stack(
     return emulated_stack(project, engine, emulator, server, settings, secrets)
 
 
-def fleet_up(pulumi: Cli, emulator: Emulator, project: str, said: str) -> str:
+def _fleet_up(pulumi: Cli, emulator: Emulator, project: str, said: str) -> str:
     """After ``up`` of the examples' four-cloud fleet (in YAML, TypeScript or Go): one
     object of each on the emulator, the RunPod pod named and marked as the plugin does,
     the provider at the plugin's version, and the stack's outputs as the program printed
@@ -151,3 +152,21 @@ def fleet_up(pulumi: Cli, emulator: Emulator, project: str, said: str) -> str:
     for name, value in outputs.items():
         assert f"{name}: {value}\n" in said, "the program prints the outputs"
     return str(runpod_pod)
+
+
+def fleet_lifecycle(
+    pulumi: Cli, emulator: Emulator, project: str, run: Callable[[str], str]
+) -> None:
+    """The examples' four-cloud fleet through a program of another language, ``run``
+    (``preview``, ``up`` or ``destroy``: its output): a preview that makes nothing, an up
+    (see :func:`_fleet_up`), the RunPod pod stopped in place, a destroy that leaves
+    nothing."""
+    assert "+ 6 to create" in run("preview")
+    assert emulator.is_empty(), "a preview creates nothing"
+    runpod_pod = _fleet_up(pulumi, emulator, project, run("up"))
+    pulumi("config", "set", "desiredStatus", "stopped")
+    run("up")
+    assert emulator.runpod.get_pod(RUNPOD_OWNER, runpod_pod)["status"] == "EXITED"
+    assert emulator.leftovers()["runpod"]["pods"] == [runpod_pod], "the same pod, stopped"
+    run("destroy")
+    assert emulator.is_empty(), emulator.leftovers()
