@@ -102,6 +102,20 @@ def compose_name(prefix: str, owner_tag: str, rule: NameRule = NAME_RULE) -> str
     return f"{readable}-{owner_tag}" if readable else f"gpu-{owner_tag}"
 
 
+def name_prefix(project: str, stack: str, resource_name: str) -> str:
+    """What a name pulumi-gpu proposes starts with: ``<project>-<stack>-<resource>``."""
+    return f"{project}-{stack}-{resource_name}"
+
+
+def name_taken(where: str, first: str, name: str) -> str:
+    """Why a resource cannot give its object ``name``: ``first``, another resource of the
+    same kind in this ``where`` (program, stack), gives its object that name."""
+    return (
+        f"another resource of this {where} ({first}) gives its object the same name "
+        f"({name!r}); each would adopt or delete the other's. Give one of them another name"
+    )
+
+
 def tag_of(name: str) -> tuple[str, str] | None:
     """(stack id's first 6 digits, resource hash) of a name pulumi-gpu gave; else None."""
     found = _TAG.search(name)

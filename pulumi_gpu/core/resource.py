@@ -19,6 +19,8 @@ from pulumi_gpu.core.identity import (
     OWNER_KEY,
     Owner,
     compose_name,
+    name_prefix,
+    name_taken,
     resource_hash,
     resource_key,
 )
@@ -221,7 +223,7 @@ def _name(
     their objects the same name; the name to judge the inputs by."""
     given = props.get("name")
     if given is None:
-        prefix = f"{pulumi.get_project()}-{pulumi.get_stack()}-{resource_name}"
+        prefix = name_prefix(pulumi.get_project(), pulumi.get_stack(), resource_name)
         rule = provider.name_rule
         props[DEFAULT_NAME_KEY] = props[OWNER_KEY].apply(
             lambda mark: compose_name(prefix, _tag(mark), rule)
@@ -235,9 +237,7 @@ def _name(
     first = program.take_name(provider.kind, taken, key)
     if first is not None:
         raise pulumi.RunError(
-            f"{provider.kind} {resource_name}: another resource of this program ({first}) "
-            f"gives its object the same name ({taken!r}); each would adopt or delete the "
-            "other's. Give one of them another name"
+            f"{provider.kind} {resource_name}: {name_taken('program', first, taken)}"
         )
     return taken
 

@@ -31,6 +31,8 @@ from pulumi_gpu.core.identity import (
     OWNER_KEY,
     Owner,
     compose_name,
+    name_prefix,
+    name_taken,
     resource_hash,
     resource_key,
 )
@@ -186,7 +188,7 @@ class Resources:
         )
         marked = {**news, OWNER_KEY: str(owner)}
         if "name" in kind.kind.inputs.model_fields and marked.get("name") is None:
-            prefix = f"{where.project}-{where.stack}-{where.name}"
+            prefix = name_prefix(where.project, where.stack, where.name)
             marked[DEFAULT_NAME_KEY] = compose_name(prefix, owner.tag, kind.provider.name_rule)
         return marked
 
@@ -221,10 +223,7 @@ class Resources:
             first = self._names.setdefault((kind.provider.kind, name), urn)
         if first == urn:
             return None
-        return (
-            f"another resource of this stack ({first}) gives its object the same name "
-            f"({name!r}); each would adopt or delete the other's. Give one of them another name"
-        )
+        return name_taken("stack", first, name)
 
 
 def engine_path(shape: Shape, path: str) -> str:
